@@ -1,0 +1,49 @@
+# The README's two commands: `make run` and `make test`. Everything else here serves them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+PORT ?= 5000
+PO := translations/zh_Hans/LC_MESSAGES/messages.po
+MO := $(PO:.po=.mo)
+
+.PHONY: run test install install-test translations messages
+
+run: install $(MO)
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install-test $(MO) node_modules/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Shelfmade needs Python 3.11 or newer; set PYTHON=python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(MO): $(PO) $(VENV)/.installed
+	$(BIN)/pybabel compile -d translations -l zh_Hans --statistics
+
+translations: $(MO)
+
+# After adding or changing strings: extract them, then translate the new entries in $(PO).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs ".* __pycache__" -o translations/messages.pot --no-location --sort-output app.py config.py blueprints templates
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l zh_Hans --no-fuzzy-matching

@@ -1,0 +1,50 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+
+from blueprints.accounts.services import LANGUAGES
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class SignupForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[_strip], validators=[
+        InputRequired(_l("Enter your email address.")),
+        Length(max=254, message=_l("An email address can be at most 254 characters.")),
+        Email(_l("Enter an email address like name@example.com."), check_deliverability=False),
+    ])
+    display_name = StringField(_l("Display name"), filters=[_strip], description=_l(
+        "Shown beside your votes and comments."), validators=[
+        InputRequired(_l("Enter the name other people will see.")),
+        Length(max=80, message=_l("A display name can be at most 80 characters.")),
+    ])
+    password = PasswordField(_l("Password"), description=_l("At least 10 characters."), validators=[
+        InputRequired(_l("Choose a password.")),
+        Length(min=10, max=128, message=_l("A password needs 10 to 128 characters.")),
+    ])
+    password_confirm = PasswordField(_l("Password again"), validators=[
+        InputRequired(_l("Type the password a second time.")),
+        EqualTo("password", _l("The two passwords do not match.")),
+    ])
+    next = HiddenField()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[_strip], validators=[
+        InputRequired(_l("Enter your email address.")),
+    ])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    next = HiddenField()
+
+
+class LanguageForm(FlaskForm):
+    locale = HiddenField()
+    next = HiddenField()
+
+    def validate_locale(self, field):
+        if field.data not in LANGUAGES:
+            raise ValidationError(_l("Choose English or 简体中文."))

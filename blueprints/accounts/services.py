@@ -1,0 +1,61 @@
+"""Account rules: registration, authentication, preferences."""
+from functools import cache
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from blueprints.accounts.models import User
+from blueprints.accounts.passwords import hash_password, needs_rehash, verify_password
+from blueprints.errors import DomainError
+from extensions import db
+
+LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
+
+
+class EmailTaken(DomainError):
+    pass
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == func.lower(email.strip())))
+
+
+def register_user(email: str, display_name: str, password: str, *, locale: str | None = None,
+                  is_admin: bool = False) -> User:
+    email = email.strip()
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password),
+                locale=locale if locale in LANGUAGES else None, is_admin=is_admin)
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError as exc:
+        # Two sign-ups with one address raced past the lookup; the unique index decided.
+        raise EmailTaken(email) from exc
+    return user
+
+
+@cache
+def _unknown_user_hash(profile: str) -> str:
+    return hash_password("not a real password")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user_by_email(email)
+    if user is None:
+        # Spend the same time as a real check, so response times do not reveal which emails exist.
+        verify_password(_unknown_user_hash(current_app.config["PASSWORD_HASH_PROFILE"]), password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale not in LANGUAGES:
+        raise DomainError(locale)
+    user.locale = locale

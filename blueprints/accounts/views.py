@@ -1,0 +1,103 @@
+from flask import current_app, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from blueprints.accounts import bp
+from blueprints.accounts.forms import LanguageForm, LoginForm, SignupForm
+from blueprints.accounts.locale import LOCALE_COOKIE
+from blueprints.accounts.services import LANGUAGES, EmailTaken, authenticate, register_user, set_locale
+from blueprints.web import render, safe_next_url, see_other
+from extensions import db, limiter
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def _after_sign_in(next_url: str | None) -> str:
+    return safe_next_url(next_url) or url_for("accounts.account")
+
+
+def _login_email_key() -> str:
+    return "login-email:" + request.form.get("email", "").strip().lower()
+
+
+def _login_throttled(_limit):
+    form = LoginForm()
+    form.validate()
+    form.form_errors.append(_("Too many sign-in attempts. Wait a minute, then try again."))
+    return render("accounts/login.html", block="form", status=429, form=form)
+
+
+def _signup_throttled(_limit):
+    form = SignupForm()
+    form.validate()
+    form.form_errors.append(_("Too many sign-ups from your network. Wait a few minutes, then try again."))
+    return render("accounts/signup.html", block="form", status=429, form=form)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"], on_breach=_signup_throttled)
+def signup():
+    if current_user.is_authenticated:
+        return see_other(url_for("accounts.account"))
+    form = SignupForm(next=request.args.get("next"))
+    if form.validate_on_submit():
+        try:
+            user = register_user(form.email.data, form.display_name.data, form.password.data,
+                                 locale=request.cookies.get(LOCALE_COOKIE))
+        except EmailTaken:
+            form.email.errors.append(_("An account with this email already exists. Sign in instead?"))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome to Shelfmade, %(name)s.", name=user.display_name), "success")
+            return see_other(_after_sign_in(form.next.data))
+    status = 422 if form.is_submitted() else 200
+    return render("accounts/signup.html", block="form", status=status, form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"], on_breach=_login_throttled)
+@limiter.limit("20 per hour", key_func=_login_email_key, methods=["POST"], on_breach=_login_throttled)
+def login():
+    if current_user.is_authenticated:
+        return see_other(_after_sign_in(request.args.get("next")))
+    form = LoginForm(next=request.args.get("next"))
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(_("Signed in. Welcome back, %(name)s.", name=user.display_name), "success")
+            return see_other(_after_sign_in(form.next.data))
+        form.form_errors.append(_("That email and password do not match an account."))
+    status = 422 if form.is_submitted() else 200
+    return render("accounts/login.html", block="form", status=status, form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return see_other(url_for("site.home"))
+
+
+@bp.get("/my/account")
+@login_required
+def account():
+    return render("accounts/account.html", languages=LANGUAGES)
+
+
+@bp.post("/language")
+def switch_language():
+    form = LanguageForm()
+    destination = safe_next_url(form.next.data) or url_for("site.home")
+    if not form.validate():
+        flash(_("Choose English or 简体中文."), "error")
+        return see_other(destination)
+    if current_user.is_authenticated:
+        set_locale(current_user, form.locale.data)
+        db.session.commit()
+    response = see_other(destination)
+    response.set_cookie(LOCALE_COOKIE, form.locale.data, max_age=ONE_YEAR, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

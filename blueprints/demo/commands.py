@@ -1,0 +1,22 @@
+import click
+from sqlalchemy import select
+
+from blueprints.accounts.models import User
+from blueprints.demo import bp
+from blueprints.demo.services import seed_demo
+from extensions import db
+
+
+@bp.cli.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only seed a database that has no users yet.")
+def seed_demo_command(if_empty: bool):
+    """Add the demo accounts and data that are missing (safe to run again)."""
+    if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        click.echo("The database already has users; leaving it as it is.")
+        return
+    created = seed_demo()
+    db.session.commit()
+    if created:
+        click.echo("Created: " + ", ".join(created))
+    else:
+        click.echo("Demo data already present; nothing to add.")

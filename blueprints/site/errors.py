@@ -1,0 +1,48 @@
+"""Styled error pages, in the user's language, for plain and htmx requests alike."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from blueprints.errors import AccessDenied
+from blueprints.web import is_htmx, render
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("Something in that request was not right. Go back and try again.")),
+    403: (_l("Not allowed"), _l("Your account cannot open this page.")),
+    404: (_l("Page not found"), _l("There is nothing at this address. It may have moved, or the link may be mistyped.")),
+    405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+    413: (_l("Too large"), _l("That upload is too large.")),
+    429: (_l("Too many requests"), _l("You are going a little fast. Wait a minute, then try again.")),
+    500: (_l("Something went wrong"), _l("We could not finish that. It is our fault, not yours; please try again shortly.")),
+}
+CSRF_MESSAGE = (_l("The form expired"), _l(
+    "For your safety, forms stop working after a while or when cookies are blocked. Go back, reload the page and send it again."))
+
+
+def error_page(code: int, title, message):
+    response = render("errors/error.html", status=code, code=code, title=title, message=message)
+    if is_htmx():
+        # An error is never the fragment the page asked for: show the whole error page instead.
+        response.headers["HX-Retarget"] = "body"
+        response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def handle_http_error(error: HTTPException):
+    """Also receives unexpected exceptions, wrapped by Flask as InternalServerError."""
+    if error.response is not None:  # e.g. a rate-limited form that re-renders itself
+        return error.response
+    code = error.code or 500
+    if isinstance(error, CSRFError):
+        return error_page(400, *CSRF_MESSAGE)
+    title, message = MESSAGES.get(code, (error.name, error.description))
+    return error_page(code, title, message)
+
+
+def handle_access_denied(_error: AccessDenied):
+    return error_page(403, *MESSAGES[403])
+
+
+def register_error_handlers(app) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(AccessDenied, handle_access_denied)

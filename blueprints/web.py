@@ -1,0 +1,56 @@
+"""HTTP helpers every blueprint shares: page-or-fragment rendering, redirects, safe `next`."""
+from urllib.parse import urlsplit
+
+from flask import make_response, redirect, render_template, request
+from jinja2_fragments.flask import render_block
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def wants_fragment() -> bool:
+    # A history restore needs the whole page, not the fragment that was swapped last.
+    return is_htmx() and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def render(template: str, *, block: str | None = None, status: int = 200, **context):
+    """Render the page, or only its `block` when htmx asks for a fragment of it."""
+    if block and wants_fragment():
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def see_other(url: str):
+    """Redirect after a POST: 303 for a plain form, HX-Redirect for htmx (fetch would follow a 303 silently)."""
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+    else:
+        response = redirect(url, 303)
+    response.vary.add("HX-Request")
+    return response
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: never send a user to another host."""
+    if not target or any(ord(ch) < 32 for ch in target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def current_page() -> str | None:
+    """Where to bring a user back to: this page for a GET, the page the form was on for a POST."""
+    if request.method == "GET":
+        return safe_next_url(request.full_path.rstrip("?"))
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return safe_next_url(referrer.path + (f"?{referrer.query}" if referrer.query else ""))

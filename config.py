@@ -1,0 +1,65 @@
+"""Settings read from the environment.
+
+Development needs nothing set: SQLite and a generated secret key live under `instance/`.
+Production (`SHELFMADE_ENV=production`) refuses to start without a real `SECRET_KEY`.
+"""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    if not raw:
+        return "sqlite:///" + str(Path(instance_path) / "shelfmade.sqlite3")
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy needs the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def development_secret_key(instance_path: str) -> str:
+    """Generate once and keep, so sessions survive restarts of `make run`."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
+    env_name = environ.get("SHELFMADE_ENV", "development")
+    production = env_name == "production"
+    secret_key = environ.get("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise ConfigurationError("SECRET_KEY must be set when SHELFMADE_ENV=production.")
+        secret_key = development_secret_key(instance_path)
+    redis_url = environ.get("REDIS_URL") or None
+    return {
+        "SHELFMADE_ENV": env_name,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url(environ.get("DATABASE_URL"), instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_TRANSLATION_DIRECTORIES": "translations",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # A small cost in tests keeps the suite fast; see accounts.passwords.
+        "PASSWORD_HASH_PROFILE": environ.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
+    }
