@@ -33,7 +33,8 @@ def _init_extensions(app: Flask) -> None:
     from blueprints.columns import render_migration_item
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True, render_item=render_migration_item)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"), render_as_batch=True,
+                     compare_type=True, render_item=render_migration_item)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
