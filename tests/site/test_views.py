@@ -100,3 +100,17 @@ def test_an_http_500_raised_on_purpose_gets_the_same_page(database_url):
     response = app.test_client().get("/fail")
     assert response.status_code == 500
     assert "Something went wrong" in html(response)
+
+
+def test_access_denied_from_a_service_is_a_styled_403(database_url):
+    from blueprints.errors import AccessDenied
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+
+    @app.get("/staff-only")
+    def staff_only():
+        raise AccessDenied()
+
+    response = app.test_client().get("/staff-only", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 403
+    assert "无权访问" in html(response)
