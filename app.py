@@ -1,8 +1,10 @@
 """The application factory: `flask --app app run`. The only module that knows every blueprint."""
+import importlib
 import os
 from collections.abc import Mapping
 
-from flask import Flask, flash, url_for
+from flask import Flask, flash, g, url_for
+from flask_login import current_user
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -30,6 +32,10 @@ def create_app(config: Mapping | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from blueprints.accounts.locale import select_locale
     from blueprints.accounts.models import User
+    # Every domain's models, so the metadata (and Alembic) knows every table.
+    from blueprints.catalog import models as _catalog  # noqa: F401
+    from blueprints.shops import models as _shops  # noqa: F401
+    from blueprints.suppliers import models as _suppliers  # noqa: F401
     from blueprints.columns import render_migration_item
 
     db.init_app(app)
@@ -55,21 +61,41 @@ def _send_to_sign_in():
     return see_other(url_for("accounts.login", next=current_page()))
 
 
-def _register_blueprints(app: Flask) -> None:
-    from blueprints.accounts import bp as accounts_bp
-    from blueprints.demo import bp as demo_bp
-    from blueprints.site import bp as site_bp
+# Each domain's Blueprint lives in its package; these modules attach routes and commands to it.
+DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "media", "demo")
+ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
+                 "catalog.manage", "shops.views", "media.views", "demo.commands")
 
-    app.register_blueprint(site_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(demo_bp)
+
+def _register_blueprints(app: Flask) -> None:
+    for module in ROUTE_MODULES:
+        importlib.import_module(f"blueprints.{module}")
+    for domain in DOMAINS:
+        app.register_blueprint(importlib.import_module(f"blueprints.{domain}").bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
     from blueprints.accounts.locale import html_lang
     from blueprints.accounts.services import LANGUAGES
+    from blueprints.money import format_money
+    from blueprints.shops.services import shop_of
+    from blueprints.suppliers.services import supplier_of
+
+    app.add_template_filter(format_money, "money")
+
+    @app.template_global()
+    def image_url(key: str, size: str = "display") -> str:
+        return url_for("media.image", key=key, size=size)
 
     @app.context_processor
     def inject_locale():
         locale = str(get_locale())
         return {"current_locale": locale, "html_lang": html_lang(locale), "languages": LANGUAGES}
+
+    @app.template_global()
+    def my_roles() -> dict:
+        """What the signed-in user can reach from the header; looked up once per request."""
+        if "my_roles" not in g:
+            supplier = supplier_of(current_user) if current_user.is_authenticated else None
+            g.my_roles = {"supplier": supplier, "shop": shop_of(current_user) if current_user.is_authenticated else None}
+        return g.my_roles

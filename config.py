@@ -60,6 +60,13 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "CURRENCY": environ.get("CURRENCY", "CNY"),
+        # Platform rates in basis points (800 = 8%); see Money in DESIGN.md.
+        "PLATFORM_COMMISSION_BP": int(environ.get("PLATFORM_COMMISSION_BP", "800")),
+        "REFERRAL_REWARD_BP": int(environ.get("REFERRAL_REWARD_BP", "300")),
+        # Where uploaded images are kept; a deployment can point this at shared storage.
+        "UPLOAD_FOLDER": environ.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,  # a form with several images of up to 5 MB each
         # A small cost in tests keeps the suite fast; see accounts.passwords.
         "PASSWORD_HASH_PROFILE": environ.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
     }

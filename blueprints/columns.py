@@ -1,7 +1,7 @@
 """Column types every domain shares."""
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -35,3 +35,9 @@ def render_migration_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def string_enum(enum_class, name: str) -> Enum:
+    """A StrEnum stored as its value in a VARCHAR with a CHECK, the same on SQLite and PostgreSQL."""
+    return Enum(enum_class, name=name, native_enum=False, create_constraint=True, length=16,
+                values_callable=lambda members: [member.value for member in members])

@@ -7,3 +7,11 @@ class DomainError(Exception):
 
 class AccessDenied(DomainError):
     """The acting user may not do this (answered with 403)."""
+
+
+class InvalidFields(DomainError):
+    """Problems with named fields, {field name: message}, to show beside each field."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors

@@ -54,3 +54,13 @@ def current_page() -> str | None:
     if referrer.netloc != request.host:
         return None
     return safe_next_url(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
+def show_field_errors(form, errors: dict) -> None:
+    """Put a service's {field: message} errors beside the form's fields (or above the form)."""
+    for name, message in errors.items():
+        field = form._fields.get(name)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)

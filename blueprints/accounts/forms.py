@@ -4,19 +4,16 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from blueprints.accounts.services import LANGUAGES
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from blueprints.forms import strip
 
 
 class SignupForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[_strip], validators=[
+    email = EmailField(_l("Email"), filters=[strip], validators=[
         InputRequired(_l("Enter your email address.")),
         Length(max=254, message=_l("An email address can be at most 254 characters.")),
         Email(_l("Enter an email address like name@example.com."), check_deliverability=False),
     ])
-    display_name = StringField(_l("Display name"), filters=[_strip], description=_l(
+    display_name = StringField(_l("Display name"), filters=[strip], description=_l(
         "Shown beside your votes and comments."), validators=[
         InputRequired(_l("Enter the name other people will see.")),
         Length(max=80, message=_l("A display name can be at most 80 characters.")),
@@ -33,7 +30,7 @@ class SignupForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[_strip], validators=[
+    email = EmailField(_l("Email"), filters=[strip], validators=[
         InputRequired(_l("Enter your email address.")),
     ])
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])

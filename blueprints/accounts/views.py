@@ -6,6 +6,8 @@ from blueprints.accounts import bp
 from blueprints.accounts.forms import LanguageForm, LoginForm, SignupForm
 from blueprints.accounts.locale import LOCALE_COOKIE
 from blueprints.accounts.services import LANGUAGES, EmailTaken, authenticate, register_user, set_locale
+from blueprints.shops.services import shop_of
+from blueprints.suppliers.services import latest_decision, supplier_of
 from blueprints.web import render, safe_next_url, see_other
 from extensions import db, limiter
 
@@ -84,7 +86,9 @@ def logout():
 @bp.get("/my/account")
 @login_required
 def account():
-    return render("accounts/account.html", languages=LANGUAGES)
+    supplier = supplier_of(current_user)
+    return render("accounts/account.html", languages=LANGUAGES, supplier=supplier,
+                  decision=latest_decision(supplier) if supplier else None, shop=shop_of(current_user))
 
 
 @bp.post("/language")

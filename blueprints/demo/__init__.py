@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("demo", __name__, cli_group=None)
-
-from blueprints.demo import commands  # noqa: E402,F401  (commands register on import)

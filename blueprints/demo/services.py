@@ -1,7 +1,21 @@
 """Demo data. Every step looks before it creates, so seeding twice changes nothing."""
+import colorsys
+import io
+import zlib
 from dataclasses import dataclass
 
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+
+from blueprints.accounts.models import User
 from blueprints.accounts.services import find_user_by_email, register_user
+from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
+from blueprints.columns import utcnow
+from blueprints.media.images import store_image
+from blueprints.shops.models import Listing, Shop
+from blueprints.slugs import unique_slug
+from blueprints.suppliers.models import Supplier, SupplierAction, SupplierDecision, SupplierMember, SupplierStatus
+from extensions import db
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -18,14 +32,205 @@ DEMO_ACCOUNTS = (
     DemoAccount("supplier@demo.shelfmade.test", "Sam Supplier"),
     DemoAccount("shop@demo.shelfmade.test", "Shen Shopkeeper"),
     DemoAccount("shopper@demo.shelfmade.test", "Xiao Shopper"),
+    DemoAccount("ceramics@demo.shelfmade.test", "Wei Potter"),
+    DemoAccount("applicant@demo.shelfmade.test", "Fang Applicant"),
+    DemoAccount("lin@demo.shelfmade.test", "Lin Curator"),
+)
+
+# slug, English, Chinese, parent slug
+CATEGORIES = (
+    ("home", "Home", "家居", None),
+    ("kitchen", "Kitchen", "厨房", "home"),
+    ("textiles", "Textiles", "布艺", "home"),
+    ("fashion", "Bags & accessories", "包袋配饰", None),
+    ("bags", "Bags", "包袋", "fashion"),
+    ("accessories", "Accessories", "配饰", "fashion"),
+    ("tea", "Tea & snacks", "茶与零食", None),
+    ("stationery", "Stationery", "文具", None),
+)
+
+# supplier slug, name, member email, description, status
+SUPPLIERS = (
+    ("hangzhou-home-works", "杭州家作 Hangzhou Home Works", "supplier@demo.shelfmade.test",
+     "A family workshop making kitchenware, textiles and bags since 1998.", SupplierStatus.VERIFIED),
+    ("jingdezhen-clay", "景德镇泥语 Jingdezhen Clay", "ceramics@demo.shelfmade.test",
+     "Hand-thrown porcelain and tea ware from Jingdezhen.", SupplierStatus.VERIFIED),
+    ("yiwu-bright-ideas", "义乌亮点 Yiwu Bright Ideas", "applicant@demo.shelfmade.test",
+     "Stationery and small gifts; waiting for verification.", SupplierStatus.APPLIED),
+)
+
+# supplier slug, category slug, title, supply price and suggested price in yuan, options
+PRODUCTS = (
+    ("hangzhou-home-works", "kitchen", "不锈钢保温杯 500ml", 39, 69, {"colour": ["Sage", "Ink", "Sand"]}),
+    ("hangzhou-home-works", "kitchen", "Bamboo cutting board", 45, 79, {"size": ["S", "M", "L"]}),
+    ("hangzhou-home-works", "kitchen", "双层玻璃咖啡杯", 28, 49, {"colour": ["Clear", "Amber"]}),
+    ("hangzhou-home-works", "kitchen", "Cast iron teapot", 120, 199, {"colour": ["Black", "Moss"]}),
+    ("hangzhou-home-works", "kitchen", "竹制筷子套装", 18, 35, {"size": ["5 pairs", "10 pairs"]}),
+    ("hangzhou-home-works", "textiles", "Linen tea towels, set of 3", 32, 59, {"colour": ["Oat", "Rust", "Slate"]}),
+    ("hangzhou-home-works", "textiles", "亚麻桌旗", 55, 99, {"size": ["150 cm", "200 cm"]}),
+    ("hangzhou-home-works", "textiles", "Quilted cotton throw", 150, 269, {"colour": ["Indigo", "Cream"]}),
+    ("hangzhou-home-works", "textiles", "手工扎染抱枕套", 38, 69, {"colour": ["Indigo", "Ochre"]}),
+    ("hangzhou-home-works", "bags", "Waxed canvas tote", 88, 159, {"colour": ["Olive", "Navy", "Tan"]}),
+    ("hangzhou-home-works", "bags", "帆布双肩包", 95, 179, {"colour": ["Black", "Grey"], "size": ["M", "L"]}),
+    ("hangzhou-home-works", "bags", "Foldable market bag", 22, 39, {"colour": ["Red", "Green", "Blue"]}),
+    ("hangzhou-home-works", "accessories", "真丝发圈三件套", 25, 45, {"colour": ["Pastel", "Deep"]}),
+    ("hangzhou-home-works", "accessories", "Leather key fob", 30, 55, {"colour": ["Tan", "Black"]}),
+    ("hangzhou-home-works", "accessories", "羊毛围巾", 110, 199, {"colour": ["Camel", "Grey", "Wine"]}),
+    ("hangzhou-home-works", "stationery", "Linen-bound notebook A5", 26, 48, {"colour": ["Sage", "Rose"]}),
+    ("hangzhou-home-works", "stationery", "黄铜书签", 15, 29, {"colour": ["Brass"]}),
+    ("jingdezhen-clay", "kitchen", "青花瓷饭碗", 28, 52, {"size": ["4.5 in", "6 in"]}),
+    ("jingdezhen-clay", "kitchen", "Celadon serving plate", 68, 119, {"size": ["24 cm", "30 cm"]}),
+    ("jingdezhen-clay", "kitchen", "粗陶马克杯", 35, 65, {"colour": ["Speckled", "Charcoal", "Glacier"]}),
+    ("jingdezhen-clay", "tea", "Porcelain gaiwan", 48, 88, {"colour": ["White", "Blue and white"]}),
+    ("jingdezhen-clay", "tea", "功夫茶具套装", 220, 398, {"colour": ["Celadon", "Ru kiln"]}),
+    ("jingdezhen-clay", "tea", "Tea pitcher with strainer", 58, 99, {"colour": ["Clear", "Smoke"]}),
+    ("jingdezhen-clay", "tea", "白茶饼 357g", 90, 168, {"size": ["2019", "2021"]}),
+    ("jingdezhen-clay", "tea", "West Lake Longjing tea 100g", 120, 218, {"size": ["100 g", "250 g"]}),
+    ("jingdezhen-clay", "tea", "桂花乌龙茶", 45, 85, {"size": ["50 g", "150 g"]}),
+    ("jingdezhen-clay", "home", "Hand-thrown vase", 85, 158, {"colour": ["Moon white", "Iron brown"]}),
+    ("jingdezhen-clay", "home", "陶瓷香薰座", 32, 59, {"colour": ["Ivory", "Jade"]}),
+    ("jingdezhen-clay", "stationery", "青瓷笔架", 40, 75, {"colour": ["Celadon"]}),
+    ("jingdezhen-clay", "accessories", "Porcelain bead bracelet", 36, 66, {"colour": ["Blue", "White"]}),
+)
+
+# owner email, name, slug, tagline, product titles with price as a share of the band (0 = lowest, 1 = highest)
+SHOPS = (
+    ("shop@demo.shelfmade.test", "小沈的家居铺 Shen's Home Corner", "shen-home",
+     "Things I use at home every day, from suppliers I have visited.",
+     (("不锈钢保温杯 500ml", 0.5), ("Linen tea towels, set of 3", 0.3), ("青花瓷饭碗", 0.6),
+      ("Waxed canvas tote", 0.4), ("Porcelain gaiwan", 0.5), ("亚麻桌旗", 0.2))),
+    ("lin@demo.shelfmade.test", "Lin's Tea Table", "lin-tea-table", "Tea ware and tea, chosen slowly.",
+     (("功夫茶具套装", 0.4), ("West Lake Longjing tea 100g", 0.5), ("白茶饼 357g", 0.5),
+      ("Tea pitcher with strainer", 0.3))),
 )
 
 
 def seed_demo() -> list[str]:
     """Create whatever demo data is missing; returns what was created."""
     created = []
+    users = {}
     for account in DEMO_ACCOUNTS:
-        if find_user_by_email(account.email) is None:
-            register_user(account.email, account.display_name, DEMO_PASSWORD, is_admin=account.is_admin)
+        user = find_user_by_email(account.email)
+        if user is None:
+            user = register_user(account.email, account.display_name, DEMO_PASSWORD, is_admin=account.is_admin)
             created.append(account.email)
+        users[account.email] = user
+    categories = _seed_categories(created)
+    suppliers = _seed_suppliers(users, created)
+    products = _seed_products(suppliers, categories, created)
+    _seed_shops(users, products, created)
     return created
+
+
+def _seed_categories(created: list[str]) -> dict[str, Category]:
+    categories = {c.slug: c for c in db.session.scalars(select(Category))}
+    for position, (slug, name_en, name_zh, parent) in enumerate(CATEGORIES):
+        if slug not in categories:
+            categories[slug] = Category(slug=slug, name_en=name_en, name_zh=name_zh, position=position,
+                                        parent=categories.get(parent))
+            db.session.add(categories[slug])
+            created.append(f"category {slug}")
+    db.session.flush()
+    return categories
+
+
+def _seed_suppliers(users: dict[str, User], created: list[str]) -> dict[str, Supplier]:
+    admin = users["admin@demo.shelfmade.test"]
+    suppliers = {s.slug: s for s in db.session.scalars(select(Supplier))}
+    for slug, name, email, description, status in SUPPLIERS:
+        if slug in suppliers:
+            continue
+        supplier = Supplier(slug=slug, name=name, description=description, contact="+86 571 8888 0000",
+                            registration_number=f"91330100MA{zlib.crc32(slug.encode()) % 10**8:08d}",
+                            applied_by_id=users[email].id, status=status)
+        db.session.add(supplier)
+        db.session.flush()
+        db.session.add(SupplierMember(supplier_id=supplier.id, user_id=users[email].id))
+        if status == SupplierStatus.VERIFIED:
+            supplier.verified_by_id, supplier.verified_at = admin.id, utcnow()
+            db.session.add(SupplierDecision(supplier_id=supplier.id, admin_id=admin.id,
+                                            action=SupplierAction.APPROVE, reason="Demo data"))
+        suppliers[slug] = supplier
+        created.append(f"supplier {slug}")
+    db.session.flush()
+    return suppliers
+
+
+def _seed_products(suppliers, categories, created: list[str]) -> dict[str, Product]:
+    products = {p.title: p for p in db.session.scalars(select(Product))}
+    for index, (supplier_slug, category_slug, title, supply, suggested, options) in enumerate(PRODUCTS):
+        if title in products:
+            continue
+        supply, suggested = supply * 100, suggested * 100
+        product = Product(supplier=suppliers[supplier_slug], category=categories[category_slug], title=title,
+                          slug=unique_slug(Product.slug, title, fallback=f"product-{index}"),
+                          description=f"{title}. Made by {suppliers[supplier_slug].name}.\n"
+                                      "Ships within 48 hours from the supplier's own workshop.",
+                          status=ProductStatus.ACTIVE, supply_price=supply, suggested_price=suggested,
+                          min_price=max(supply, suggested * 80 // 100), max_price=suggested * 130 // 100)
+        db.session.add(product)
+        db.session.flush()
+        for position, values in enumerate(_combinations(options)):
+            sku = f"{supplier_slug[:3].upper()}-{product.id:03d}-{position + 1:02d}"
+            stock = (index * 7 + position * 5) % 40
+            db.session.add(Variant(product=product, sku=sku, options=values, stock_on_hand=stock, position=position))
+        for position, hue_shift in enumerate((0.0, 0.18)):
+            stored = store_image(io.BytesIO(_demo_picture(title, index, hue_shift)))
+            db.session.add(ProductImage(product=product, key=stored.key, width=stored.width, height=stored.height,
+                                        position=position))
+        products[title] = product
+        created.append(f"product {product.slug}")
+    db.session.flush()
+    return products
+
+
+def _combinations(options: dict[str, list[str]]) -> list[dict[str, str]]:
+    combos = [{}]
+    for name, values in options.items():
+        combos = [{**combo, name: value} for combo in combos for value in values]
+    return combos
+
+
+def _demo_picture(title: str, index: int, hue_shift: float) -> bytes:
+    """A simple still life: a soft background, a table line and an object in the product's colour."""
+    hue = (zlib.crc32(title.encode()) % 360) / 360
+
+    def rgb(h, s, v):
+        return tuple(int(255 * c) for c in colorsys.hsv_to_rgb(h % 1, s, v))
+
+    image = Image.new("RGB", (800, 800), rgb(hue + hue_shift, 0.12, 0.96))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 560, 800, 800), fill=rgb(hue + hue_shift, 0.18, 0.86))
+    shape = index % 3
+    body = rgb(hue, 0.55, 0.72)
+    if shape == 0:
+        draw.rounded_rectangle((300, 220, 500, 600), radius=40, fill=body)
+        draw.rectangle((320, 190, 480, 240), fill=rgb(hue, 0.4, 0.5))
+    elif shape == 1:
+        draw.ellipse((220, 260, 580, 620), fill=body)
+        draw.ellipse((300, 200, 500, 300), fill=rgb(hue, 0.35, 0.85))
+    else:
+        draw.polygon(((260, 600), (540, 600), (500, 260), (300, 260)), fill=body)
+        draw.arc((320, 160, 480, 320), 180, 360, fill=rgb(hue, 0.5, 0.45), width=14)
+    draw.ellipse((250, 590, 550, 630), fill=rgb(hue + hue_shift, 0.2, 0.75))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _seed_shops(users, products, created: list[str]) -> None:
+    for email, name, slug, tagline, picks in SHOPS:
+        owner = users[email]
+        if db.session.scalar(select(Shop.id).where(Shop.owner_id == owner.id)) is not None:
+            continue
+        shop = Shop(owner_id=owner.id, name=name, slug=slug, tagline=tagline)
+        db.session.add(shop)
+        db.session.flush()
+        for position, (title, share) in enumerate(picks, start=1):
+            product = products[title]
+            price = product.min_price + int((product.max_price - product.min_price) * share)
+            price = min(max(-(-price // 100) * 100, product.min_price), product.max_price)  # whole yuan
+            db.session.add(Listing(shop_id=shop.id, product_id=product.id, price=price,
+                                   position=position, featured=position <= 2))
+        created.append(f"shop {slug}")
+    db.session.flush()

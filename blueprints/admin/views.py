@@ -1,0 +1,59 @@
+from flask import abort, flash, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from blueprints.admin import bp
+from blueprints.errors import DomainError
+from blueprints.suppliers.forms import DecisionForm
+from blueprints.suppliers.models import Supplier, SupplierAction
+from blueprints.suppliers.services import all_suppliers, audit_trail, decide, require_admin, verification_queue
+from blueprints.web import render, see_other
+from extensions import db
+
+DONE_MESSAGES = {
+    SupplierAction.APPROVE: _l("%(name)s is now a verified supplier."),
+    SupplierAction.REJECT: _l("The application from %(name)s was rejected."),
+    SupplierAction.SUSPEND: _l("%(name)s is suspended; its products are hidden."),
+    SupplierAction.REINSTATE: _l("%(name)s is verified again; its products are back."),
+}
+
+
+def _suppliers_page(status=200, forms=None):
+    return render("admin/suppliers.html", status=status, queue=verification_queue(), suppliers=all_suppliers(),
+                  forms=forms or {})
+
+
+@bp.get("/")
+@login_required
+def suppliers():
+    require_admin(current_user)
+    return _suppliers_page()
+
+
+@bp.post("/suppliers/<int:supplier_id>/<action>")
+@login_required
+def decide_supplier(supplier_id: int, action: str):
+    require_admin(current_user)
+    supplier = db.session.get(Supplier, supplier_id) or abort(404)
+    try:
+        chosen = SupplierAction(action)
+    except ValueError:
+        abort(404)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            decide(current_user, supplier, chosen, form.reason.data)
+        except DomainError as error:
+            form.reason.errors = [*form.reason.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(DONE_MESSAGES[chosen] % {"name": supplier.name}, "success")
+            return see_other(url_for("admin.suppliers"))
+    return _suppliers_page(status=422, forms={(supplier.id, chosen.value): form})
+
+
+@bp.get("/audit")
+@login_required
+def audit():
+    require_admin(current_user)
+    return render("admin/audit.html", decisions=audit_trail())

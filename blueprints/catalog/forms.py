@@ -1,0 +1,43 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from blueprints.forms import strip
+from blueprints.money import MoneyField
+
+
+def _required_amount():
+    return InputRequired(_l("Enter an amount in yuan."))
+
+
+class ProductForm(FlaskForm):
+    title = StringField(_l("Title"), filters=[strip], validators=[
+        InputRequired(_l("Give the product a title.")), Length(max=160, message=_l("At most %(max)d characters."))])
+    description = TextAreaField(_l("Description"), filters=[strip], validators=[
+        Length(max=5000, message=_l("At most %(max)d characters."))])
+    category_id = SelectField(_l("Category"), coerce=int, validate_choice=False,
+                              validators=[InputRequired(_l("Choose a category."))])
+    supply_price = MoneyField(_l("Supply price (¥)"), description=_l("What you are paid for each unit sold."),
+                              validators=[_required_amount()])
+    suggested_price = MoneyField(_l("Suggested price (¥)"), description=_l("The price on the catalog page."),
+                                 validators=[_required_amount()])
+    min_price = MoneyField(_l("Lowest resale price (¥)"), validators=[_required_amount()])
+    max_price = MoneyField(_l("Highest resale price (¥)"), validators=[_required_amount()])
+    images = MultipleFileField(_l("Images"), description=_l(
+        "JPEG, PNG, WebP or GIF; up to 5 MB and 20 megapixels each. You can add several."))
+
+
+class VariantForm(FlaskForm):
+    sku = StringField(_l("SKU code"), filters=[strip], validators=[
+        InputRequired(_l("Enter a SKU code.")), Length(max=64, message=_l("At most %(max)d characters."))])
+    colour = StringField(_l("Colour"), filters=[strip], validators=[Length(max=40)])
+    size = StringField(_l("Size"), filters=[strip], validators=[Length(max=40)])
+    stock_on_hand = IntegerField(_l("Stock on hand"), validators=[
+        InputRequired(_l("Enter how many you have in stock.")),
+        NumberRange(min=0, max=1_000_000, message=_l("Enter a whole number from 0 to 1,000,000."))])
+
+
+class ImageUploadForm(FlaskForm):
+    image = FileField(_l("Add an image"), validators=[Optional()])

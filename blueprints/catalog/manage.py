@@ -1,0 +1,200 @@
+"""A verified supplier's own products: create, edit, variants, images, publish and retire."""
+from flask import abort, flash, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from blueprints.catalog import bp
+from blueprints.catalog.forms import ProductForm, VariantForm
+from blueprints.catalog.models import Product, ProductImage, ProductStatus, Variant
+from blueprints.catalog.services import (ProductDetails, add_images, add_variant, categories, change_status,
+                                         create_product, remove_image, remove_variant, require_product_editor,
+                                         update_product, update_variant)
+from blueprints.errors import DomainError, InvalidFields
+from blueprints.forms import ActionForm
+from blueprints.media.images import ImageRejected
+from blueprints.suppliers.services import require_verified_supplier
+from blueprints.web import render, see_other, show_field_errors
+from extensions import db, limiter
+
+
+def _category_choices():
+    locale = str(get_locale())
+    return [(0, _("Choose a category"))] + [
+        (c.id, (c.parent.name(locale) + " › " if c.parent else "") + c.name(locale)) for c in categories()]
+
+
+def _product_form(product: Product | None = None) -> ProductForm:
+    form = ProductForm(obj=product)
+    form.category_id.choices = _category_choices()
+    return form
+
+
+def _details(form: ProductForm) -> ProductDetails:
+    return ProductDetails(title=form.title.data, description=form.description.data or "",
+                          category_id=form.category_id.data, supply_price=form.supply_price.data,
+                          suggested_price=form.suggested_price.data, min_price=form.min_price.data,
+                          max_price=form.max_price.data)
+
+
+def _uploads(form: ProductForm):
+    return [(upload.filename, upload.stream) for upload in form.images.data or [] if upload and upload.filename]
+
+
+def _own_product(product_id: int) -> Product:
+    product = db.session.get(Product, product_id) or abort(404)
+    require_product_editor(current_user, product)
+    return product
+
+
+def _variant_form(variant: Variant | None = None, formdata=None) -> VariantForm:
+    prefix = f"variant-{variant.id}" if variant else "new-variant"
+    if variant is None:
+        return VariantForm(formdata=formdata, prefix=prefix)
+    return VariantForm(formdata=formdata, prefix=prefix, sku=variant.sku, stock_on_hand=variant.stock_on_hand,
+                       colour=variant.options.get("colour", ""), size=variant.options.get("size", ""))
+
+
+def _edit_page(product: Product, *, status: int = 200, product_form=None, new_variant_form=None,
+               variant_forms=None):
+    forms = {variant.id: _variant_form(variant) for variant in product.variants}
+    forms.update(variant_forms or {})
+    return render("catalog/manage/edit.html", status=status, product=product,
+                  form=product_form or _product_form(product), new_variant_form=new_variant_form or _variant_form(),
+                  variant_forms=forms, action_form=ActionForm())
+
+
+@bp.route("/supplier/products/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit("60 per hour", methods=["POST"])
+def new_product():
+    require_verified_supplier(current_user)
+    form = _product_form()
+    if form.validate_on_submit():
+        try:
+            product = create_product(current_user, _details(form))
+            add_images(current_user, product, _uploads(form))
+        except InvalidFields as error:
+            db.session.rollback()
+            show_field_errors(form, error.errors)
+        except ImageRejected as error:
+            db.session.rollback()
+            form.images.errors = [*form.images.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(_("Product saved as a draft. Add its variants, then publish it."), "success")
+            return see_other(url_for("catalog.edit_product", product_id=product.id))
+    return render("catalog/manage/new.html", status=422 if form.is_submitted() else 200, form=form)
+
+
+@bp.route("/supplier/products/<int:product_id>", methods=["GET", "POST"])
+@login_required
+def edit_product(product_id: int):
+    product = _own_product(product_id)
+    if request.method == "GET":
+        return _edit_page(product)
+    form = _product_form(product)
+    if form.validate_on_submit():
+        try:
+            update_product(current_user, product, _details(form))
+            add_images(current_user, product, _uploads(form))
+        except InvalidFields as error:
+            db.session.rollback()
+            show_field_errors(form, error.errors)
+        except ImageRejected as error:
+            db.session.rollback()
+            form.images.errors = [*form.images.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return see_other(url_for("catalog.edit_product", product_id=product.id))
+    product = _own_product(product_id)
+    return _edit_page(product, status=422, product_form=form)
+
+
+def _options(form: VariantForm) -> dict:
+    return {"colour": form.colour.data or "", "size": form.size.data or ""}
+
+
+@bp.post("/supplier/products/<int:product_id>/variants")
+@login_required
+def new_variant(product_id: int):
+    product = _own_product(product_id)
+    form = _variant_form(formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            add_variant(current_user, product, sku=form.sku.data, options=_options(form),
+                        stock_on_hand=form.stock_on_hand.data)
+        except InvalidFields as error:
+            db.session.rollback()
+            show_field_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(_("Variant added."), "success")
+            return see_other(url_for("catalog.edit_product", product_id=product.id) + "#variants")
+    return _edit_page(_own_product(product_id), status=422, new_variant_form=form)
+
+
+@bp.post("/supplier/variants/<int:variant_id>")
+@login_required
+def edit_variant(variant_id: int):
+    variant = db.session.get(Variant, variant_id) or abort(404)
+    require_product_editor(current_user, variant.product)
+    form = _variant_form(variant, formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            update_variant(current_user, variant, sku=form.sku.data, options=_options(form),
+                           stock_on_hand=form.stock_on_hand.data)
+        except InvalidFields as error:
+            db.session.rollback()
+            show_field_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(_("Variant %(sku)s saved.", sku=variant.sku), "success")
+            return see_other(url_for("catalog.edit_product", product_id=variant.product_id) + "#variants")
+    product = _own_product(variant.product_id)
+    return _edit_page(product, status=422, variant_forms={variant_id: form})
+
+
+@bp.post("/supplier/variants/<int:variant_id>/delete")
+@login_required
+def delete_variant(variant_id: int):
+    variant = db.session.get(Variant, variant_id) or abort(404)
+    product_id = variant.product_id
+    try:
+        remove_variant(current_user, variant)
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Variant removed."), "success")
+    return see_other(url_for("catalog.edit_product", product_id=product_id) + "#variants")
+
+
+@bp.post("/supplier/images/<int:image_id>/delete")
+@login_required
+def delete_image(image_id: int):
+    image = db.session.get(ProductImage, image_id) or abort(404)
+    product_id = image.product_id
+    remove_image(current_user, image)
+    db.session.commit()
+    flash(_("Image removed."), "success")
+    return see_other(url_for("catalog.edit_product", product_id=product_id) + "#images")
+
+
+@bp.post("/supplier/products/<int:product_id>/status")
+@login_required
+def set_status(product_id: int):
+    product = _own_product(product_id)
+    try:
+        change_status(current_user, product, ProductStatus(request.form.get("status", "")))
+    except ValueError:
+        abort(400)
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        messages = {ProductStatus.ACTIVE: _("Published: the product is in the catalog."),
+                    ProductStatus.RETIRED: _("Retired: the product is hidden from the catalog and shops.")}
+        flash(messages[product.status], "success")
+    return see_other(url_for("catalog.edit_product", product_id=product.id))

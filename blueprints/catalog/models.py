@@ -1,0 +1,107 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from blueprints.columns import UTCDateTime, string_enum, utcnow
+from blueprints.suppliers.models import Supplier
+from extensions import db
+
+
+class Category(db.Model):
+    """A small two-level tree, named in both languages the site speaks."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_en: Mapped[str] = mapped_column(String(80))
+    name_zh: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(default=0)
+
+    parent: Mapped["Category | None"] = relationship(remote_side=[id])
+
+    def name(self, locale: str) -> str:
+        return self.name_zh if locale.startswith("zh") else self.name_en
+
+
+class ProductStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("supply_price > 0", name="supply_price_positive"),
+        CheckConstraint("supply_price <= min_price AND min_price <= suggested_price AND suggested_price <= max_price",
+                        name="price_band_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    title: Mapped[str] = mapped_column(String(160))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ProductStatus] = mapped_column(string_enum(ProductStatus, "product_status"),
+                                                  default=ProductStatus.DRAFT, index=True)
+    # Minor units (fen). supply_price is what the supplier is paid per unit.
+    supply_price: Mapped[int]
+    suggested_price: Mapped[int]
+    min_price: Mapped[int]
+    max_price: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    supplier: Mapped[Supplier] = relationship()
+    category: Mapped[Category] = relationship()
+    images: Mapped[list["ProductImage"]] = relationship(
+        back_populates="product", order_by="ProductImage.position, ProductImage.id", cascade="all, delete-orphan")
+    variants: Mapped[list["Variant"]] = relationship(
+        back_populates="product", order_by="Variant.position, Variant.id", cascade="all, delete-orphan")
+
+    @property
+    def cover(self) -> "ProductImage | None":
+        return self.images[0] if self.images else None
+
+    @property
+    def stock_total(self) -> int:
+        return sum(variant.stock_on_hand for variant in self.variants)
+
+
+class ProductImage(db.Model):
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+
+    product: Mapped[Product] = relationship(back_populates="images")
+
+
+class Variant(db.Model):
+    """A SKU: one combination of option values, with its own stock."""
+
+    __tablename__ = "variants"
+    __table_args__ = (CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    # e.g. {"colour": "Sage", "size": "M"}
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    stock_on_hand: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+    @property
+    def label(self) -> str:
+        return " / ".join(str(value) for value in self.options.values()) or self.sku

@@ -1,0 +1,216 @@
+"""Catalog rules: only a verified supplier's members create or change its products; only active
+products of verified suppliers are public."""
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from blueprints.accounts.models import User
+from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
+from blueprints.errors import AccessDenied, DomainError, InvalidFields
+from blueprints.media.images import ImageRejected, delete_image, store_image
+from blueprints.slugs import unique_slug
+from blueprints.suppliers.models import Supplier, SupplierStatus
+from blueprints.suppliers.services import require_verified_supplier, supplier_of
+from extensions import db
+
+TRANSITIONS = {
+    ProductStatus.DRAFT: {ProductStatus.ACTIVE},
+    ProductStatus.ACTIVE: {ProductStatus.RETIRED},
+    ProductStatus.RETIRED: {ProductStatus.ACTIVE},
+}
+
+
+
+
+@dataclass(frozen=True)
+class ProductDetails:
+    title: str
+    description: str
+    category_id: int
+    supply_price: int
+    suggested_price: int
+    min_price: int
+    max_price: int
+
+
+def price_errors(details: ProductDetails) -> dict:
+    errors = {}
+    if details.supply_price is None or details.supply_price <= 0:
+        errors["supply_price"] = _l("The supply price must be more than zero.")
+        return errors
+    if details.min_price < details.supply_price:
+        errors["min_price"] = _l("The lowest resale price cannot be below the supply price.")
+    if details.max_price < details.min_price:
+        errors["max_price"] = _l("The highest resale price cannot be below the lowest.")
+    if not details.min_price <= details.suggested_price <= details.max_price:
+        errors["suggested_price"] = _l("The suggested price must be inside the resale band.")
+    return errors
+
+
+def _check_details(details: ProductDetails) -> None:
+    errors = price_errors(details)
+    if db.session.get(Category, details.category_id) is None:
+        errors["category_id"] = _l("Choose a category.")
+    if errors:
+        raise InvalidFields(errors)
+
+
+def require_product_editor(user: User, product: Product) -> None:
+    supplier = require_verified_supplier(user)
+    if product.supplier_id != supplier.id:
+        raise AccessDenied()
+
+
+def create_product(user: User, details: ProductDetails) -> Product:
+    supplier = require_verified_supplier(user)
+    _check_details(details)
+    product = Product(supplier_id=supplier.id, slug=unique_slug(Product.slug, details.title, fallback="product"),
+                      status=ProductStatus.DRAFT, **_fields(details))
+    db.session.add(product)
+    db.session.flush()
+    return product
+
+
+def update_product(user: User, product: Product, details: ProductDetails) -> Product:
+    require_product_editor(user, product)
+    _check_details(details)
+    for name, value in _fields(details).items():
+        setattr(product, name, value)
+    db.session.flush()
+    return product
+
+
+def _fields(details: ProductDetails) -> dict:
+    return {"title": details.title.strip(), "description": details.description.strip(),
+            "category_id": details.category_id, "supply_price": details.supply_price,
+            "suggested_price": details.suggested_price, "min_price": details.min_price,
+            "max_price": details.max_price}
+
+
+def change_status(user: User, product: Product, status: ProductStatus) -> None:
+    require_product_editor(user, product)
+    if status not in TRANSITIONS[product.status]:
+        raise DomainError(_l("A product cannot go from this state to that one."))
+    if status == ProductStatus.ACTIVE and not product.variants:
+        raise DomainError(_l("Add at least one variant with its SKU before publishing."))
+    product.status = status
+    db.session.flush()
+
+
+def add_variant(user: User, product: Product, *, sku: str, options: dict, stock_on_hand: int) -> Variant:
+    require_product_editor(user, product)
+    variant = Variant(product=product, position=len(product.variants))
+    _apply_variant(variant, sku=sku, options=options, stock_on_hand=stock_on_hand)
+    db.session.add(variant)
+    db.session.flush()
+    return variant
+
+
+def update_variant(user: User, variant: Variant, *, sku: str, options: dict, stock_on_hand: int) -> Variant:
+    require_product_editor(user, variant.product)
+    _apply_variant(variant, sku=sku, options=options, stock_on_hand=stock_on_hand)
+    db.session.flush()
+    return variant
+
+
+def _apply_variant(variant: Variant, *, sku: str, options: dict, stock_on_hand: int) -> None:
+    sku = sku.strip().upper()
+    errors = {}
+    taken = db.session.scalar(select(Variant.id).where(func.upper(Variant.sku) == sku, Variant.id != variant.id))
+    if taken is not None:
+        errors["sku"] = _l("Another variant already uses this SKU.")
+    if stock_on_hand is None or stock_on_hand < 0:
+        errors["stock_on_hand"] = _l("Stock cannot be negative.")
+    if errors:
+        raise InvalidFields(errors)
+    variant.sku = sku
+    variant.options = {name.strip(): value.strip() for name, value in options.items() if name.strip() and value.strip()}
+    variant.stock_on_hand = stock_on_hand
+
+
+def remove_variant(user: User, variant: Variant) -> None:
+    require_product_editor(user, variant.product)
+    if variant.product.status == ProductStatus.ACTIVE and len(variant.product.variants) == 1:
+        raise DomainError(_l("An active product needs at least one variant. Retire it first."))
+    variant.product.variants.remove(variant)
+    db.session.flush()
+
+
+def add_images(user: User, product: Product, uploads) -> list[ProductImage]:
+    """Store uploaded images for the product, all or none.
+
+    `uploads` are (file name, stream) pairs; an unusable file raises ImageRejected naming it,
+    after removing any files this call already stored.
+    """
+    require_product_editor(user, product)
+    stored = []
+    try:
+        for filename, stream in uploads:
+            try:
+                stored.append(store_image(stream))
+            except ImageRejected as error:
+                raise ImageRejected(_l("%(file)s: %(reason)s", file=filename, reason=str(error))) from error
+    except ImageRejected:
+        for image in stored:
+            delete_image(image.key)
+        raise
+    images = [ProductImage(product=product, key=image.key, width=image.width, height=image.height,
+                           position=len(product.images) + index) for index, image in enumerate(stored)]
+    db.session.add_all(images)
+    db.session.flush()
+    return images
+
+
+def remove_image(user: User, image: ProductImage) -> None:
+    require_product_editor(user, image.product)
+    image.product.images.remove(image)
+    db.session.flush()
+    delete_image(image.key)
+
+
+# Reading the catalog
+
+def visible_products():
+    """Active products of verified suppliers: what the public may see."""
+    return (select(Product).join(Product.supplier)
+            .where(Product.status == ProductStatus.ACTIVE, Supplier.status == SupplierStatus.VERIFIED))
+
+
+def is_public(product: Product) -> bool:
+    return product.status == ProductStatus.ACTIVE and product.supplier.status == SupplierStatus.VERIFIED
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+
+
+def catalog_page(*, category: Category | None, page: int, per_page: int = 24):
+    query = visible_products().options(selectinload(Product.images), selectinload(Product.variants),
+                                       joinedload(Product.supplier), joinedload(Product.category))
+    if category is not None:
+        children = select(Category.id).where(Category.parent_id == category.id)
+        query = query.where(or_(Product.category_id == category.id, Product.category_id.in_(children)))
+    query = query.order_by(Product.created_at.desc(), Product.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def product_for_page(slug: str, viewer: User) -> Product | None:
+    """The product if the public may see it, or if the viewer acts for its supplier (a preview)."""
+    product = db.session.scalar(
+        select(Product).where(Product.slug == slug)
+        .options(selectinload(Product.images), selectinload(Product.variants), joinedload(Product.supplier)))
+    if product is None:
+        return None
+    if is_public(product):
+        return product
+    own_supplier = supplier_of(viewer)
+    return product if own_supplier is not None and own_supplier.id == product.supplier_id else None
+
+
+def supplier_products(supplier: Supplier) -> list[Product]:
+    return list(db.session.scalars(
+        select(Product).where(Product.supplier_id == supplier.id)
+        .options(selectinload(Product.images), selectinload(Product.variants), joinedload(Product.category))
+        .order_by(Product.updated_at.desc(), Product.id.desc())))

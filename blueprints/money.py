@@ -1,0 +1,94 @@
+"""Money: integer minor units (fen), the platform's rates, the split of a sale, and reading amounts typed by people.
+
+Rates are basis points (1/100 of a percent) so every calculation stays in integers.
+"""
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app
+from flask_babel import format_currency
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+BASIS_POINTS = 10_000
+
+
+@dataclass(frozen=True)
+class Rates:
+    commission_bp: int
+    referral_bp: int
+
+
+def current_rates() -> Rates:
+    return Rates(current_app.config["PLATFORM_COMMISSION_BP"], current_app.config["REFERRAL_REWARD_BP"])
+
+
+def shop_earnings_per_unit(price: int, supply_price: int, rates: Rates, *, referred: bool) -> int:
+    """What a shop keeps from one unit sold at `price`, with or without a sharer's reward."""
+    commission = price * rates.commission_bp // BASIS_POINTS
+    referral = price * rates.referral_bp // BASIS_POINTS if referred else 0
+    return price - supply_price - commission - referral
+
+
+def listing_price_floor(supply_price: int, rates: Rates) -> int:
+    """The lowest price at which a shop never loses money, for any quantity and with a referral.
+
+    p * (1 - commission - referral) >= supply_price, so rounding the parts down per line can
+    only leave the shop more, never less.
+    """
+    keep = BASIS_POINTS - rates.commission_bp - rates.referral_bp
+    return -(-supply_price * BASIS_POINTS // keep)
+
+
+def format_money(minor_units: int | None) -> str:
+    if minor_units is None:
+        return ""
+    return format_currency(Decimal(minor_units) / 100, current_app.config["CURRENCY"])
+
+
+_AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
+
+
+def parse_amount(text: str) -> int:
+    """'12', '12.5', '¥1,234.50' -> minor units; ValueError for anything else."""
+    cleaned = re.sub(r"[\s,¥￥]|CN|RMB|元", "", text or "", flags=re.IGNORECASE)
+    if not _AMOUNT.match(cleaned):
+        raise ValueError(text)
+    try:
+        return int(Decimal(cleaned) * 100)
+    except InvalidOperation as exc:
+        raise ValueError(text) from exc
+
+
+class MoneyField(StringField):
+    """An amount in yuan as typed; `.data` is minor units. The typed text is kept on errors."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, render_kw={"inputmode": "decimal", **kwargs.pop("render_kw", {})},
+                         **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.raw_text = valuelist[0].strip() if valuelist else ""
+        self.data = None
+        self.parse_failed = False
+        if self.raw_text:
+            try:
+                self.data = parse_amount(self.raw_text)
+            except ValueError:
+                self.parse_failed = True
+
+    def process_data(self, value):
+        self.data = value
+        self.raw_text = None
+        self.parse_failed = False
+
+    def pre_validate(self, form):
+        if self.parse_failed:
+            raise ValidationError(_l("Enter an amount in yuan, like 59 or 59.90."))
+
+    def _value(self):
+        if self.raw_text is not None:
+            return self.raw_text
+        return "" if self.data is None else f"{Decimal(self.data) / 100:.2f}"

@@ -1,0 +1,189 @@
+"""Shop rules: one shop per user; listings only of public products, priced inside the supplier's
+band and never below the floor that keeps the shop's earnings at or above zero."""
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from blueprints.accounts.models import User
+from blueprints.catalog.models import Product, ProductStatus
+from blueprints.catalog.services import is_public
+from blueprints.errors import AccessDenied, DomainError, InvalidFields
+from blueprints.money import Rates, format_money, listing_price_floor, shop_earnings_per_unit
+from blueprints.slugs import is_valid_slug
+from blueprints.suppliers.models import Supplier, SupplierStatus
+from blueprints.shops.models import Listing, Shop
+from extensions import db
+
+
+
+
+@dataclass(frozen=True)
+class PriceRange:
+    lowest: int
+    highest: int
+
+    @property
+    def sellable(self) -> bool:
+        return self.lowest <= self.highest
+
+
+def shop_of(user: User) -> Shop | None:
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Shop).where(Shop.owner_id == user.id))
+
+
+def require_shop_owner(user: User, shop: Shop) -> None:
+    if not user.is_authenticated or shop.owner_id != user.id:
+        raise AccessDenied()
+
+
+def _check_shop_fields(name: str, slug: str, exclude_id: int | None) -> dict:
+    errors = {}
+    if not name.strip():
+        errors["name"] = _l("Give your shop a name.")
+    if not is_valid_slug(slug):
+        errors["slug"] = _l("Use lowercase letters, digits and single hyphens, like mei-home-goods.")
+    elif db.session.scalar(select(Shop.id).where(Shop.slug == slug, Shop.id != (exclude_id or 0))) is not None:
+        errors["slug"] = _l("Another shop already uses this address. Try another.")
+    return errors
+
+
+def open_shop(user: User, *, name: str, slug: str, tagline: str = "") -> Shop:
+    if not user.is_authenticated:
+        raise AccessDenied()
+    if shop_of(user) is not None:
+        raise DomainError(_l("You already have a shop."))
+    slug = slug.strip().lower()
+    errors = _check_shop_fields(name, slug, None)
+    if errors:
+        raise InvalidFields(errors)
+    shop = Shop(owner_id=user.id, name=name.strip(), slug=slug, tagline=tagline.strip())
+    db.session.add(shop)
+    db.session.flush()
+    return shop
+
+
+def update_shop(user: User, shop: Shop, *, name: str, slug: str, tagline: str) -> Shop:
+    require_shop_owner(user, shop)
+    slug = slug.strip().lower()
+    errors = _check_shop_fields(name, slug, shop.id)
+    if errors:
+        raise InvalidFields(errors)
+    shop.name, shop.slug, shop.tagline = name.strip(), slug, tagline.strip()
+    db.session.flush()
+    return shop
+
+
+def allowed_prices(product: Product, rates: Rates) -> PriceRange:
+    return PriceRange(max(product.min_price, listing_price_floor(product.supply_price, rates)), product.max_price)
+
+
+def _check_price(product: Product, price: int | None, rates: Rates) -> None:
+    limits = allowed_prices(product, rates)
+    if not limits.sellable:
+        raise InvalidFields({"price": _l("At today's platform rates this product cannot be resold without a loss.")})
+    if price is None or not limits.lowest <= price <= limits.highest:
+        raise InvalidFields({"price": _l("Choose a price from %(low)s to %(high)s.",
+                                       low=format_money(limits.lowest), high=format_money(limits.highest))})
+
+
+def add_listing(user: User, shop: Shop, product: Product, price: int | None, rates: Rates) -> Listing:
+    require_shop_owner(user, shop)
+    if not is_public(product):
+        raise DomainError(_l("Only active products of verified suppliers can be listed."))
+    if db.session.scalar(select(Listing.id).where(Listing.shop_id == shop.id,
+                                                  Listing.product_id == product.id)) is not None:
+        raise DomainError(_l("This product is already in your shop."))
+    _check_price(product, price, rates)
+    last = db.session.scalar(select(func.max(Listing.position)).where(Listing.shop_id == shop.id))
+    listing = Listing(shop_id=shop.id, product_id=product.id, price=price, position=(last or 0) + 1)
+    db.session.add(listing)
+    db.session.flush()
+    return listing
+
+
+def set_listing_price(user: User, listing: Listing, price: int | None, rates: Rates) -> None:
+    require_shop_owner(user, listing.shop)
+    _check_price(listing.product, price, rates)
+    listing.price = price
+    db.session.flush()
+
+
+def move_listing(user: User, listing: Listing, step: int) -> None:
+    """Swap the listing with its neighbour above (step -1) or below (step +1)."""
+    require_shop_owner(user, listing.shop)
+    ordered = list(db.session.scalars(select(Listing).where(Listing.shop_id == listing.shop_id)
+                                      .order_by(Listing.position, Listing.id)))
+    index = ordered.index(listing)
+    other = index + step
+    if not 0 <= other < len(ordered):
+        return
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, each in enumerate(ordered, start=1):
+        each.position = position
+    db.session.flush()
+
+
+def set_featured(user: User, listing: Listing, featured: bool) -> None:
+    require_shop_owner(user, listing.shop)
+    listing.featured = featured
+    db.session.flush()
+
+
+def remove_listing(user: User, listing: Listing) -> None:
+    require_shop_owner(user, listing.shop)
+    db.session.delete(listing)
+    db.session.flush()
+
+
+def earnings(listing: Listing, rates: Rates) -> tuple[int, int]:
+    """What the shop keeps per unit: (without a sharer's reward, with one)."""
+    supply = listing.product.supply_price
+    return (shop_earnings_per_unit(listing.price, supply, rates, referred=False),
+            shop_earnings_per_unit(listing.price, supply, rates, referred=True))
+
+
+# Reading shops
+
+def _listing_query():
+    return (select(Listing)
+            .options(joinedload(Listing.product).joinedload(Product.supplier),
+                     joinedload(Listing.product).selectinload(Product.images),
+                     joinedload(Listing.product).selectinload(Product.variants))
+            .order_by(Listing.position, Listing.id))
+
+
+def _public_listings(query):
+    return (query.join(Listing.product).join(Product.supplier)
+            .where(Product.status == ProductStatus.ACTIVE, Supplier.status == SupplierStatus.VERIFIED))
+
+
+def owner_listings(shop: Shop) -> list[Listing]:
+    """Every listing, including those hidden while their product is retired or supplier suspended."""
+    return list(db.session.scalars(_listing_query().where(Listing.shop_id == shop.id)).unique())
+
+
+def storefront_listings(shop: Shop) -> list[Listing]:
+    return list(db.session.scalars(_public_listings(_listing_query()).where(Listing.shop_id == shop.id)).unique())
+
+
+def shop_by_slug(slug: str) -> Shop | None:
+    return db.session.scalar(select(Shop).where(Shop.slug == slug))
+
+
+def public_listing(shop: Shop, product_slug: str) -> Listing | None:
+    return db.session.scalar(_public_listings(_listing_query())
+                             .where(Listing.shop_id == shop.id, Product.slug == product_slug))
+
+
+def shops_selling(product: Product) -> list[Listing]:
+    return list(db.session.scalars(
+        select(Listing).where(Listing.product_id == product.id).options(joinedload(Listing.shop))
+        .join(Listing.shop).order_by(Shop.name)))
+
+
+def featured_shops(limit: int = 6) -> list[Shop]:
+    return list(db.session.scalars(select(Shop).order_by(Shop.created_at.desc()).limit(limit)))

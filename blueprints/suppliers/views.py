@@ -1,0 +1,41 @@
+from flask import flash, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from blueprints.catalog.services import supplier_products
+from blueprints.suppliers import bp
+from blueprints.suppliers.forms import SupplierApplicationForm
+from blueprints.suppliers.services import (AlreadyASupplier, apply_for_supplier, latest_decision,
+                                           require_verified_supplier, supplier_of)
+from blueprints.web import render, see_other
+from extensions import db, limiter
+
+
+@bp.route("/supplier/apply", methods=["GET", "POST"])
+@login_required
+@limiter.limit("5 per hour", methods=["POST"])
+def apply():
+    existing = supplier_of(current_user)
+    if existing is not None:
+        return see_other(url_for("accounts.account"))
+    form = SupplierApplicationForm()
+    if form.validate_on_submit():
+        try:
+            apply_for_supplier(current_user, name=form.name.data, description=form.description.data,
+                               contact=form.contact.data, registration_number=form.registration_number.data)
+        except AlreadyASupplier as error:
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Thank you. Our team will check your application and reply within two working days."), "success")
+            return see_other(url_for("accounts.account"))
+    status = 422 if form.is_submitted() else 200
+    return render("suppliers/apply.html", block="form", status=status, form=form)
+
+
+@bp.get("/supplier")
+@login_required
+def dashboard():
+    supplier = require_verified_supplier(current_user)
+    return render("suppliers/dashboard.html", supplier=supplier, products=supplier_products(supplier),
+                  decision=latest_decision(supplier))
