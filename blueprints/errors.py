@@ -5,8 +5,9 @@ class DomainError(Exception):
     """A rule of the shop was broken; the message is for the user."""
 
 
-class AccessDenied(DomainError):
-    """The acting user may not do this (answered with 403)."""
+class AccessDenied(Exception):
+    """The acting user may not do this (answered with 403). Not a DomainError, so views that show
+    a rule's message to the user never swallow it."""
 
 
 class InvalidFields(DomainError):

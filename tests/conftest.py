@@ -195,3 +195,100 @@ def signed_in(client, make_user) -> Account:
     account = make_user()
     sign_in(client, account)
     return account
+
+
+# Catalog and shop factories. Each returns ids and plain values, usable from any app context.
+
+@dataclass(frozen=True)
+class SupplierFixture:
+    id: int
+    member: Account
+
+
+@pytest.fixture
+def make_category(app):
+    from blueprints.catalog.models import Category
+
+    def make_category(slug: str = "kitchen", name_en: str = "Kitchen", name_zh: str = "厨房",
+                      parent_id: int | None = None) -> int:
+        with app.app_context():
+            category = Category(slug=slug, name_en=name_en, name_zh=name_zh, parent_id=parent_id)
+            db.session.add(category)
+            db.session.commit()
+            return category.id
+
+    return make_category
+
+
+@pytest.fixture
+def admin(make_user) -> Account:
+    return make_user("admin@example.com", display_name="Ada Admin", is_admin=True)
+
+
+@pytest.fixture
+def make_supplier(app, make_user, admin):
+    from blueprints.accounts.models import User
+    from blueprints.suppliers.models import Supplier, SupplierAction
+    from blueprints.suppliers.services import apply_for_supplier, decide
+
+    counter = iter(range(1, 1000))
+
+    def make_supplier(name: str | None = None, *, verified: bool = True) -> SupplierFixture:
+        n = next(counter)
+        member = make_user(f"supplier{n}@example.com", display_name=f"Supplier Staff {n}")
+        with app.app_context():
+            supplier = apply_for_supplier(db.session.get(User, member.id), name=name or f"Workshop {n}",
+                                          description="We make things.", contact="+86 138 0000 0000",
+                                          registration_number=f"REG-{n:05d}")
+            if verified:
+                decide(db.session.get(User, admin.id), supplier, SupplierAction.APPROVE)
+            db.session.commit()
+            return SupplierFixture(supplier.id, member)
+
+    return make_supplier
+
+
+@pytest.fixture
+def make_product(app, make_category):
+    from blueprints.accounts.models import User
+    from blueprints.catalog.models import Category, Product, ProductStatus
+    from blueprints.catalog.services import ProductDetails, add_variant, change_status, create_product
+
+    def make_product(supplier: SupplierFixture, title: str = "Steel flask", *, supply_price: int = 3900,
+                     suggested_price: int = 6900, min_price: int = 5000, max_price: int = 9900,
+                     stock: int = 10, active: bool = True, category_id: int | None = None) -> Product:
+        with app.app_context():
+            if category_id is None:
+                category = db.session.scalar(db.select(Category).limit(1))
+                category_id = category.id if category else make_category()
+            user = db.session.get(User, supplier.member.id)
+            product = create_product(user, ProductDetails(
+                title=title, description="A good thing.", category_id=category_id, supply_price=supply_price,
+                suggested_price=suggested_price, min_price=min_price, max_price=max_price))
+            add_variant(user, product, sku=f"SKU-{product.id}-1", options={"colour": "Sage"}, stock_on_hand=stock)
+            if active:
+                change_status(user, product, ProductStatus.ACTIVE)
+            db.session.commit()
+            db.session.refresh(product)
+            db.session.expunge(product)
+            return product
+
+    return make_product
+
+
+@pytest.fixture
+def make_shop(app, make_user):
+    from blueprints.accounts.models import User
+    from blueprints.shops.services import open_shop
+
+    counter = iter(range(1, 1000))
+
+    def make_shop(owner: Account | None = None, *, name: str | None = None, slug: str | None = None) -> int:
+        n = next(counter)
+        owner = owner or make_user(f"owner{n}@example.com", display_name=f"Owner {n}")
+        with app.app_context():
+            shop = open_shop(db.session.get(User, owner.id), name=name or f"Shop {n}", slug=slug or f"shop-{n}")
+            db.session.commit()
+            return shop.id
+
+    return make_shop

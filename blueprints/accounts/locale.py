@@ -1,5 +1,5 @@
 """Which language a request is served in: the user's choice, else the visitor's cookie, else the browser's."""
-from flask import request
+from flask import has_request_context, request
 from flask_login import current_user
 
 from blueprints.accounts.services import LANGUAGES
@@ -18,6 +18,8 @@ def locale_from_accept_language() -> str:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # commands and tests calling services directly
+        return "en"
     if current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     cookie = request.cookies.get(LOCALE_COOKIE)

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, MultipleFileField
+from flask_wtf.file import MultipleFileField
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange
 
 from blueprints.forms import strip
 from blueprints.money import MoneyField
@@ -37,7 +37,3 @@ class VariantForm(FlaskForm):
     stock_on_hand = IntegerField(_l("Stock on hand"), validators=[
         InputRequired(_l("Enter how many you have in stock.")),
         NumberRange(min=0, max=1_000_000, message=_l("Enter a whole number from 0 to 1,000,000."))])
-
-
-class ImageUploadForm(FlaskForm):
-    image = FileField(_l("Add an image"), validators=[Optional()])

@@ -101,9 +101,9 @@ def change_status(user: User, product: Product, status: ProductStatus) -> None:
 
 def add_variant(user: User, product: Product, *, sku: str, options: dict, stock_on_hand: int) -> Variant:
     require_product_editor(user, product)
-    variant = Variant(product=product, position=len(product.variants))
+    variant = Variant(position=len(product.variants))
     _apply_variant(variant, sku=sku, options=options, stock_on_hand=stock_on_hand)
-    db.session.add(variant)
+    product.variants.append(variant)
     db.session.flush()
     return variant
 
@@ -156,9 +156,10 @@ def add_images(user: User, product: Product, uploads) -> list[ProductImage]:
         for image in stored:
             delete_image(image.key)
         raise
-    images = [ProductImage(product=product, key=image.key, width=image.width, height=image.height,
-                           position=len(product.images) + index) for index, image in enumerate(stored)]
-    db.session.add_all(images)
+    first_position = len(product.images)
+    images = [ProductImage(key=image.key, width=image.width, height=image.height, position=first_position + index)
+              for index, image in enumerate(stored)]
+    product.images.extend(images)
     db.session.flush()
     return images
 

@@ -19,6 +19,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 20_000_000
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 SIZES = {"display": 1200, "thumb": 400}
+TOO_MANY_PIXELS = _l("That image has more than 20 megapixels. Resize it and try again.")
 
 
 class ImageRejected(DomainError):
@@ -56,7 +57,7 @@ def store_image(stream) -> StoredImage:
                 if probe.format not in ACCEPTED_FORMATS:
                     raise ImageRejected(_l("Upload a JPEG, PNG, WebP or GIF image."))
                 if probe.width * probe.height > MAX_PIXELS:
-                    raise ImageRejected(_l("That image has more than 20 megapixels. Resize it and try again."))
+                    raise ImageRejected(TOO_MANY_PIXELS)
                 probe.verify()
             with Image.open(BytesIO(data)) as image:
                 image.load()
@@ -64,8 +65,9 @@ def store_image(stream) -> StoredImage:
                 image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
     except ImageRejected:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
-            SyntaxError, ValueError) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected(TOO_MANY_PIXELS) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected(_l("That file is not an image we can read. Upload a JPEG, PNG, WebP or GIF.")) from exc
 
     key = secrets.token_hex(12)

@@ -11,18 +11,18 @@ def user_count() -> int:
     return db.session.scalar(select(func.count(User.id)))
 
 
-def test_seed_creates_the_demo_accounts_once(ctx):
+def test_seed_creates_the_demo_data_once(ctx):
     created = seed_demo()
-    assert created == [account.email for account in DEMO_ACCOUNTS]
+    assert [account.email for account in DEMO_ACCOUNTS] == created[:len(DEMO_ACCOUNTS)]
     assert seed_demo() == []
-    assert user_count() == 4
+    assert user_count() == len(DEMO_ACCOUNTS)
     admin = db.session.scalar(select(User).where(User.email == "admin@demo.shelfmade.test"))
     assert admin.is_admin
     others = db.session.scalars(select(User).where(User.email != "admin@demo.shelfmade.test"))
     assert not any(user.is_admin for user in others)
 
 
-@pytest.mark.parametrize("email", [account.email for account in DEMO_ACCOUNTS])
+@pytest.mark.parametrize("email", [account.email for account in DEMO_ACCOUNTS[:4]])
 def test_every_demo_account_can_sign_in_with_the_readme_password(app, client, email):
     with app.app_context():
         seed_demo()
@@ -44,4 +44,28 @@ def test_the_command_only_seeds_an_empty_database_when_asked(app, make_user):
     result = runner.invoke(args=["seed-demo"])
     assert "nothing to add" in result.output
     with app.app_context():
-        assert user_count() == 5
+        assert user_count() == 1 + len(DEMO_ACCOUNTS)
+
+
+def test_demo_catalog_has_verified_suppliers_a_pending_application_products_and_shops(ctx):
+    from blueprints.catalog.models import Product, ProductStatus
+    from blueprints.catalog.services import catalog_page
+    from blueprints.shops.models import Listing, Shop
+    from blueprints.shops.services import allowed_prices, storefront_listings
+    from blueprints.money import current_rates
+    from blueprints.suppliers.models import Supplier, SupplierStatus
+
+    seed_demo()
+    statuses = sorted(db.session.scalars(select(Supplier.status)))
+    assert statuses == sorted([SupplierStatus.VERIFIED, SupplierStatus.VERIFIED, SupplierStatus.APPLIED])
+    products = list(db.session.scalars(select(Product)))
+    assert len(products) >= 30
+    assert all(p.status == ProductStatus.ACTIVE and p.variants and p.images for p in products)
+    assert catalog_page(category=None, page=1).total == len(products)
+    shops = list(db.session.scalars(select(Shop)))
+    assert len(shops) == 2
+    assert "shop@demo.shelfmade.test" in {shop.owner.email for shop in shops}
+    for listing in db.session.scalars(select(Listing)):
+        limits = allowed_prices(listing.product, current_rates())
+        assert limits.lowest <= listing.price <= limits.highest
+    assert all(storefront_listings(shop) for shop in shops)

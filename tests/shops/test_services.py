@@ -1,0 +1,142 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from blueprints.accounts.models import User
+from blueprints.catalog.models import Product, ProductStatus
+from blueprints.catalog.services import change_status
+from blueprints.errors import AccessDenied, DomainError, InvalidFields
+from blueprints.money import Rates, listing_price_floor, shop_earnings_per_unit
+from blueprints.shops.models import Listing, Shop
+from blueprints.shops.services import (add_listing, allowed_prices, move_listing, open_shop, owner_listings,
+                                       remove_listing, set_featured, set_listing_price, storefront_listings)
+from blueprints.suppliers.models import Supplier, SupplierAction
+from blueprints.suppliers.services import decide
+from extensions import db
+
+RATES = Rates(commission_bp=800, referral_bp=300)
+
+
+def user(account) -> User:
+    return db.session.get(User, account.id)
+
+
+@given(supply=st.integers(1, 10_000_000), commission=st.integers(0, 3000), referral=st.integers(0, 3000),
+       quantity=st.integers(1, 500))
+@settings(max_examples=300)
+def test_at_the_floor_a_shop_never_loses_on_any_quantity(supply, commission, referral, quantity):
+    rates = Rates(commission, referral)
+    floor = listing_price_floor(supply, rates)
+    total = floor * quantity
+    kept = total - supply * quantity - total * commission // 10_000 - total * referral // 10_000
+    assert kept >= 0
+    assert shop_earnings_per_unit(floor, supply, rates, referred=True) >= 0
+    # and one fen less would lose money on some quantity: the floor is the smallest such price
+    below = floor - 1
+    assert below * (10_000 - commission - referral) < supply * 10_000
+
+
+pytestmark_db = pytest.mark.all_databases
+
+
+@pytestmark_db
+def test_one_shop_per_user_with_a_unique_valid_address(ctx, make_user):
+    mei, lin = make_user(), make_user()
+    shop = open_shop(user(mei), name="Mei's Corner", slug="Mei-Corner ", tagline="Good things")
+    assert shop.slug == "mei-corner"
+    with pytest.raises(DomainError):
+        open_shop(user(mei), name="Second", slug="second")
+    with pytest.raises(InvalidFields) as error:
+        open_shop(user(lin), name="Lin", slug="mei-corner")
+    assert "slug" in error.value.errors
+    with pytest.raises(InvalidFields) as error:
+        open_shop(user(lin), name=" ", slug="has spaces!")
+    assert set(error.value.errors) == {"name", "slug"}
+
+
+@pytestmark_db
+def test_a_listing_price_must_be_inside_the_band_and_above_the_floor(ctx, make_user, make_supplier, make_product):
+    product = db.session.get(Product, make_product(make_supplier(), supply_price=9000, min_price=9000,
+                                                   suggested_price=12000, max_price=15000).id)
+    owner = make_user()
+    shop = open_shop(user(owner), name="Shop", slug="shop")
+    limits = allowed_prices(product, RATES)
+    assert limits.lowest == listing_price_floor(9000, RATES) == 10113 and limits.highest == 15000
+    for price in (10112, 15001, None):
+        with pytest.raises(InvalidFields) as error:
+            add_listing(user(owner), shop, product, price, RATES)
+        assert "¥101.13" in str(error.value.errors["price"]) and "¥150.00" in str(error.value.errors["price"])
+    listing = add_listing(user(owner), shop, product, 10113, RATES)
+    assert shop_earnings_per_unit(listing.price, 9000, RATES, referred=True) >= 0
+    with pytest.raises(DomainError):
+        add_listing(user(owner), shop, product, 12000, RATES)
+
+
+@pytestmark_db
+def test_only_the_owner_changes_a_shop(ctx, make_user, make_supplier, make_product):
+    product = db.session.get(Product, make_product(make_supplier()).id)
+    owner, stranger = make_user(), make_user()
+    shop = open_shop(user(owner), name="Shop", slug="shop")
+    with pytest.raises(AccessDenied):
+        add_listing(user(stranger), shop, product, 6900, RATES)
+    listing = add_listing(user(owner), shop, product, 6900, RATES)
+    for action in (lambda: set_listing_price(user(stranger), listing, 7000, RATES),
+                   lambda: move_listing(user(stranger), listing, 1),
+                   lambda: set_featured(user(stranger), listing, True),
+                   lambda: remove_listing(user(stranger), listing)):
+        with pytest.raises(AccessDenied):
+            action()
+    assert listing.price == 6900 and not listing.featured
+
+
+@pytestmark_db
+def test_a_shop_cannot_list_a_draft_or_a_suspended_suppliers_product(ctx, make_user, make_supplier, make_product,
+                                                                     admin):
+    owner = make_user()
+    supplier = make_supplier()
+    draft = db.session.get(Product, make_product(supplier, "Draft", active=False).id)
+    active = db.session.get(Product, make_product(supplier, "Active").id)
+    shop = open_shop(user(owner), name="Shop", slug="shop")
+    with pytest.raises(DomainError):
+        add_listing(user(owner), shop, draft, 6900, RATES)
+    decide(user(admin), db.session.get(Supplier, supplier.id), SupplierAction.SUSPEND, "Review")
+    with pytest.raises(DomainError):
+        add_listing(user(owner), shop, active, 6900, RATES)
+
+
+@pytestmark_db
+def test_listings_hide_while_retired_or_suspended_and_come_back(ctx, make_user, make_supplier, make_product, admin):
+    owner = make_user()
+    supplier = make_supplier()
+    product = db.session.get(Product, make_product(supplier).id)
+    shop = open_shop(user(owner), name="Shop", slug="shop")
+    add_listing(user(owner), shop, product, 6900, RATES)
+    assert len(storefront_listings(shop)) == 1
+
+    change_status(user(supplier.member), product, ProductStatus.RETIRED)
+    assert storefront_listings(shop) == [] and len(owner_listings(shop)) == 1
+    change_status(user(supplier.member), product, ProductStatus.ACTIVE)
+    assert len(storefront_listings(shop)) == 1
+
+    decide(user(admin), db.session.get(Supplier, supplier.id), SupplierAction.SUSPEND, "Review")
+    assert storefront_listings(shop) == []
+    decide(user(admin), db.session.get(Supplier, supplier.id), SupplierAction.REINSTATE)
+    assert len(storefront_listings(shop)) == 1
+
+
+@pytestmark_db
+def test_reorder_feature_and_remove(ctx, make_user, make_supplier, make_product):
+    owner = make_user()
+    supplier = make_supplier()
+    products = [db.session.get(Product, make_product(supplier, title).id) for title in ("A", "B", "C")]
+    shop = open_shop(user(owner), name="Shop", slug="shop")
+    a, b, c = (add_listing(user(owner), shop, product, 6900, RATES) for product in products)
+    move_listing(user(owner), c, -1)
+    assert [l.product.title for l in owner_listings(shop)] == ["A", "C", "B"]
+    move_listing(user(owner), a, -1)  # already first: nothing moves
+    assert [l.product.title for l in owner_listings(shop)] == ["A", "C", "B"]
+    set_featured(user(owner), b, True)
+    remove_listing(user(owner), a)
+    assert [(l.product.title, l.featured) for l in owner_listings(shop)] == [("C", False), ("B", True)]
+    assert db.session.scalar(db.select(db.func.count(Listing.id))) == 2
+    assert db.session.scalar(db.select(db.func.count(Shop.id))) == 1
