@@ -5,6 +5,7 @@ from collections.abc import Mapping
 
 from flask import Flask, flash, g, url_for
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -19,9 +20,13 @@ def create_app(config: Mapping | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Rate limits key on the client's address, so it must be the real one, not the proxy's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
     _init_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
+    app.after_request(_security_headers)
 
     from blueprints.site.errors import register_error_handlers
 
@@ -51,6 +56,18 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
     login_manager.unauthorized_handler(_send_to_sign_in)
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    # Pages for a signed-in user carry their details and a CSRF token: never store them. (The user
+    # is only looked at if the page already loaded it, so this costs no query.)
+    user = g.get("_login_user")
+    if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _send_to_sign_in():

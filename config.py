@@ -26,9 +26,14 @@ def database_url(raw: str | None, instance_path: str) -> str:
 def development_secret_key(instance_path: str) -> str:
     """Generate once and keep, so sessions survive restarts of `make run`."""
     path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    try:
+        # Created readable by the owner only, and only once even if several workers start together.
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -47,6 +52,8 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(environ.get("DATABASE_URL"), instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none).
+        "TRUSTED_PROXIES": int(environ.get("TRUSTED_PROXIES", "0")),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "en",

@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation
 
 BASIS_POINTS = 10_000
 
@@ -85,8 +85,9 @@ class MoneyField(StringField):
         self.parse_failed = False
 
     def pre_validate(self, form):
+        # Stop here, so a "required" check cannot replace this message with a vaguer one.
         if self.parse_failed:
-            raise ValidationError(_l("Enter an amount in yuan, like 59 or 59.90."))
+            raise StopValidation(_l("Enter an amount in yuan, like 59 or 59.90."))
 
     def _value(self):
         if self.raw_text is not None:

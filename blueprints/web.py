@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import make_response, redirect, render_template, request
+from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
 
 
@@ -10,18 +11,31 @@ def is_htmx() -> bool:
 
 
 def wants_fragment() -> bool:
-    # A history restore needs the whole page, not the fragment that was swapped last.
-    return is_htmx() and request.headers.get("HX-History-Restore-Request") != "true"
+    # htmx 4 says "full" when it swaps the whole body (hx-boost, hx-select); a history
+    # restore needs the whole page too, not the fragment that was swapped last.
+    return (is_htmx() and request.headers.get("HX-Request-Type") != "full"
+            and request.headers.get("HX-History-Restore-Request") != "true")
+
+
+def focus_first_error(form: FlaskForm) -> None:
+    """Move the cursor to the first field the user has to fix."""
+    for field in form:
+        if field.errors:
+            field.render_kw = {**(field.render_kw or {}), "autofocus": True}
+            return
 
 
 def render(template: str, *, block: str | None = None, status: int = 200, **context):
     """Render the page, or only its `block` when htmx asks for a fragment of it."""
+    for value in context.values():
+        if isinstance(value, FlaskForm) and value.errors:
+            focus_first_error(value)
     if block and wants_fragment():
         body = render_block(template, block, **context)
     else:
         body = render_template(template, **context)
     response = make_response(body, status)
-    response.vary.add("HX-Request")
+    response.vary.update(("HX-Request", "HX-Request-Type"))
     return response
 
 
@@ -48,9 +62,10 @@ def safe_next_url(target: str | None) -> str | None:
 
 def current_page() -> str | None:
     """Where to bring a user back to: this page for a GET, the page the form was on for a POST."""
-    if request.method == "GET":
+    if request.method == "GET" and not is_htmx():
         return safe_next_url(request.full_path.rstrip("?"))
-    referrer = urlsplit(request.referrer or "")
+    # An htmx request comes from a fragment; the page the user sees is HX-Current-URL.
+    referrer = urlsplit((request.headers.get("HX-Current-URL") if is_htmx() else None) or request.referrer or "")
     if referrer.netloc != request.host:
         return None
     return safe_next_url(referrer.path + (f"?{referrer.query}" if referrer.query else ""))

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from blueprints.accounts.services import LANGUAGES
 from blueprints.forms import strip
@@ -9,13 +9,13 @@ from blueprints.forms import strip
 
 class SignupForm(FlaskForm):
     email = EmailField(_l("Email"), filters=[strip], validators=[
-        InputRequired(_l("Enter your email address.")),
+        DataRequired(_l("Enter your email address.")),
         Length(max=254, message=_l("An email address can be at most 254 characters.")),
         Email(_l("Enter an email address like name@example.com."), check_deliverability=False),
     ])
     display_name = StringField(_l("Display name"), filters=[strip], description=_l(
         "Shown beside your votes and comments."), validators=[
-        InputRequired(_l("Enter the name other people will see.")),
+        DataRequired(_l("Enter the name other people will see.")),
         Length(max=80, message=_l("A display name can be at most 80 characters.")),
     ])
     password = PasswordField(_l("Password"), description=_l("At least 10 characters."), validators=[
@@ -31,7 +31,7 @@ class SignupForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), filters=[strip], validators=[
-        InputRequired(_l("Enter your email address.")),
+        DataRequired(_l("Enter your email address.")),
     ])
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
     remember = BooleanField(_l("Keep me signed in on this device"))

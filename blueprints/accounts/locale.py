@@ -1,6 +1,7 @@
 """Which language a request is served in: the user's choice, else the visitor's cookie, else the browser's."""
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from blueprints.accounts.services import LANGUAGES
 
@@ -20,8 +21,12 @@ def locale_from_accept_language() -> str:
 def select_locale() -> str:
     if not has_request_context():  # commands and tests calling services directly
         return "en"
-    if current_user.is_authenticated and current_user.locale in LANGUAGES:
-        return current_user.locale
+    try:
+        if current_user.is_authenticated and current_user.locale in LANGUAGES:
+            return current_user.locale
+    except SQLAlchemyError:
+        pass  # the database is down: still answer in the visitor's language
+
     cookie = request.cookies.get(LOCALE_COOKIE)
     if cookie in LANGUAGES:
         return cookie

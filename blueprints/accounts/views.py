@@ -57,9 +57,16 @@ def signup():
     return render("accounts/signup.html", block="form", status=status, form=form)
 
 
+def _sign_in_failed(response) -> bool:
+    # Only failures count, so a busy shared network (a carrier NAT, an office) is not locked out.
+    return response.status_code != 303
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute;50 per hour", methods=["POST"], on_breach=_login_throttled)
-@limiter.limit("20 per hour", key_func=_login_email_key, methods=["POST"], on_breach=_login_throttled)
+@limiter.limit("10 per minute;50 per hour", methods=["POST"], deduct_when=_sign_in_failed,
+               on_breach=_login_throttled)
+@limiter.limit("20 per hour", key_func=_login_email_key, methods=["POST"], deduct_when=_sign_in_failed,
+               on_breach=_login_throttled)
 def login():
     if current_user.is_authenticated:
         return see_other(_after_sign_in(request.args.get("next")))

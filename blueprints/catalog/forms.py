@@ -2,23 +2,23 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from blueprints.forms import strip
 from blueprints.money import MoneyField
 
 
 def _required_amount():
-    return InputRequired(_l("Enter an amount in yuan."))
+    return DataRequired(_l("Enter an amount in yuan."))
 
 
 class ProductForm(FlaskForm):
     title = StringField(_l("Title"), filters=[strip], validators=[
-        InputRequired(_l("Give the product a title.")), Length(max=160, message=_l("At most %(max)d characters."))])
+        DataRequired(_l("Give the product a title.")), Length(max=160, message=_l("At most %(max)d characters."))])
     description = TextAreaField(_l("Description"), filters=[strip], validators=[
         Length(max=5000, message=_l("At most %(max)d characters."))])
     category_id = SelectField(_l("Category"), coerce=int, validate_choice=False,
-                              validators=[InputRequired(_l("Choose a category."))])
+                              validators=[DataRequired(_l("Choose a category."))])
     supply_price = MoneyField(_l("Supply price (¥)"), description=_l("What you are paid for each unit sold."),
                               validators=[_required_amount()])
     suggested_price = MoneyField(_l("Suggested price (¥)"), description=_l("The price on the catalog page."),
@@ -31,7 +31,7 @@ class ProductForm(FlaskForm):
 
 class VariantForm(FlaskForm):
     sku = StringField(_l("SKU code"), filters=[strip], validators=[
-        InputRequired(_l("Enter a SKU code.")), Length(max=64, message=_l("At most %(max)d characters."))])
+        DataRequired(_l("Enter a SKU code.")), Length(max=64, message=_l("At most %(max)d characters."))])
     colour = StringField(_l("Colour"), filters=[strip], validators=[Length(max=40)])
     size = StringField(_l("Size"), filters=[strip], validators=[Length(max=40)])
     stock_on_hand = IntegerField(_l("Stock on hand"), validators=[

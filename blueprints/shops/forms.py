@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
 from blueprints.forms import strip
 from blueprints.money import MoneyField
@@ -9,10 +9,10 @@ from blueprints.money import MoneyField
 
 class ShopForm(FlaskForm):
     name = StringField(_l("Shop name"), filters=[strip], validators=[
-        InputRequired(_l("Give your shop a name.")), Length(max=80, message=_l("At most %(max)d characters."))])
+        DataRequired(_l("Give your shop a name.")), Length(max=80, message=_l("At most %(max)d characters."))])
     slug = StringField(_l("Web address"), filters=[strip], description=_l(
         "Your shop will be at /shops/your-address. Lowercase letters, digits and hyphens."), validators=[
-        InputRequired(_l("Choose a web address for your shop.")),
+        DataRequired(_l("Choose a web address for your shop.")),
         Length(max=80, message=_l("At most %(max)d characters."))])
     tagline = StringField(_l("Tagline"), filters=[strip], description=_l("One line that says what your shop is about."),
                           validators=[Length(max=160, message=_l("At most %(max)d characters."))])
@@ -20,11 +20,11 @@ class ShopForm(FlaskForm):
 
 class ListingForm(FlaskForm):
     product_id = HiddenField()
-    price = MoneyField(_l("Your price (¥)"), validators=[InputRequired(_l("Enter your price in yuan."))])
+    price = MoneyField(_l("Your price (¥)"), validators=[DataRequired(_l("Enter your price in yuan."))])
 
 
 class ListingPriceForm(FlaskForm):
-    price = MoneyField(_l("Your price (¥)"), validators=[InputRequired(_l("Enter your price in yuan."))])
+    price = MoneyField(_l("Your price (¥)"), validators=[DataRequired(_l("Enter your price in yuan."))])
 
 
 class MoveForm(FlaskForm):

@@ -1,10 +1,15 @@
 """Styled error pages, in the user's language, for plain and htmx requests alike."""
+from flask import current_app, make_response
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from blueprints.accounts.locale import html_lang
 from blueprints.errors import AccessDenied
 from blueprints.web import is_htmx, render
+from extensions import db
 
 MESSAGES = {
     400: (_l("Bad request"), _l("Something in that request was not right. Go back and try again.")),
@@ -20,7 +25,17 @@ CSRF_MESSAGE = (_l("The form expired"), _l(
 
 
 def error_page(code: int, title, message):
-    response = render("errors/error.html", status=code, code=code, title=title, message=message)
+    # The request may have failed half-way through a transaction, or because the database is down:
+    # the styled page must not fail the same way (it loads the signed-in user).
+    db.session.rollback()
+    try:
+        response = render("errors/error.html", status=code, code=code, title=title, message=message)
+    except SQLAlchemyError:
+        db.session.rollback()
+        # Straight from the environment: context processors would look up the user again.
+        page = current_app.jinja_env.get_template("errors/plain.html").render(
+            code=code, title=title, message=message, html_lang=html_lang(str(get_locale())))
+        response = make_response(page, code)
     if is_htmx():
         # An error is never the fragment the page asked for: show the whole error page instead.
         response.headers["HX-Retarget"] = "body"
@@ -35,7 +50,7 @@ def handle_http_error(error: HTTPException):
     code = error.code or 500
     if isinstance(error, CSRFError):
         return error_page(400, *CSRF_MESSAGE)
-    title, message = MESSAGES.get(code, (error.name, error.description))
+    title, message = MESSAGES.get(code) or MESSAGES[500 if code >= 500 else 400]
     return error_page(code, title, message)
 
 

@@ -1,4 +1,6 @@
 """Every sign-up, sign-in and sign-out path, as a browser (and htmx) would use it."""
+import re
+
 import pytest
 
 from blueprints.accounts.models import User
@@ -166,10 +168,18 @@ def test_a_page_that_needs_sign_in_sends_visitors_there_and_back(client, make_us
     assert response.headers["Location"] == "/my/account"
 
 
-def test_htmx_requests_from_visitors_get_an_hx_redirect_to_sign_in(client):
-    response = client.get("/my/account", headers={"HX-Request": "true"})
+def test_htmx_requests_from_visitors_get_an_hx_redirect_to_sign_in_and_back_to_their_page(client):
+    from urllib.parse import parse_qs, urlsplit
+
+    response = client.get("/my/account", headers={"HX-Request": "true",
+                                                  "HX-Current-URL": "http://localhost/catalog?page=2"})
     assert response.status_code == 204
-    assert response.headers["HX-Redirect"].startswith("/login?next=")
+    location = urlsplit(response.headers["HX-Redirect"])
+    assert location.path == "/login"
+    assert parse_qs(location.query)["next"] == ["/catalog?page=2"]
+    other_site = client.get("/my/account", headers={"HX-Request": "true",
+                                                    "HX-Current-URL": "https://evil.example/x"})
+    assert other_site.headers["HX-Redirect"] == "/login"
 
 
 def test_sign_in_without_csrf_token_is_refused(client, make_user):
@@ -262,3 +272,59 @@ def test_form_errors_are_translated(client):
     response = client.submit("/signup", {**SIGNUP, "password_confirm": "different password"})
     assert response.status_code == 422
     assert "两次输入的密码不一致。" in html(response)
+
+
+def test_a_blank_display_name_or_email_counts_as_missing(client):
+    response = client.submit("/signup", {**SIGNUP, "email": "   ", "display_name": "   "})
+    assert response.status_code == 422
+    assert "Enter your email address." in html(response)
+    assert "Enter the name other people will see." in html(response)
+
+
+def test_signup_never_redirects_off_site(client):
+    response = client.submit("/signup", {**SIGNUP, "next": "//evil.example/"})
+    assert response.headers["Location"] == "/my/account"
+
+
+def test_the_first_field_to_fix_gets_the_focus(client):
+    response = client.submit("/signup", {**SIGNUP, "display_name": "", "password_confirm": "different!!"})
+    body = html(response)
+    assert re.search(r'<input[^>]*autofocus[^>]*id="display_name"', body)
+    assert len(re.findall(r"autofocus", body)) == 1
+    assert "autofocus" not in html(client.get("/signup"))
+
+
+def test_successful_sign_ins_do_not_use_up_the_limit(client, make_user):
+    account = make_user()
+    for _ in range(12):
+        sign_in(client, account)
+        client.submit("/logout", {})
+
+
+def test_failed_sign_ins_for_one_email_are_limited_across_addresses(client, make_user):
+    account = make_user()
+    for n in range(20):
+        response = client.submit("/login", {"email": account.email, "password": "wrong password"},
+                                 environ_base={"REMOTE_ADDR": f"10.0.{n}.1"})
+        assert response.status_code == 422
+    response = client.submit("/login", {"email": account.email, "password": account.password},
+                             environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert response.status_code == 429
+
+
+def test_too_many_sign_ups_from_one_address(client):
+    for n in range(10):
+        client.submit("/signup", {**SIGNUP, "email": f"u{n}@example.com"})
+        client.submit("/logout", {})
+    response = client.submit("/signup", {**SIGNUP, "email": "one-more@example.com"})
+    assert response.status_code == 429
+    assert "Too many sign-ups" in html(response)
+    assert 'value="one-more@example.com"' in html(response)
+
+
+def test_a_rate_limited_htmx_sign_in_gets_the_form_fragment(client):
+    for _ in range(10):
+        client.htmx_submit("/login", {"email": "lin@example.com", "password": "guess guess"})
+    response = client.htmx_submit("/login", {"email": "lin@example.com", "password": "guess guess"})
+    assert response.status_code == 429
+    assert html(response).lstrip().startswith("<form")

@@ -113,11 +113,16 @@ def test_the_sign_in_form_can_be_used_with_the_keyboard_alone(browser, live_serv
     page.goto(live_server + "/login")
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
-    # The email field has autofocus; type into it and move on with Tab.
-    page.get_by_label("Email").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Email")).to_be_focused()
     page.keyboard.type(account.email)
     page.keyboard.press("Tab")
     expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type("not my password")
+    page.keyboard.press("Enter")
+    # The form comes back with the error; the cursor is on the field to fix, not back at the top.
+    expect(page.get_by_text("That email and password do not match an account.")).to_be_visible()
     page.keyboard.type(account.password)
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/my/account$"))

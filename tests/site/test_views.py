@@ -114,3 +114,55 @@ def test_access_denied_from_a_service_is_a_styled_403(database_url):
     response = app.test_client().get("/staff-only", headers={"Accept-Language": "zh-CN"})
     assert response.status_code == 403
     assert "无权访问" in html(response)
+
+
+def test_security_headers_on_every_page(client, signed_in):
+    response = client.get("/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    static = client.get("/static/css/site.css")
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+    static.close()
+
+
+def test_a_full_htmx_request_gets_the_whole_page(client):
+    page = client.get("/login", headers={"HX-Request": "true", "HX-Request-Type": "full"})
+    assert "<html" in html(page)
+    fragment = client.get("/login", headers={"HX-Request": "true", "HX-Request-Type": "partial"})
+    assert "<html" not in html(fragment)
+    restore = client.get("/login", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in html(restore)
+
+
+def test_an_error_after_a_failed_write_still_shows_the_styled_page(database_url, make_user):
+    from blueprints.accounts.models import User
+    from extensions import db
+    from tests.conftest import ShopClient, sign_in
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "PROPAGATE_EXCEPTIONS": False})
+    app.test_client_class = ShopClient
+
+    @app.get("/duplicate")
+    def duplicate():
+        db.session.add(User(email="Same@example.com", display_name="A", password_hash="x"))
+        db.session.add(User(email="same@example.com", display_name="B", password_hash="x"))
+        db.session.flush()
+
+    client = app.test_client()
+    sign_in(client, make_user())
+    response = client.get("/duplicate")
+    assert response.status_code == 500
+    assert "Something went wrong" in html(response) and 'class="site-header"' in html(response)
+
+
+def test_when_the_database_is_down_errors_still_get_a_page(tmp_path):
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/gone/db.sqlite3"})
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1"
+        session["_fresh"] = True
+    response = client.get("/no-such-page", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 404
+    assert "页面不存在" in html(response)
