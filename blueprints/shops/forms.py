@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length
 
 from blueprints.forms import strip
@@ -16,6 +17,8 @@ class ShopForm(FlaskForm):
         Length(max=80, message=_l("At most %(max)d characters."))])
     tagline = StringField(_l("Tagline"), filters=[strip], description=_l("One line that says what your shop is about."),
                           validators=[Length(max=160, message=_l("At most %(max)d characters."))])
+    logo = FileField(_l("Logo (optional)"), description=_l("A square picture works best. JPEG, PNG, WebP or GIF, up to 5 MB."))
+    remove_logo = BooleanField(_l("Remove the current logo"))
 
 
 class ListingForm(FlaskForm):

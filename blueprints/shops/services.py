@@ -10,6 +10,7 @@ from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, ProductStatus
 from blueprints.catalog.services import is_public
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
+from blueprints.media.images import delete_image, store_image
 from blueprints.money import Rates, format_money, listing_price_floor, shop_earnings_per_unit
 from blueprints.slugs import is_valid_slug
 from blueprints.suppliers.models import Supplier, SupplierStatus
@@ -75,6 +76,16 @@ def update_shop(user: User, shop: Shop, *, name: str, slug: str, tagline: str) -
     shop.name, shop.slug, shop.tagline = name.strip(), slug, tagline.strip()
     db.session.flush()
     return shop
+
+
+def set_logo(user: User, shop: Shop, stream) -> None:
+    """Replace the shop's logo with an uploaded image (raises ImageRejected), or remove it (stream None)."""
+    require_shop_owner(user, shop)
+    old_key = shop.logo_key
+    shop.logo_key = store_image(stream).key if stream is not None else None
+    db.session.flush()
+    if old_key:
+        delete_image(old_key)
 
 
 def allowed_prices(product: Product, rates: Rates) -> PriceRange:

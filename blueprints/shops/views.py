@@ -8,14 +8,15 @@ from blueprints.catalog.services import catalog_page, categories
 from blueprints.catalog.views import chosen_variant
 from blueprints.errors import DomainError, InvalidFields
 from blueprints.forms import ActionForm
+from blueprints.media.images import ImageRejected
 from blueprints.money import current_rates
 from blueprints.shops import bp
 from blueprints.shops.forms import ListingForm, ListingPriceForm, ShopForm
 from blueprints.shops.models import Listing
 from blueprints.shops.services import (add_listing, allowed_prices, earnings, move_listing, open_shop,
                                        owner_listings, public_listing, remove_listing, set_featured,
-                                       set_listing_price, shop_by_slug, shop_of, shops_selling, storefront_listings,
-                                       update_shop)
+                                       set_listing_price, set_logo, shop_by_slug, shop_of, shops_selling,
+                                       storefront_listings, update_shop)
 from blueprints.web import is_htmx, render, see_other, show_field_errors
 from extensions import db, limiter
 
@@ -42,9 +43,15 @@ def my_shop():
     form = ShopForm()
     if form.validate_on_submit():
         try:
-            open_shop(current_user, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "")
+            shop = open_shop(current_user, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "")
+            if form.logo.data:
+                set_logo(current_user, shop, form.logo.data.stream)
         except InvalidFields as error:
+            db.session.rollback()
             show_field_errors(form, error.errors)
+        except ImageRejected as error:
+            db.session.rollback()
+            form.logo.errors = [*form.logo.errors, str(error)]
         else:
             db.session.commit()
             flash(_("Your shop is open. Add products from the catalog to start selling."), "success")
@@ -64,9 +71,16 @@ def shop_settings():
     if form.validate_on_submit():
         try:
             update_shop(current_user, shop, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "")
+            if form.logo.data:
+                set_logo(current_user, shop, form.logo.data.stream)
+            elif form.remove_logo.data and shop.logo_key:
+                set_logo(current_user, shop, None)
         except InvalidFields as error:
             db.session.rollback()
             show_field_errors(form, error.errors)
+        except ImageRejected as error:
+            db.session.rollback()
+            form.logo.errors = [*form.logo.errors, str(error)]
         else:
             db.session.commit()
             flash(_("Shop details saved."), "success")

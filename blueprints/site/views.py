@@ -1,6 +1,8 @@
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from blueprints.catalog.services import catalog_page
+from blueprints.shops.services import featured_shops
 from blueprints.site import bp
 from blueprints.web import render
 from extensions import db
@@ -8,7 +10,8 @@ from extensions import db
 
 @bp.get("/")
 def home():
-    return render("site/home.html")
+    return render("site/home.html", new_products=catalog_page(category=None, page=1, per_page=8).items,
+                  shops=featured_shops(6))
 
 
 @bp.get("/healthz")

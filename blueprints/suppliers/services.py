@@ -91,7 +91,7 @@ def latest_decision(supplier: Supplier) -> SupplierDecision | None:
 
 def verification_queue() -> list[Supplier]:
     return list(db.session.scalars(select(Supplier).where(Supplier.status == SupplierStatus.APPLIED)
-                                   .order_by(Supplier.created_at)))
+                                   .options(joinedload(Supplier.applied_by)).order_by(Supplier.created_at)))
 
 
 def all_suppliers() -> list[Supplier]:

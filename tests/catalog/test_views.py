@@ -333,3 +333,28 @@ def test_unknown_shops_and_listings_are_404(client, make_shop):
     make_shop(slug="real")
     assert client.get("/shops/nope").status_code == 404
     assert client.get("/shops/real/p/nope").status_code == 404
+
+
+def test_a_shop_gets_a_logo_and_a_bad_logo_keeps_the_form(client, signed_in, app):
+    token = client.csrf_token("/my/shop")
+    response = client.post("/my/shop", data={"name": "Mei's Corner", "slug": "mei-corner", "tagline": "",
+                                             "csrf_token": token, "logo": (io.BytesIO(b"nope"), "logo.txt")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "That file is not an image we can read." in html(response)
+    assert 'value="mei-corner"' in html(response)
+    response = client.post("/my/shop", data={"name": "Mei's Corner", "slug": "mei-corner", "tagline": "",
+                                             "csrf_token": token, "logo": (png(), "logo.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    from blueprints.shops.models import Shop
+
+    with app.app_context():
+        logo_key = db.session.scalar(db.select(Shop.logo_key))
+    assert logo_key and f"/media/{logo_key}-thumb.webp" in html(client.get("/shops/mei-corner"))
+    response = client.post("/my/shop/settings", data={"name": "Mei's Corner", "slug": "mei-corner", "tagline": "",
+                                                      "remove_logo": "y", "csrf_token": token},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(db.select(Shop.logo_key)) is None

@@ -1,0 +1,88 @@
+"""Every page runs a fixed number of SQL queries, however many items it lists (no N+1)."""
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from blueprints.accounts.models import User
+from blueprints.catalog.models import Product
+from blueprints.money import current_rates
+from blueprints.shops.models import Shop
+from blueprints.shops.services import add_listing
+from extensions import db
+from tests.conftest import sign_in
+
+
+@contextmanager
+def counting(app):
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def world(app, make_supplier, make_product, make_shop, make_user, admin):
+    """Grows the data: each call adds suppliers, products (with variants), listings and applications."""
+    owner = make_user("owner@example.com")
+    shop_id = make_shop(owner, slug="the-shop")
+    supplier = make_supplier("Main Co")
+    products = []
+
+    def grow(n: int):
+        for _ in range(n):
+            product = make_product(supplier, f"Thing {len(products)}")
+            products.append(product)
+            make_supplier(verified=False)
+            with app.app_context():
+                add_listing(db.session.get(User, owner.id), db.session.get(Shop, shop_id),
+                            db.session.get(Product, product.id), 7000, current_rates())
+                db.session.commit()
+        return products
+
+    return grow, owner, supplier
+
+
+PAGES = [
+    ("visitor", "/"),
+    ("visitor", "/catalog"),
+    ("visitor", "/shops/the-shop"),
+    ("visitor", "product"),
+    ("visitor", "shop product"),
+    ("owner", "/my/shop"),
+    ("owner", "/my/shop/add"),
+    ("supplier", "/supplier"),
+    ("admin", "/admin/"),
+    ("admin", "/admin/audit"),
+]
+
+
+@pytest.mark.parametrize("who, path", PAGES)
+def test_query_count_does_not_grow_with_the_items_listed(app, client, world, admin, who, path):
+    grow, owner, supplier = world
+    accounts = {"owner": owner, "supplier": supplier.member, "admin": admin}
+    if who in accounts:
+        sign_in(client, accounts[who])
+
+    def queries() -> int:
+        products = grow(0)
+        url = {"product": f"/p/{products[0].slug}",
+               "shop product": f"/shops/the-shop/p/{products[0].slug}"}.get(path, path)
+        client.get(url)  # warm-up: sessions, caches
+        with counting(app) as statements:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        return len(statements)
+
+    grow(2)
+    few = queries()
+    grow(6)
+    assert queries() == few
