@@ -4,7 +4,7 @@ import os
 from collections.abc import Mapping
 
 from flask import Flask, flash, g, url_for
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 from werkzeug.middleware.proxy_fix import ProxyFix
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -39,6 +39,8 @@ def _init_extensions(app: Flask) -> None:
     from blueprints.accounts.models import User
     # Every domain's models, so the metadata (and Alembic) knows every table.
     from blueprints.catalog import models as _catalog  # noqa: F401
+    from blueprints.ledger import models as _ledger  # noqa: F401
+    from blueprints.orders import models as _orders  # noqa: F401
     from blueprints.shops import models as _shops  # noqa: F401
     from blueprints.suppliers import models as _suppliers  # noqa: F401
     from blueprints.columns import render_migration_item
@@ -56,6 +58,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
     login_manager.unauthorized_handler(_send_to_sign_in)
+
+    from blueprints.orders.views import merge_cart_at_sign_in
+
+    user_logged_in.connect(merge_cart_at_sign_in, app)
 
 
 def _security_headers(response):
@@ -79,9 +85,9 @@ def _send_to_sign_in():
 
 
 # Each domain's Blueprint lives in its package; these modules attach routes and commands to it.
-DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "media", "demo")
+DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders", "media", "demo")
 ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
-                 "catalog.manage", "shops.views", "media.views", "demo.commands")
+                 "catalog.manage", "shops.views", "orders.views", "orders.commands", "media.views", "demo.commands")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -71,9 +71,11 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         # Platform rates in basis points (800 = 8%); see Money in DESIGN.md.
         "PLATFORM_COMMISSION_BP": int(environ.get("PLATFORM_COMMISSION_BP", "800")),
         "REFERRAL_REWARD_BP": int(environ.get("REFERRAL_REWARD_BP", "300")),
+        # Days after delivery before an order completes and earnings become available.
+        "RETURN_WINDOW_DAYS": int(environ.get("RETURN_WINDOW_DAYS", "7")),
         # Where uploaded images are kept; a deployment can point this at shared storage.
         "UPLOAD_FOLDER": environ.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
-        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,  # a form with several images of up to 5 MB each
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # a form with up to 10 images of up to 5 MB each
         # A small cost in tests keeps the suite fast; see accounts.passwords.
         "PASSWORD_HASH_PROFILE": environ.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
     }

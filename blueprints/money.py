@@ -42,6 +42,29 @@ def listing_price_floor(supply_price: int, rates: Rates) -> int:
     return -(-supply_price * BASIS_POINTS // keep)
 
 
+@dataclass(frozen=True)
+class LineSplit:
+    """Who gets what of one order line. The parts always add up to `total`."""
+
+    total: int
+    supplier_payout: int
+    platform_commission: int
+    referral_reward: int
+    shop_earnings: int
+    platform_margin: int  # the rest, when there is no shop (a purchase from the platform's catalog)
+
+
+def split_line(unit_price: int, supply_price: int, quantity: int, rates: Rates, *, referred: bool,
+               through_shop: bool) -> LineSplit:
+    total = unit_price * quantity
+    payout = supply_price * quantity
+    commission = total * rates.commission_bp // BASIS_POINTS
+    referral = total * rates.referral_bp // BASIS_POINTS if referred else 0
+    rest = total - payout - commission - referral
+    return LineSplit(total=total, supplier_payout=payout, platform_commission=commission, referral_reward=referral,
+                     shop_earnings=rest if through_shop else 0, platform_margin=0 if through_shop else rest)
+
+
 def format_money(minor_units: int | None) -> str:
     if minor_units is None:
         return ""

@@ -79,3 +79,8 @@ def show_field_errors(form, errors: dict) -> None:
             field.errors = [*field.errors, message]
         else:
             form.form_errors.append(message)
+
+
+def succeeded(response) -> bool:
+    """For rate limits on creating things: only what was created counts, not forms sent back to fix."""
+    return response.status_code < 400

@@ -8,7 +8,7 @@ from blueprints.accounts.locale import LOCALE_COOKIE
 from blueprints.accounts.services import LANGUAGES, EmailTaken, authenticate, register_user, set_locale
 from blueprints.shops.services import shop_of
 from blueprints.suppliers.services import latest_decision, supplier_of
-from blueprints.web import render, safe_next_url, see_other
+from blueprints.web import render, safe_next_url, see_other, succeeded
 from extensions import db, limiter
 
 ONE_YEAR = 365 * 24 * 3600
@@ -37,7 +37,7 @@ def _signup_throttled(_limit):
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"], on_breach=_signup_throttled)
+@limiter.limit("10 per hour", methods=["POST"], deduct_when=succeeded, on_breach=_signup_throttled)
 def signup():
     if current_user.is_authenticated:
         return see_other(url_for("accounts.account"))
@@ -49,8 +49,8 @@ def signup():
         except EmailTaken:
             form.email.errors.append(_("An account with this email already exists. Sign in instead?"))
         else:
+            login_user(user)  # before the commit: signing in also moves the visitor's cart over
             db.session.commit()
-            login_user(user)
             flash(_("Welcome to Shelfmade, %(name)s.", name=user.display_name), "success")
             return see_other(_after_sign_in(form.next.data))
     status = 422 if form.is_submitted() else 200
@@ -74,8 +74,8 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
+            login_user(user, remember=form.remember.data)  # before the commit: it also moves the visitor's cart
             db.session.commit()
-            login_user(user, remember=form.remember.data)
             flash(_("Signed in. Welcome back, %(name)s.", name=user.display_name), "success")
             return see_other(_after_sign_in(form.next.data))
         form.form_errors.append(_("That email and password do not match an account."))

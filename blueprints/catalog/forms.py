@@ -25,8 +25,9 @@ class ProductForm(FlaskForm):
                                  validators=[_required_amount()])
     min_price = MoneyField(_l("Lowest resale price (¥)"), validators=[_required_amount()])
     max_price = MoneyField(_l("Highest resale price (¥)"), validators=[_required_amount()])
-    images = MultipleFileField(_l("Images"), description=_l(
-        "JPEG, PNG, WebP or GIF; up to 5 MB and 20 megapixels each. You can add several."))
+    # Not called "images": ProductForm(obj=product) would fill it with the stored images.
+    new_images = MultipleFileField(_l("Add images"), description=_l(
+        "JPEG, PNG, WebP or GIF; up to 5 MB and 20 megapixels each; up to 10 at a time."))
 
 
 class VariantForm(FlaskForm):

@@ -3,6 +3,7 @@ from flask import abort, flash, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.datastructures import FileStorage
 
 from blueprints.catalog import bp
 from blueprints.catalog.forms import ProductForm, VariantForm
@@ -14,7 +15,7 @@ from blueprints.errors import DomainError, InvalidFields
 from blueprints.forms import ActionForm
 from blueprints.media.images import ImageRejected
 from blueprints.suppliers.services import require_verified_supplier
-from blueprints.web import render, see_other, show_field_errors
+from blueprints.web import render, see_other, show_field_errors, succeeded
 from extensions import db, limiter
 
 
@@ -37,8 +38,15 @@ def _details(form: ProductForm) -> ProductDetails:
                           max_price=form.max_price.data)
 
 
+MAX_IMAGES_PER_UPLOAD = 10
+
+
 def _uploads(form: ProductForm):
-    return [(upload.filename, upload.stream) for upload in form.images.data or [] if upload and upload.filename]
+    uploads = [(upload.filename, upload.stream) for upload in form.new_images.data or []
+               if isinstance(upload, FileStorage) and upload.filename]
+    if len(uploads) > MAX_IMAGES_PER_UPLOAD:
+        raise ImageRejected(_("Add at most %(count)d images at a time.", count=MAX_IMAGES_PER_UPLOAD))
+    return uploads
 
 
 def _own_product(product_id: int) -> Product:
@@ -66,7 +74,7 @@ def _edit_page(product: Product, *, status: int = 200, product_form=None, new_va
 
 @bp.route("/supplier/products/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit("60 per hour", methods=["POST"])
+@limiter.limit("60 per hour", methods=["POST"], deduct_when=succeeded)
 def new_product():
     require_verified_supplier(current_user)
     form = _product_form()
@@ -79,7 +87,7 @@ def new_product():
             show_field_errors(form, error.errors)
         except ImageRejected as error:
             db.session.rollback()
-            form.images.errors = [*form.images.errors, str(error)]
+            form.new_images.errors = [*form.new_images.errors, str(error)]
         else:
             db.session.commit()
             flash(_("Product saved as a draft. Add its variants, then publish it."), "success")
@@ -103,7 +111,7 @@ def edit_product(product_id: int):
             show_field_errors(form, error.errors)
         except ImageRejected as error:
             db.session.rollback()
-            form.images.errors = [*form.images.errors, str(error)]
+            form.new_images.errors = [*form.new_images.errors, str(error)]
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")

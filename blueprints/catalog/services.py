@@ -10,6 +10,7 @@ from blueprints.accounts.models import User
 from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.media.images import ImageRejected, delete_image, store_image
+from blueprints.money import current_rates, format_money, listing_price_floor
 from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import Supplier, SupplierStatus
 from blueprints.suppliers.services import require_verified_supplier, supplier_of
@@ -46,6 +47,10 @@ def price_errors(details: ProductDetails) -> dict:
         errors["max_price"] = _l("The highest resale price cannot be below the lowest.")
     if not details.min_price <= details.suggested_price <= details.max_price:
         errors["suggested_price"] = _l("The suggested price must be inside the resale band.")
+    elif details.suggested_price < (floor := listing_price_floor(details.supply_price, current_rates())):
+        # The catalog sells at the suggested price; below this the platform would pay to sell it.
+        errors["suggested_price"] = _l("The suggested price must leave room for the platform's fees: at least %(floor)s.",
+                                       floor=format_money(floor))
     return errors
 
 

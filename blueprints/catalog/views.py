@@ -6,7 +6,7 @@ from sqlalchemy import select
 from blueprints.catalog import bp
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import catalog_page, categories, product_for_page
-from blueprints.shops.services import shops_selling
+from blueprints.shops.services import lowest_listing_prices, shops_selling
 from blueprints.web import render
 from extensions import db
 
@@ -17,7 +17,10 @@ def catalog():
     if slug := request.args.get("category"):
         category = db.session.scalar(select(Category).where(Category.slug == slug)) or abort(404)
     page = catalog_page(category=category, page=request.args.get("page", 1, type=int))
-    return render("catalog/catalog.html", categories=categories(), category=category, page=page)
+    if page.page > max(page.pages, 1):
+        abort(404)
+    return render("catalog/catalog.html", categories=categories(), category=category, page=page,
+                  lowest_prices=lowest_listing_prices([product.id for product in page.items]))
 
 
 def chosen_variant(product: Product):
@@ -30,8 +33,22 @@ def chosen_variant(product: Product):
     return (in_stock or product.variants or [None])[0]
 
 
+def render_product_page(product: Product, *, shop=None, price: int, variant=None, status: int = 200,
+                        add_form=None, added: bool = False):
+    """The product page (or its variant panel, for htmx), from the catalog or as a shop sells it."""
+    from blueprints.orders.forms import AddToCartForm
+
+    variant = variant or chosen_variant(product)
+    add_form = add_form or AddToCartForm(formdata=None, variant_id=variant.id if variant else None,
+                                         shop_id=shop.id if shop else None)
+    shown = request.args.get("image", 0, type=int)
+    main_image = product.images[shown] if 0 <= shown < len(product.images) else product.cover
+    return render("catalog/product.html", block="variant_panel", status=status, product=product, variant=variant,
+                  price=price, listings=shops_selling(product), shop=shop, add_form=add_form, added=added,
+                  main_image=main_image)
+
+
 @bp.get("/p/<slug>")
 def product(slug: str):
     product = product_for_page(slug, current_user) or abort(404)
-    return render("catalog/product.html", block="variant_panel", product=product, variant=chosen_variant(product),
-                  price=product.suggested_price, listings=shops_selling(product), shop=None)
+    return render_product_page(product, price=product.suggested_price)

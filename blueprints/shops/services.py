@@ -3,7 +3,7 @@ band and never below the floor that keeps the shop's earnings at or above zero."
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
@@ -11,7 +11,8 @@ from blueprints.catalog.models import Product, ProductStatus
 from blueprints.catalog.services import is_public
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.media.images import delete_image, store_image
-from blueprints.money import Rates, format_money, listing_price_floor, shop_earnings_per_unit
+from blueprints.money import (BASIS_POINTS, Rates, current_rates, format_money, listing_price_floor,
+                              shop_earnings_per_unit)
 from blueprints.slugs import is_valid_slug
 from blueprints.suppliers.models import Supplier, SupplierStatus
 from blueprints.shops.models import Listing, Shop
@@ -167,9 +168,31 @@ def _listing_query():
             .order_by(Listing.position, Listing.id))
 
 
+def priced_within_limits(rates: Rates):
+    """SQL: the listing's price is still inside the band and above the floor (a supplier may have
+    changed its prices since the listing was made; until the owner re-prices, it is not for sale)."""
+    keep = BASIS_POINTS - rates.commission_bp - rates.referral_bp
+    return and_(Listing.price >= Product.min_price, Listing.price <= Product.max_price,
+                Listing.price * keep >= Product.supply_price * BASIS_POINTS)
+
+
 def _public_listings(query):
     return (query.join(Listing.product).join(Product.supplier)
-            .where(Product.status == ProductStatus.ACTIVE, Supplier.status == SupplierStatus.VERIFIED))
+            .where(Product.status == ProductStatus.ACTIVE, Supplier.status == SupplierStatus.VERIFIED,
+                   priced_within_limits(current_rates())))
+
+
+def listing_problem(listing: Listing, rates: Rates) -> str | None:
+    """Why a listing is not for sale in its shop right now, for its owner; None when it is."""
+    product = listing.product
+    if product.status != ProductStatus.ACTIVE or product.supplier.status != SupplierStatus.VERIFIED:
+        return _l("Hidden from your shop: the supplier has retired this product or is suspended. "
+                  "It comes back when that changes.")
+    limits = allowed_prices(product, rates)
+    if not limits.lowest <= listing.price <= limits.highest:
+        return _l("Hidden from your shop: the supplier changed its prices. Set a price from %(low)s to %(high)s "
+                  "to sell it again.", low=format_money(limits.lowest), high=format_money(limits.highest))
+    return None
 
 
 def owner_listings(shop: Shop) -> list[Listing]:
@@ -193,7 +216,17 @@ def public_listing(shop: Shop, product_slug: str) -> Listing | None:
 def shops_selling(product: Product) -> list[Listing]:
     return list(db.session.scalars(
         select(Listing).where(Listing.product_id == product.id).options(joinedload(Listing.shop))
-        .join(Listing.shop).order_by(Shop.name)))
+        .join(Listing.shop).join(Listing.product).where(priced_within_limits(current_rates())).order_by(Shop.name)))
+
+
+def lowest_listing_prices(product_ids: list[int]) -> dict[int, int]:
+    """{product id: the lowest price any shop sells it for}, in one query."""
+    if not product_ids:
+        return {}
+    rows = db.session.execute(select(Listing.product_id, func.min(Listing.price)).join(Listing.product)
+                              .where(Listing.product_id.in_(product_ids), priced_within_limits(current_rates()))
+                              .group_by(Listing.product_id))
+    return dict(rows.all())
 
 
 def featured_shops(limit: int = 6) -> list[Shop]:

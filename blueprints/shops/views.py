@@ -1,3 +1,5 @@
+from urllib.parse import parse_qs, urlsplit
+
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -5,7 +7,7 @@ from sqlalchemy import select
 
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import catalog_page, categories
-from blueprints.catalog.views import chosen_variant
+from blueprints.catalog.views import render_product_page
 from blueprints.errors import DomainError, InvalidFields
 from blueprints.forms import ActionForm
 from blueprints.media.images import ImageRejected
@@ -13,29 +15,31 @@ from blueprints.money import current_rates
 from blueprints.shops import bp
 from blueprints.shops.forms import ListingForm, ListingPriceForm, ShopForm
 from blueprints.shops.models import Listing
-from blueprints.shops.services import (add_listing, allowed_prices, earnings, move_listing, open_shop,
+from blueprints.shops.services import (add_listing, allowed_prices, earnings, listing_problem, move_listing,
+                                       open_shop,
                                        owner_listings, public_listing, remove_listing, set_featured,
-                                       set_listing_price, set_logo, shop_by_slug, shop_of, shops_selling,
-                                       storefront_listings, update_shop)
-from blueprints.web import is_htmx, render, see_other, show_field_errors
+                                       set_listing_price, set_logo, shop_by_slug, shop_of, storefront_listings,
+                                       update_shop)
+from blueprints.web import is_htmx, render, see_other, show_field_errors, succeeded
 from extensions import db, limiter
 
 
-def _dashboard(shop, *, status=200, settings_form=None, price_forms=None):
+def _dashboard(shop, *, status=200, settings_form=None, price_forms=None, notice=None):
     rates = current_rates()
     listings = owner_listings(shop)
     forms = {listing.id: ListingPriceForm(formdata=None, prefix=f"listing-{listing.id}", price=listing.price)
              for listing in listings}
     forms.update(price_forms or {})
-    return render("shops/dashboard.html", block="listings", status=status, shop=shop, listings=listings,
+    return render("shops/dashboard.html", block="listings", status=status, shop=shop, listings=listings, notice=notice,
                   price_forms=forms, settings_form=settings_form or ShopForm(obj=shop), action_form=ActionForm(),
                   earnings={listing.id: earnings(listing, rates) for listing in listings},
+                  problems={listing.id: listing_problem(listing, rates) for listing in listings},
                   limits={listing.id: allowed_prices(listing.product, rates) for listing in listings})
 
 
 @bp.route("/my/shop", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("10 per hour", methods=["POST"], deduct_when=succeeded)
 def my_shop():
     shop = shop_of(current_user)
     if shop is not None:
@@ -88,28 +92,36 @@ def shop_settings():
     return _dashboard(_own_shop(), status=422, settings_form=form)
 
 
+def _add_page(shop, *, category_slug=None, page_number=1, status=200, forms=None, failed_product=None):
+    category = None
+    if category_slug:
+        category = db.session.scalar(select(Category).where(Category.slug == category_slug)) or abort(404)
+    page = catalog_page(category=category, page=page_number)
+    listed = set(db.session.scalars(select(Listing.product_id).where(Listing.shop_id == shop.id)))
+    rates = current_rates()
+    products = [*page.items, *([failed_product] if failed_product and failed_product not in page.items else [])]
+    return render("shops/add.html", status=status, shop=shop, page=page, categories=categories(), category=category,
+                  listed=listed, products=products, forms=forms or {},
+                  limits={product.id: allowed_prices(product, rates) for product in products})
+
+
 @bp.get("/my/shop/add")
 @login_required
 def add_products():
-    shop = _own_shop()
-    category = None
-    if slug := request.args.get("category"):
-        category = db.session.scalar(select(Category).where(Category.slug == slug)) or abort(404)
-    page = catalog_page(category=category, page=request.args.get("page", 1, type=int))
-    listed = set(db.session.scalars(select(Listing.product_id).where(Listing.shop_id == shop.id)))
-    rates = current_rates()
-    return render("shops/add.html", shop=shop, page=page, categories=categories(), category=category, listed=listed,
-                  limits={product.id: allowed_prices(product, rates) for product in page.items},
-                  forms={}, action_form=ActionForm())
+    return _add_page(_own_shop(), category_slug=request.args.get("category"),
+                     page_number=request.args.get("page", 1, type=int))
 
 
 @bp.post("/my/shop/listings")
 @login_required
-@limiter.limit("200 per hour")
+@limiter.limit("200 per hour", deduct_when=succeeded)
 def create_listing():
     shop = _own_shop()
     form = ListingForm()
     product = db.session.get(Product, request.form.get("product_id", type=int) or 0) or abort(404)
+    back = request.form.get("back", "")
+    if not back.startswith("/my/shop/add"):
+        back = url_for("shops.add_products")
     if form.validate_on_submit():
         try:
             add_listing(current_user, shop, product, form.price.data, current_rates())
@@ -120,14 +132,14 @@ def create_listing():
         else:
             db.session.commit()
             flash(_("%(title)s is now in your shop.", title=product.title), "success")
-            return see_other(request.form.get("back") if request.form.get("back", "").startswith("/my/shop/add")
-                             else url_for("shops.my_shop"))
-    rates = current_rates()
-    page = catalog_page(category=None, page=1)
-    listed = set(db.session.scalars(select(Listing.product_id).where(Listing.shop_id == shop.id)))
-    return render("shops/add.html", status=422, shop=shop, page=page, categories=categories(), category=None,
-                  listed=listed, limits={p.id: allowed_prices(p, rates) for p in [*page.items, product]},
-                  forms={product.id: form}, failed_product=product, action_form=ActionForm())
+            return see_other(back)
+    db.session.rollback()
+    # Back on the page the owner was looking at, with the typed price and its message.
+    query = parse_qs(urlsplit(back).query)
+    page_text = query.get("page", ["1"])[0]
+    return _add_page(shop, category_slug=query.get("category", [None])[0],
+                     page_number=int(page_text) if page_text.isdigit() else 1, status=422, forms={product.id: form},
+                     failed_product=product)
 
 
 def _listing(listing_id: int) -> Listing:
@@ -183,7 +195,7 @@ def remove(listing_id: int):
 def _after_listing_change(message: str | None = None):
     """htmx gets the refreshed listings in place; a plain form goes back to the dashboard."""
     if is_htmx():
-        return _dashboard(_own_shop())
+        return _dashboard(_own_shop(), notice=message)
     if message:
         flash(message, "success")
     return see_other(url_for("shops.my_shop"))
@@ -201,6 +213,4 @@ def storefront(slug: str):
 def listing_page(slug: str, product_slug: str):
     shop = shop_by_slug(slug) or abort(404)
     listing = public_listing(shop, product_slug) or abort(404)
-    product = listing.product
-    return render("catalog/product.html", block="variant_panel", product=product, variant=chosen_variant(product),
-                  price=listing.price, listings=shops_selling(product), shop=shop)
+    return render_product_page(listing.product, shop=shop, price=listing.price)

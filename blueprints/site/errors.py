@@ -16,8 +16,8 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("Your account cannot open this page.")),
     404: (_l("Page not found"), _l("There is nothing at this address. It may have moved, or the link may be mistyped.")),
     405: (_l("Not allowed"), _l("This page cannot be used that way.")),
-    413: (_l("Too large"), _l("That upload is too large.")),
-    429: (_l("Too many requests"), _l("You are going a little fast. Wait a minute, then try again.")),
+    413: (_l("Too large"), _l("That upload is larger than 64 MB. Go back and add fewer pictures at a time.")),
+    429: (_l("Too many requests"), _l("You are going a little fast. Wait a while, then try again.")),
     500: (_l("Something went wrong"), _l("We could not finish that. It is our fault, not yours; please try again shortly.")),
 }
 CSRF_MESSAGE = (_l("The form expired"), _l(

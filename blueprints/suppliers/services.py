@@ -52,7 +52,15 @@ def apply_for_supplier(user: User, *, name: str, description: str, contact: str,
                        registration_number: str) -> Supplier:
     if not user.is_authenticated:
         raise AccessDenied()
-    if supplier_of(user) is not None:
+    existing = supplier_of(user)
+    if existing is not None and existing.status == SupplierStatus.REJECTED:
+        # A rejected applicant corrects the application and sends it again.
+        existing.name, existing.description, existing.contact, existing.registration_number = (
+            name.strip(), description.strip(), contact.strip(), registration_number.strip())
+        existing.status = SupplierStatus.APPLIED
+        db.session.flush()
+        return existing
+    if existing is not None:
         raise AlreadyASupplier(_l("You have already applied for a supplier account."))
     supplier = Supplier(name=name.strip(), slug=unique_slug(Supplier.slug, name, fallback="supplier"),
                         description=description.strip(), contact=contact.strip(),

@@ -5,20 +5,21 @@ from flask_login import current_user, login_required
 from blueprints.catalog.services import supplier_products
 from blueprints.suppliers import bp
 from blueprints.suppliers.forms import SupplierApplicationForm
+from blueprints.suppliers.models import SupplierStatus
 from blueprints.suppliers.services import (AlreadyASupplier, apply_for_supplier, latest_decision,
                                            require_verified_supplier, supplier_of)
-from blueprints.web import render, see_other
+from blueprints.web import render, see_other, succeeded
 from extensions import db, limiter
 
 
 @bp.route("/supplier/apply", methods=["GET", "POST"])
 @login_required
-@limiter.limit("5 per hour", methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"], deduct_when=succeeded)
 def apply():
     existing = supplier_of(current_user)
-    if existing is not None:
+    if existing is not None and existing.status != SupplierStatus.REJECTED:
         return see_other(url_for("accounts.account"))
-    form = SupplierApplicationForm()
+    form = SupplierApplicationForm(obj=existing)
     if form.validate_on_submit():
         try:
             apply_for_supplier(current_user, name=form.name.data, description=form.description.data,

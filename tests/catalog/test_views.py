@@ -127,7 +127,7 @@ def test_a_supplier_creates_a_product_with_images(client, make_supplier, make_ca
     token = client.csrf_token("/supplier/products/new")
     response = client.post("/supplier/products/new", data={
         **PRODUCT_FORM, "category_id": str(category), "csrf_token": token,
-        "images": [(png(), "board.png"), (png(), "board-2.png")]}, content_type="multipart/form-data")
+        "new_images": [(png(), "board.png"), (png(), "board-2.png")]}, content_type="multipart/form-data")
     assert response.status_code == 303
     with app.app_context():
         product = db.session.scalar(db.select(Product))
@@ -146,7 +146,7 @@ def test_a_bad_image_gets_a_message_and_the_form_is_kept(client, make_supplier, 
     sign_in(client, make_supplier().member)
     token = client.csrf_token("/supplier/products/new")
     response = client.post("/supplier/products/new", data={
-        **PRODUCT_FORM, "category_id": str(category), "csrf_token": token, "images": [(png(), "ok.png"), upload()]},
+        **PRODUCT_FORM, "category_id": str(category), "csrf_token": token, "new_images": [(png(), "ok.png"), upload()]},
         content_type="multipart/form-data")
     assert response.status_code == 422
     body = html(response)
@@ -358,3 +358,32 @@ def test_a_shop_gets_a_logo_and_a_bad_logo_keeps_the_form(client, signed_in, app
     assert response.status_code == 303
     with app.app_context():
         assert db.session.scalar(db.select(Shop.logo_key)) is None
+
+
+def test_saving_a_product_that_has_images_without_adding_any(client, make_supplier, make_product, app):
+    supplier = make_supplier()
+    product = make_product(supplier)
+    sign_in(client, supplier.member)
+    token = client.csrf_token(f"/supplier/products/{product.id}")
+    client.post(f"/supplier/products/{product.id}", data={
+        **PRODUCT_FORM, "category_id": "1", "csrf_token": token, "new_images": [(png(), "a.png")]},
+        content_type="multipart/form-data")
+    response = client.post(f"/supplier/products/{product.id}", data={
+        **PRODUCT_FORM, "title": "Renamed board", "category_id": "1", "csrf_token": token},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    with app.app_context():
+        saved = db.session.get(Product, product.id)
+        assert saved.title == "Renamed board" and len(saved.images) == 1
+
+
+def test_more_than_ten_images_at_once_are_refused_with_the_form_kept(client, make_supplier, make_category, app):
+    category = make_category()
+    sign_in(client, make_supplier().member)
+    token = client.csrf_token("/supplier/products/new")
+    response = client.post("/supplier/products/new", data={
+        **PRODUCT_FORM, "category_id": str(category), "csrf_token": token,
+        "new_images": [(png(20, 20), f"{n}.png") for n in range(11)]}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Add at most 10 images at a time." in html(response)
+    assert 'value="Bamboo board"' in html(response)

@@ -140,3 +140,23 @@ def test_reorder_feature_and_remove(ctx, make_user, make_supplier, make_product)
     assert [(l.product.title, l.featured) for l in owner_listings(shop)] == [("C", False), ("B", True)]
     assert db.session.scalar(db.select(db.func.count(Listing.id))) == 2
     assert db.session.scalar(db.select(db.func.count(Shop.id))) == 1
+
+
+@pytestmark_db
+def test_a_listing_the_supplier_repriced_out_of_its_range_is_hidden_until_the_owner_reprices(
+        ctx, make_user, make_supplier, make_product):
+    from blueprints.catalog.services import ProductDetails, update_product
+    from blueprints.shops.services import listing_problem
+
+    supplier = make_supplier()
+    product = db.session.get(Product, make_product(supplier).id)
+    owner = make_user()
+    shop = open_shop(user(owner), name="Shop", slug="shop")
+    listing = add_listing(user(owner), shop, product, 6000, RATES)
+    update_product(user(supplier.member), product, ProductDetails(
+        title=product.title, description="", category_id=product.category_id, supply_price=6000,
+        suggested_price=9000, min_price=7000, max_price=12000))
+    assert storefront_listings(shop) == []
+    assert "¥70.00" in str(listing_problem(listing, RATES))
+    set_listing_price(user(owner), listing, 8000, RATES)
+    assert storefront_listings(shop) == [listing] and listing_problem(listing, RATES) is None

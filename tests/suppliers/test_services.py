@@ -103,3 +103,12 @@ def test_supplier_slugs_stay_unique(ctx, make_user):
     first, second = apply(one, name="Clay Co"), apply(two, name="Clay Co")
     assert (first.slug, second.slug) == ("clay-co", "clay-co-2")
     assert db.session.scalar(db.select(db.func.count(Supplier.id))) == 2
+
+
+def test_a_rejected_applicant_corrects_and_applies_again(ctx, make_user, admin):
+    member = make_user()
+    supplier = apply(member)
+    decide(user(admin), supplier, SupplierAction.REJECT, "Registration number not found")
+    again = apply(member, name="杭州家作 (corrected)")
+    assert again is supplier and supplier.status == SupplierStatus.APPLIED
+    assert supplier.name == "杭州家作 (corrected)" and verification_queue() == [supplier]

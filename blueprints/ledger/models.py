@@ -1,0 +1,22 @@
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from blueprints.columns import UTCDateTime, utcnow
+from extensions import db
+
+
+class LedgerEntry(db.Model):
+    """One leg of a balanced transaction: debits positive, credits negative; a transaction sums to zero."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[str] = mapped_column(String(36), index=True)
+    # e.g. "shop:7:pending", "supplier:3:available", "platform:commission", "customers:receivable"
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    memo: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
