@@ -4,6 +4,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
+from wtforms.fields import SelectChoice
 
 from blueprints.catalog import bp
 from blueprints.catalog.forms import ProductForm, VariantForm
@@ -21,8 +22,8 @@ from extensions import db, limiter
 
 def _category_choices():
     locale = str(get_locale())
-    return [(0, _("Choose a category"))] + [
-        (c.id, (c.parent.name(locale) + " › " if c.parent else "") + c.name(locale)) for c in categories()]
+    return [SelectChoice(0, _("Choose a category"))] + [
+        SelectChoice(c.id, (c.parent.name(locale) + " › " if c.parent else "") + c.name(locale)) for c in categories()]
 
 
 def _product_form(product: Product | None = None) -> ProductForm:

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from blueprints.forms import strip
@@ -38,8 +39,8 @@ class CheckoutForm(FlaskForm):
     street = _address_field(_l("Street address"), _l("Enter the street, building and room."), 200)
     save_address = BooleanField(_l("Save this address for next time"), default=True)
     payment_method = RadioField(_l("Payment"), default=PaymentMethod.CASH_ON_DELIVERY.value, choices=[
-        (PaymentMethod.CASH_ON_DELIVERY.value, _l("Cash on delivery")),
-        (PaymentMethod.BANK_TRANSFER.value, _l("Bank transfer (the supplier confirms when it arrives)"))],
+        SelectChoice(PaymentMethod.CASH_ON_DELIVERY.value, _l("Cash on delivery")),
+        SelectChoice(PaymentMethod.BANK_TRANSFER.value, _l("Bank transfer (the supplier confirms when it arrives)"))],
         validators=[DataRequired(_l("Choose how you will pay."))])
 
     ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "street")

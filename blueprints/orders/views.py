@@ -6,6 +6,7 @@ from flask import abort, flash, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
+from wtforms.fields import SelectChoice
 
 from blueprints.catalog.models import Variant
 from blueprints.catalog.views import render_product_page
@@ -120,7 +121,7 @@ def remove_cart_item(item_id: int):
 
 def _checkout_page(form: CheckoutForm, status: int = 200):
     addresses = saved_addresses(current_user)
-    form.address_id.choices = [(str(a.id), a.id) for a in addresses] + [("new", "new")]
+    form.address_id.choices = [SelectChoice(str(a.id)) for a in addresses] + [SelectChoice("new")]
     return render("orders/checkout.html", status=status, form=form, summary=summarise(current_cart()),
                   addresses=addresses)
 
@@ -245,7 +246,10 @@ def shipment_shipped(shipment_id: int):
         except InvalidFields as error:
             show_field_errors(form, error.errors)
         except DomainError as error:
-            form.form_errors.append(str(error))
+            # Not a typing problem: the shipment is not ready (its form is not even on the page).
+            db.session.rollback()
+            flash(str(error), "error")
+            return see_other(url_for("orders.fulfilment"))
         else:
             db.session.commit()
             flash(_("%(number)s is on its way.", number=shipment.order.number), "success")
