@@ -12,6 +12,10 @@ from blueprints.accounts.services import find_user_by_email, register_user
 from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from blueprints.columns import utcnow
 from blueprints.media.images import store_image
+from blueprints.money import current_rates
+from blueprints.orders.models import PaymentMethod
+from blueprints.orders.services import (AddressDetails, add_to_cart, complete_order, get_or_create_cart, mark_delivered,
+                                        order_by_key, place_order, ship)
 from blueprints.shops.models import Listing, Shop
 from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import Supplier, SupplierAction, SupplierDecision, SupplierMember, SupplierStatus
@@ -119,6 +123,7 @@ def seed_demo() -> list[str]:
     suppliers = _seed_suppliers(users, created)
     products = _seed_products(suppliers, categories, created)
     _seed_shops(users, products, created)
+    _seed_orders(users, created)
     return created
 
 
@@ -233,4 +238,38 @@ def _seed_shops(users, products, created: list[str]) -> None:
             db.session.add(Listing(shop_id=shop.id, product_id=product.id, price=price,
                                    position=position, featured=position <= 2))
         created.append(f"shop {slug}")
+    db.session.flush()
+
+
+# key, shop slug, [(product title, quantity)], payment, how far it got
+ORDERS = (
+    ("demo-order-1", "shen-home", [("不锈钢保温杯 500ml", 2), ("青花瓷饭碗", 4)], PaymentMethod.CASH_ON_DELIVERY, "ready"),
+    ("demo-order-2", "shen-home", [("Waxed canvas tote", 1)], PaymentMethod.BANK_TRANSFER, "awaiting payment"),
+    ("demo-order-3", "lin-tea-table", [("功夫茶具套装", 1)], PaymentMethod.CASH_ON_DELIVERY, "shipped"),
+    ("demo-order-4", "shen-home", [("Linen tea towels, set of 3", 2)], PaymentMethod.CASH_ON_DELIVERY, "completed"),
+)
+DEMO_ADDRESS = AddressDetails("王小明", "13800138000", "浙江省", "杭州市", "西湖区", "文三路 90 号 3 幢 201")
+
+
+def _seed_orders(users, created: list[str]) -> None:
+    buyer = users["shopper@demo.shelfmade.test"]
+    for key, shop_slug, picks, payment, progress in ORDERS:
+        if order_by_key(key) is not None:
+            continue
+        shop = db.session.scalar(select(Shop).where(Shop.slug == shop_slug))
+        cart = get_or_create_cart(buyer, None)
+        for title, quantity in picks:
+            product = db.session.scalar(select(Product).where(Product.title == title))
+            variant = max(product.variants, key=lambda v: v.stock_on_hand)
+            add_to_cart(cart, variant, shop, quantity)
+        order = place_order(buyer, cart, DEMO_ADDRESS, payment, key, current_rates())
+        for shipment in order.shipments:
+            member = shipment.supplier.members[0].user
+            if progress in ("shipped", "completed"):
+                ship(member, shipment, carrier="SF Express", tracking_number=f"SF{order.id:010d}")
+            if progress == "completed":
+                mark_delivered(member, shipment)
+        if progress == "completed":
+            complete_order(order)
+        created.append(f"order {order.number} ({progress})")
     db.session.flush()

@@ -70,3 +70,15 @@ def test_demo_catalog_has_verified_suppliers_a_pending_application_products_and_
         limits = allowed_prices(listing.product, current_rates())
         assert limits.lowest <= listing.price <= limits.highest
     assert all(storefront_listings(shop) for shop in shops)
+
+
+def test_demo_orders_in_different_states_with_a_balanced_ledger(ctx):
+    from sqlalchemy import func
+
+    from blueprints.ledger.models import LedgerEntry
+    from blueprints.orders.models import Order, OrderStatus
+
+    seed_demo()
+    statuses = sorted(db.session.scalars(select(Order.status)))
+    assert statuses == sorted([OrderStatus.CONFIRMED, OrderStatus.PLACED, OrderStatus.SHIPPED, OrderStatus.COMPLETED])
+    assert db.session.scalar(select(func.sum(LedgerEntry.amount))) == 0
