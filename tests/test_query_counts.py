@@ -2,10 +2,12 @@
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from blueprints.accounts.models import User
-from blueprints.catalog.models import Product
+from blueprints.catalog.models import Product, Variant
+from blueprints.orders.models import Order, PaymentMethod
+from blueprints.orders.services import AddressDetails, add_to_cart, get_or_create_cart, place_order
 from blueprints.money import current_rates
 from blueprints.shops.models import Shop
 from blueprints.shops.services import add_listing
@@ -32,7 +34,7 @@ def counting(app):
 @pytest.fixture
 def world(app, make_supplier, make_product, make_shop, make_user, admin):
     """Grows the data: each call adds suppliers, products (with variants), listings and applications."""
-    owner = make_user("owner@example.com")
+    owner, buyer = make_user("owner@example.com"), make_user("buyer@example.com")
     shop_id = make_shop(owner, slug="the-shop")
     supplier = make_supplier("Main Co")
     products = []
@@ -45,11 +47,25 @@ def world(app, make_supplier, make_product, make_shop, make_user, admin):
             with app.app_context():
                 add_listing(db.session.get(User, owner.id), db.session.get(Shop, shop_id),
                             db.session.get(Product, product.id), 7000, current_rates())
+                # The buyer orders it (one more order, line and shipment) and puts one in the cart.
+                variant = db.session.scalar(select(Variant).where(Variant.product_id == product.id))
+                cart = get_or_create_cart(db.session.get(User, buyer.id), None)
+                add_to_cart(cart, variant, db.session.get(Shop, shop_id), 1)
+                place_order(db.session.get(User, buyer.id), cart, ADDRESS, PaymentMethod.CASH_ON_DELIVERY,
+                            f"order-{product.id}", current_rates())
+                add_to_cart(cart, variant, db.session.get(Shop, shop_id), 1)
                 db.session.commit()
         return products
 
-    return grow, owner, supplier
+    return grow, owner, supplier, buyer
 
+
+def last_order(app, buyer) -> str:
+    with app.app_context():
+        return db.session.scalar(select(Order.number).where(Order.buyer_id == buyer.id).order_by(Order.id.desc()))
+
+
+ADDRESS = AddressDetails("王小明", "13800138000", "浙江省", "杭州市", "西湖区", "文三路 90 号")
 
 PAGES = [
     ("visitor", "/"),
@@ -62,20 +78,26 @@ PAGES = [
     ("supplier", "/supplier"),
     ("admin", "/admin/"),
     ("admin", "/admin/audit"),
+    ("buyer", "/cart"),
+    ("buyer", "/checkout"),
+    ("buyer", "/my/orders"),
+    ("buyer", "order"),
+    ("supplier", "/supplier/orders"),
+    ("owner", "/my/shop/orders"),
 ]
 
 
 @pytest.mark.parametrize("who, path", PAGES)
 def test_query_count_does_not_grow_with_the_items_listed(app, client, world, admin, who, path):
-    grow, owner, supplier = world
-    accounts = {"owner": owner, "supplier": supplier.member, "admin": admin}
+    grow, owner, supplier, buyer = world
+    accounts = {"owner": owner, "supplier": supplier.member, "admin": admin, "buyer": buyer}
     if who in accounts:
         sign_in(client, accounts[who])
 
     def queries() -> int:
         products = grow(0)
-        url = {"product": f"/p/{products[0].slug}",
-               "shop product": f"/shops/the-shop/p/{products[0].slug}"}.get(path, path)
+        url = {"product": f"/p/{products[0].slug}", "shop product": f"/shops/the-shop/p/{products[0].slug}",
+               "order": f"/orders/{last_order(app, buyer)}"}.get(path, path)
         client.get(url)  # warm-up: sessions, caches
         with counting(app) as statements:
             response = client.get(url)
