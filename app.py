@@ -39,6 +39,8 @@ def _init_extensions(app: Flask) -> None:
     from blueprints.accounts.models import User
     # Every domain's models, so the metadata (and Alembic) knows every table.
     from blueprints.catalog import models as _catalog  # noqa: F401
+    from blueprints.codesign import models as _codesign  # noqa: F401
+    from blueprints.notifications import models as _notifications  # noqa: F401
     from blueprints.ledger import models as _ledger  # noqa: F401
     from blueprints.orders import models as _orders  # noqa: F401
     from blueprints.shops import models as _shops  # noqa: F401
@@ -85,9 +87,11 @@ def _send_to_sign_in():
 
 
 # Each domain's Blueprint lives in its package; these modules attach routes and commands to it.
-DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders", "media", "demo")
+DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders", "codesign", "notifications",
+           "media", "demo")
 ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
-                 "catalog.manage", "shops.views", "orders.views", "orders.commands", "media.views", "demo.commands")
+                 "catalog.manage", "shops.views", "orders.views", "orders.commands", "codesign.views",
+                 "codesign.manage", "codesign.commands", "notifications.views", "media.views", "demo.commands")
 
 
 def _register_blueprints(app: Flask) -> None:

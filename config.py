@@ -71,6 +71,9 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         # Platform rates in basis points (800 = 8%); see Money in DESIGN.md.
         "PLATFORM_COMMISSION_BP": int(environ.get("PLATFORM_COMMISSION_BP", "800")),
         "REFERRAL_REWARD_BP": int(environ.get("REFERRAL_REWARD_BP", "300")),
+        # Shown to buyers who choose bank transfer.
+        "BANK_TRANSFER_DETAILS": environ.get("BANK_TRANSFER_DETAILS",
+                                             "Shelfmade (demo) · ICBC Hangzhou West Lake branch · 6222 0000 1234 5678"),
         # Days after delivery before an order completes and earnings become available.
         "RETURN_WINDOW_DAYS": int(environ.get("RETURN_WINDOW_DAYS", "7")),
         # Where uploaded images are kept; a deployment can point this at shared storage.

@@ -28,3 +28,15 @@ def test_migrations_downgrade_to_nothing_and_upgrade_again(app):
         assert inspect(db.engine).get_table_names() == ["alembic_version"]
         flask_migrate.upgrade()
         assert "users" in inspect(db.engine).get_table_names()
+
+
+def test_later_migrations_keep_the_case_insensitive_email_index(app):
+    """SQLite batch migrations copy tables and silently drop expression indexes; make sure none did."""
+    from sqlalchemy import text
+
+    with app.app_context(), db.engine.connect() as conn:
+        conn.execute(text("INSERT INTO users (email, display_name, password_hash, is_admin, credit_contributions,"
+                          " created_at) VALUES ('A@x.com', 'A', 'x', false, false, CURRENT_TIMESTAMP)"))
+        with pytest.raises(Exception):
+            conn.execute(text("INSERT INTO users (email, display_name, password_hash, is_admin, credit_contributions,"
+                              " created_at) VALUES ('a@X.com', 'B', 'x', false, false, CURRENT_TIMESTAMP)"))

@@ -18,6 +18,8 @@ class User(UserMixin, db.Model):
     # None means "follow the browser's Accept-Language".
     locale: Mapped[str | None] = mapped_column(String(16))
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # May co-designed products name this user among their contributors? Off until they say so.
+    credit_contributions: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

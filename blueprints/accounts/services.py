@@ -59,3 +59,8 @@ def set_locale(user: User, locale: str) -> None:
     if locale not in LANGUAGES:
         raise DomainError(locale)
     user.locale = locale
+
+
+def set_credit(user: User, credit: bool) -> None:
+    """Whether co-designed products may name the user among their contributors."""
+    user.credit_contributions = credit

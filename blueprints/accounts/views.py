@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from blueprints.accounts import bp
 from blueprints.accounts.forms import LanguageForm, LoginForm, SignupForm
 from blueprints.accounts.locale import LOCALE_COOKIE
-from blueprints.accounts.services import LANGUAGES, EmailTaken, authenticate, register_user, set_locale
+from blueprints.accounts.services import LANGUAGES, EmailTaken, authenticate, register_user, set_credit, set_locale
 from blueprints.shops.services import shop_of
 from blueprints.suppliers.services import latest_decision, supplier_of
 from blueprints.web import render, safe_next_url, see_other, succeeded
@@ -96,6 +96,16 @@ def account():
     supplier = supplier_of(current_user)
     return render("accounts/account.html", languages=LANGUAGES, supplier=supplier,
                   decision=latest_decision(supplier) if supplier else None, shop=shop_of(current_user))
+
+
+@bp.post("/my/account/credit")
+@login_required
+def credit_setting():
+    set_credit(current_user, request.form.get("credit") == "yes")
+    db.session.commit()
+    flash(_("Saved: co-designed products will name you among their contributors.") if current_user.credit_contributions
+          else _("Saved: co-designed products will not name you."), "success")
+    return see_other(url_for("accounts.account"))
 
 
 @bp.post("/language")

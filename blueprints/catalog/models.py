@@ -56,6 +56,7 @@ class Product(db.Model):
     max_price: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first time it went on sale
 
     supplier: Mapped[Supplier] = relationship()
     category: Mapped[Category] = relationship()

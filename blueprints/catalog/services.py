@@ -2,12 +2,14 @@
 products of verified suppliers are public."""
 from dataclasses import dataclass
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
+from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.media.images import ImageRejected, delete_image, store_image
 from blueprints.money import current_rates, format_money, listing_price_floor
@@ -15,6 +17,9 @@ from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import Supplier, SupplierStatus
 from blueprints.suppliers.services import require_verified_supplier, supplier_of
 from extensions import db
+
+# Sent the first time a product goes on sale (co-design tells the prototype's supporters).
+product_published = Namespace().signal("product-published")
 
 TRANSITIONS = {
     ProductStatus.DRAFT: {ProductStatus.ACTIVE},
@@ -101,7 +106,12 @@ def change_status(user: User, product: Product, status: ProductStatus) -> None:
     if status == ProductStatus.ACTIVE and not product.variants:
         raise DomainError(_l("Add at least one variant with its SKU before publishing."))
     product.status = status
+    first_time_on_sale = status == ProductStatus.ACTIVE and product.published_at is None
+    if first_time_on_sale:
+        product.published_at = utcnow()
     db.session.flush()
+    if first_time_on_sale:
+        product_published.send(product)
 
 
 def add_variant(user: User, product: Product, *, sku: str, options: dict, stock_on_hand: int) -> Variant:

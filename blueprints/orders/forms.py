@@ -29,6 +29,7 @@ def _address_field(label, message, max_length, **kwargs):
 
 class CheckoutForm(FlaskForm):
     idempotency_key = HiddenField()
+    expected_total = HiddenField()  # the total the buyer was shown: placing refuses a different one
     address_id = RadioField(_l("Ship to"), coerce=str, validate_choice=False, default="new")
     recipient = _address_field(_l("Recipient"), _l("Enter who will receive the parcel."), 60)
     phone = _address_field(_l("Mobile number"), _l("Enter a mobile number for the courier."), 20,

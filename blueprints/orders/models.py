@@ -35,6 +35,8 @@ class CartItem(db.Model):
     variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id"))
     # The shop it was added through decides the price and who earns; None is the platform's catalog.
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"))
+    # Set when a pledger buys at the prototype's early-bird price after it launched.
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"))
     quantity: Mapped[int]
 
     cart: Mapped[Cart] = relationship(back_populates="items")

@@ -16,11 +16,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, ProductStatus, Variant
+from blueprints.codesign.services import early_bird_price_for
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.ledger.services import (CUSTOMER_PAYMENTS, PLATFORM_COMMISSION, PLATFORM_MARGIN, order_entries, post,
                                         shop_account, supplier_account)
-from blueprints.money import Rates, current_rates, split_line
+from blueprints.money import Rates, current_rates, format_money, split_line
 from blueprints.orders.models import (Address, Cart, CartItem, Order, OrderLine, OrderStatus, PaymentMethod, Shipment,
                                       ShipmentStatus)
 from blueprints.shops.models import Listing, Shop
@@ -141,6 +142,18 @@ def summarise(cart: Cart | None) -> CartSummary:
         if not _public(product):
             summary.lines.append(CartLine(item, None, _l("%(title)s is no longer for sale.", title=product.title)))
             continue
+        if item.pledge_id:
+            offer = early_bird_price_for(item.pledge_id, cart.user_id)
+            if offer is None:
+                summary.lines.append(CartLine(item, None, _l("The early-bird offer for %(title)s has ended.",
+                                                             title=product.title)))
+            elif item.quantity > offer[1]:
+                summary.lines.append(CartLine(item, offer[0], _l(
+                    "Your pledge covers %(count)d of %(title)s at the early-bird price.", count=offer[1],
+                    title=product.title)))
+            else:
+                summary.lines.append(CartLine(item, offer[0]))
+            continue
         price = prices.get((item.shop_id, product.id)) if item.shop_id else product.suggested_price
         if price is None:
             summary.lines.append(CartLine(item, None, _l("%(shop)s no longer sells %(title)s.",
@@ -159,17 +172,27 @@ def _check_quantity(variant: Variant, quantity: int) -> None:
         raise NotEnoughStock(variant.product.title, variant.stock_on_hand)
 
 
-def add_to_cart(cart: Cart, variant: Variant, shop: Shop | None, quantity: int) -> CartItem:
+def add_to_cart(cart: Cart, variant: Variant, shop: Shop | None, quantity: int, *,
+                pledge_id: int | None = None) -> CartItem:
+    """Add units through a shop, from the catalog (shop None), or at a pledge's early-bird price."""
     product = variant.product
     if not _public(product):
         raise DomainError(_l("%(title)s is not for sale.", title=product.title))
     if shop is not None and (shop.id, product.id) not in _listing_prices({(shop.id, product.id)}):
         raise DomainError(_l("%(shop)s does not sell %(title)s.", shop=shop.name, title=product.title))
     shop_id = shop.id if shop else None
-    item = next((i for i in cart.items if i.variant_id == variant.id and i.shop_id == shop_id), None)
+    item = next((i for i in cart.items if i.variant_id == variant.id and i.shop_id == shop_id
+                 and i.pledge_id == pledge_id), None)
+    if pledge_id is not None:
+        offer = early_bird_price_for(pledge_id, cart.user_id)
+        if offer is None:
+            raise DomainError(_l("The early-bird offer for %(title)s has ended.", title=product.title))
+        if quantity + (item.quantity if item else 0) > offer[1]:
+            raise InvalidFields({"quantity": _l("Your pledge covers %(count)d of %(title)s at the early-bird price.",
+                                                count=offer[1], title=product.title)})
     _check_quantity(variant, quantity + (item.quantity if item else 0))
     if item is None:
-        item = CartItem(variant_id=variant.id, shop_id=shop_id, quantity=quantity)
+        item = CartItem(variant_id=variant.id, shop_id=shop_id, pledge_id=pledge_id, quantity=quantity)
         cart.items.append(item)
     else:
         item.quantity += quantity
@@ -209,14 +232,15 @@ def merge_visitor_cart(token: str | None, user: User) -> None:
         return
     user_cart = get_or_create_cart(user, None)
     for item in list(visitor_cart.items):
-        existing = next((i for i in user_cart.items if i.variant_id == item.variant_id and i.shop_id == item.shop_id),
-                        None)
+        existing = next((i for i in user_cart.items if i.variant_id == item.variant_id and i.shop_id == item.shop_id
+                         and i.pledge_id == item.pledge_id), None)
         wanted = item.quantity + (existing.quantity if existing else 0)
         capped = max(1, min(wanted, item.variant.stock_on_hand, MAX_QUANTITY))
         if existing:
             existing.quantity = capped
         else:
-            user_cart.items.append(CartItem(variant_id=item.variant_id, shop_id=item.shop_id, quantity=capped))
+            user_cart.items.append(CartItem(variant_id=item.variant_id, shop_id=item.shop_id, pledge_id=item.pledge_id,
+                                            quantity=capped))
     db.session.delete(visitor_cart)
     db.session.flush()
 
@@ -278,8 +302,12 @@ def order_by_key(idempotency_key: str) -> Order | None:
     return db.session.scalar(select(Order).where(Order.idempotency_key == idempotency_key))
 
 
+class PriceChanged(DomainError):
+    pass
+
+
 def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment_method: PaymentMethod,
-                idempotency_key: str, rates: Rates) -> Order:
+                idempotency_key: str, rates: Rates, expected_total: int | None = None) -> Order:
     """Turn the cart into an order, or return the order this key already made.
 
     Raises DuplicateOrder when a concurrent request with the same key won the race (the caller
@@ -298,10 +326,16 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
         raise DomainError(_l("Your cart is empty."))
     if summary.problems:
         raise DomainError(" ".join(str(problem) for problem in summary.problems))
+    if expected_total is not None and summary.total != expected_total:
+        raise PriceChanged(_l("A price changed while you were checking out: the total is now %(total)s. "
+                              "Check the order below and place it again.", total=format_money(summary.total)))
 
     now = utcnow()
     shop_ids = {line.item.shop_id for line in summary.lines}
-    order = Order(number=new_order_number(now), idempotency_key=idempotency_key, buyer_id=buyer.id,
+    number = new_order_number(now)
+    while db.session.scalar(select(Order.id).where(Order.number == number)) is not None:
+        number = new_order_number(now)
+    order = Order(number=number, idempotency_key=idempotency_key, buyer_id=buyer.id,
                   shop_id=next(iter(shop_ids)) if len(shop_ids) == 1 else None, payment_method=payment_method,
                   recipient=address.recipient.strip(), phone=normalise_phone(address.phone),
                   province=address.province.strip(), city=address.city.strip(), district=address.district.strip(),
@@ -426,15 +460,17 @@ def shop_order_lines(shop: Shop) -> list[OrderLine]:
 # Status changes
 
 def _refresh_status(order: Order, now: datetime) -> None:
+    for shipment in order.shipments:
+        db.session.refresh(shipment)  # another supplier may have moved theirs meanwhile
     states = {shipment.status for shipment in order.shipments}
     if states == {ShipmentStatus.CANCELLED}:
         order.status = OrderStatus.CANCELLED
-    elif ShipmentStatus.AWAITING_PAYMENT in states:
-        order.status = OrderStatus.PLACED
     elif states == {ShipmentStatus.DELIVERED}:
         order.status, order.delivered_at = OrderStatus.DELIVERED, now
-    elif states <= {ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED}:
-        order.status = OrderStatus.SHIPPED
+    elif states & {ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED}:
+        order.status = OrderStatus.SHIPPED  # at least partly on its way: no longer cancellable
+    elif ShipmentStatus.AWAITING_PAYMENT in states:
+        order.status = OrderStatus.PLACED
     else:
         order.status = OrderStatus.CONFIRMED
     if order.status != OrderStatus.PLACED and order.confirmed_at is None:
@@ -446,12 +482,22 @@ def require_own_shipment(user: User, shipment: Shipment) -> None:
         raise AccessDenied()
 
 
+def _lock_order(order_id: int) -> Order:
+    """Every status change of an order starts here: on PostgreSQL the order row is locked, so a cancel
+    and a "shipped" for the same order run one after the other and the second sees the first."""
+    return db.session.scalar(select(Order).where(Order.id == order_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
 def _move(shipment: Shipment, expected: ShipmentStatus, to: ShipmentStatus) -> datetime:
-    if shipment.status != expected:
+    _lock_order(shipment.order_id)
+    # Conditional, so that on SQLite too only one of two racing requests can make the step.
+    claimed = db.session.execute(update(Shipment).where(Shipment.id == shipment.id, Shipment.status == expected)
+                                 .values(status=to)).rowcount
+    if claimed != 1:
         raise DomainError(_l("This shipment cannot make that step now."))
-    now = utcnow()
-    shipment.status = to
-    return now
+    db.session.refresh(shipment)
+    return utcnow()
 
 
 def confirm_payment(user: User, shipment: Shipment) -> None:
@@ -489,8 +535,17 @@ def cancel_order(user: User, order: Order) -> None:
     """The buyer cancels before anything has shipped: stock comes back and the money is reversed."""
     if not user.is_authenticated or order.buyer_id != user.id:
         raise AccessDenied()
+    order = _lock_order(order.id)
+    not_cancellable = DomainError(_l("This order can no longer be cancelled: part of it has shipped."))
     if order.status not in (OrderStatus.PLACED, OrderStatus.CONFIRMED):
-        raise DomainError(_l("This order can no longer be cancelled: part of it has shipped."))
+        raise not_cancellable
+    # Claim every shipment that has not left; if one has (or a twin request got here first), stop.
+    claimed = db.session.execute(
+        update(Shipment).where(Shipment.order_id == order.id,
+                               Shipment.status.in_([ShipmentStatus.AWAITING_PAYMENT, ShipmentStatus.READY]))
+        .values(status=ShipmentStatus.CANCELLED)).rowcount
+    if claimed != len(order.shipments):
+        raise not_cancellable
     returned = defaultdict(int)
     for line in order.lines:
         returned[line.variant_id] += line.quantity
@@ -499,7 +554,7 @@ def cancel_order(user: User, order: Order) -> None:
                            .values(stock_on_hand=Variant.stock_on_hand + returned[variant_id]))
     now = utcnow()
     for shipment in order.shipments:
-        shipment.status = ShipmentStatus.CANCELLED
+        db.session.refresh(shipment)
     order.status, order.cancelled_at = OrderStatus.CANCELLED, now
     reversal = defaultdict(int)
     for entry in order_entries(order.id):

@@ -122,8 +122,9 @@ def remove_cart_item(item_id: int):
 def _checkout_page(form: CheckoutForm, status: int = 200):
     addresses = saved_addresses(current_user)
     form.address_id.choices = [SelectChoice(str(a.id)) for a in addresses] + [SelectChoice("new")]
-    return render("orders/checkout.html", status=status, form=form, summary=summarise(current_cart()),
-                  addresses=addresses)
+    summary = summarise(current_cart())
+    form.expected_total.data = str(summary.total)
+    return render("orders/checkout.html", status=status, form=form, summary=summary, addresses=addresses)
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
@@ -143,8 +144,9 @@ def checkout():
         return see_other(url_for("orders.order", number=existing.number))
     try:
         address = _chosen_address(form)
+        expected = int(form.expected_total.data) if (form.expected_total.data or "").isdigit() else None
         order = place_order(current_user, current_cart(), address, PaymentMethod(form.payment_method.data),
-                            form.idempotency_key.data, current_rates())
+                            form.idempotency_key.data, current_rates(), expected_total=expected)
         if form.address_id.data == "new" and form.save_address.data:
             save_address(current_user, address)
         db.session.commit()
@@ -166,6 +168,10 @@ def checkout():
 
 def _chosen_address(form: CheckoutForm) -> AddressDetails:
     if form.address_id.data and form.address_id.data != "new":
+        if any((form[name].data or "").strip() for name in CheckoutForm.ADDRESS_FIELDS):
+            # Never ship somewhere the buyer did not mean: ask rather than pick one silently.
+            raise InvalidFields({"address_id": _("You chose a saved address and also typed a new one. "
+                                                 "Choose “A new address” to use what you typed, or clear it.")})
         address = db.session.get(Address, int(form.address_id.data)) if form.address_id.data.isdigit() else None
         if address is None or address.user_id != current_user.id:
             raise InvalidFields({"address_id": _("Choose one of your addresses.")})

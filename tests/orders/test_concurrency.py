@@ -122,3 +122,61 @@ def test_ten_clicks_with_one_key_make_one_order(app, make_supplier, make_product
         assert db.session.get(Variant, variant_id).stock_on_hand == 8
         assert db.session.scalar(select(func.count(func.distinct(LedgerEntry.transaction_id)))) == 1
         assert db.session.get(Product, product.id) is not None
+
+
+def test_parallel_cancels_return_stock_once_and_cancel_racing_ship_never_does_both(
+        app, make_supplier, make_product, make_user):
+    from blueprints.orders.models import OrderStatus, Shipment
+    from blueprints.orders.services import cancel_order, ship
+
+    supplier = make_supplier()
+    product = make_product(supplier, "Bowl", stock=20)
+    [variant_id] = variant_ids(app, product)
+    buyer = make_user("canceller@example.com")
+
+    def fresh_order(key):
+        fill_cart(app, buyer, [(variant_id, 1)])
+        return checkout(app, buyer, key)
+
+    def cancel(number):
+        with app.app_context():
+            order = db.session.scalar(select(Order).where(Order.number == number))
+            try:
+                cancel_order(db.session.get(User, buyer.id), order)
+                db.session.commit()
+                return "cancelled"
+            except DomainError as error:
+                db.session.rollback()
+                return error
+
+    number = fresh_order("cancel-me")
+    results = run_together(8, lambda n: cancel(number))
+    assert results.count("cancelled") == 1, results
+    with app.app_context():
+        assert db.session.get(Variant, variant_id).stock_on_hand == 20
+        assert db.session.scalar(select(func.sum(LedgerEntry.amount))) == 0
+
+    def ship_it(number):
+        with app.app_context():
+            shipment = db.session.scalar(select(Shipment).join(Shipment.order).where(Order.number == number))
+            try:
+                ship(db.session.get(User, supplier.member.id), shipment, carrier="SF", tracking_number="SF9")
+                db.session.commit()
+                return "shipped"
+            except DomainError as error:
+                db.session.rollback()
+                return error
+
+    for round_ in range(4):
+        number = fresh_order(f"race-{round_}")
+        outcome = run_together(2, lambda n: cancel(number) if n == 0 else ship_it(number))
+        assert sorted(str(o) for o in outcome).count("cancelled") + sorted(map(str, outcome)).count("shipped") == 1
+        with app.app_context():
+            order = db.session.scalar(select(Order).where(Order.number == number))
+            if "shipped" in outcome:
+                assert order.status == OrderStatus.SHIPPED and order.cancelled_at is None
+            else:
+                assert order.status == OrderStatus.CANCELLED and order.shipments[0].tracking_number is None
+    with app.app_context():
+        shipped = db.session.scalar(select(func.count(Order.id)).where(Order.status == OrderStatus.SHIPPED))
+        assert db.session.get(Variant, variant_id).stock_on_hand == 20 - shipped

@@ -210,7 +210,7 @@ def test_bank_transfer_then_ship_then_deliver_then_complete(ctx, stocked):
         confirm_payment(user(supplier.member), shipment_of(order, supplier))
     assert order.status == OrderStatus.CONFIRMED and order.confirmed_at
     ship(user(clay.member), shipment_of(order, clay), carrier="SF Express", tracking_number="SF1234567890")
-    assert order.status == OrderStatus.CONFIRMED  # one of two shipments is on its way
+    assert order.status == OrderStatus.SHIPPED  # one of two shipments is on its way: partly shipped
     ship(user(linen.member), shipment_of(order, linen), carrier="YTO", tracking_number="YT998877")
     assert order.status == OrderStatus.SHIPPED
     mark_delivered(user(clay.member), shipment_of(order, clay))
@@ -269,3 +269,29 @@ def test_a_shipped_order_cannot_be_cancelled(ctx, stocked):
 def test_an_unbalanced_transaction_is_refused(ctx):
     with pytest.raises(UnbalancedTransaction):
         post([("a", 100), ("b", -99)], memo="oops")
+
+
+@pytestmark_db
+def test_an_order_with_one_shipment_on_its_way_cannot_be_cancelled(ctx, stocked):
+    clay, _linen = stocked["suppliers"]
+    order = placed(stocked, PaymentMethod.CASH_ON_DELIVERY)
+    ship(user(clay.member), shipment_of(order, clay), carrier="SF", tracking_number="SF1")
+    assert order.status == OrderStatus.SHIPPED  # partly shipped already counts as shipped
+    with pytest.raises(DomainError, match="can no longer be cancelled"):
+        cancel_order(user(stocked["buyer"]), order)
+    assert variant_of(stocked["flask"]).stock_on_hand == 3
+
+
+@pytestmark_db
+def test_a_price_change_during_checkout_is_refused_with_the_new_total(ctx, stocked):
+    from blueprints.orders.services import PriceChanged
+
+    cart = buyer_cart(stocked)
+    seen = summarise(cart).total
+    listing = db.session.scalar(select(Shop).where(Shop.id == stocked["shop_id"]))
+    from blueprints.shops.models import Listing
+
+    db.session.scalar(select(Listing).where(Listing.shop_id == listing.id)).price = 8000
+    with pytest.raises(PriceChanged, match="CN¥199.00"):
+        place_order(user(stocked["buyer"]), cart, ADDRESS, PaymentMethod.CASH_ON_DELIVERY, "k", RATES,
+                    expected_total=seen)

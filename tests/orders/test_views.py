@@ -246,3 +246,35 @@ def test_my_orders_lists_only_my_orders(client, shop_with_flask, make_user):
     client.submit("/logout", {})
     sign_in(client, make_user("other@example.com"))
     assert number not in html(client.get("/my/orders"))
+
+
+def test_a_saved_address_and_a_typed_one_are_not_mixed_up(client, shop_with_flask, make_user):
+    sign_in(client, make_user("buyer@example.com"))
+    add(client, shop_with_flask, quantity=1)
+    checkout(client)  # saves the address
+    add(client, shop_with_flask, quantity=1)
+    page = html(client.get("/checkout"))
+    saved = re.search(r'name="address_id" value="(\d+)"', page).group(1)
+    response, _key = checkout(client, address_id=saved, recipient="李四", phone="13912345678")
+    assert response.status_code == 422
+    assert "You chose a saved address and also typed a new one." in html(response)
+    assert 'value="李四"' in html(response)
+
+
+def test_a_price_that_changed_after_review_is_not_charged_silently(client, shop_with_flask, make_user, app):
+    from blueprints.shops.models import Listing
+
+    sign_in(client, make_user())
+    add(client, shop_with_flask)
+    page = html(client.get("/checkout"))
+    key = re.search(r'name="idempotency_key" type="hidden" value="([0-9a-f]+)"', page).group(1)
+    total = re.search(r'name="expected_total" type="hidden" value="(\d+)"', page).group(1)
+    with app.app_context():
+        db.session.scalar(select(Listing)).price = 8000
+        db.session.commit()
+    response = client.submit("/checkout", {**ADDRESS, "idempotency_key": key, "expected_total": total},
+                             page="/checkout")
+    assert response.status_code == 422
+    assert "A price changed while you were checking out: the total is now CN¥160.00." in html(response)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Order.id))) == 0

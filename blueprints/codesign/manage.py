@@ -1,0 +1,280 @@
+"""A verified supplier's prototypes: details, pictures, polls, stages, asks, updates and analytics."""
+import csv
+import io
+
+from flask import abort, flash, make_response, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from wtforms.fields import SelectChoice
+
+from blueprints.catalog.services import categories
+from blueprints.codesign import bp
+from blueprints.codesign.forms import AskForm, DeclineForm, PollForm, PrototypeForm, UpdateForm
+from blueprints.codesign.models import Ask, AskStatus, Comment, Prototype
+from blueprints.codesign.services import (PrototypeDetails, accept, add_images, add_poll, analytics, answer_ask,
+                                          asks_for, close_for_review, comments_for, create_prototype, decline, launch,
+                                          make_ask, open_prototype, post_update, require_prototype_editor,
+                                          supplier_prototypes, update_prototype)
+from blueprints.errors import DomainError, InvalidFields
+from blueprints.media.images import ImageRejected
+from blueprints.suppliers.services import require_verified_supplier
+from blueprints.web import render, see_other, show_field_errors, succeeded
+from extensions import db, limiter
+
+def _category_choices():
+    locale = str(get_locale())
+    return [SelectChoice(0, _("Choose a category"))] + [
+        SelectChoice(c.id, (c.parent.name(locale) + " › " if c.parent else "") + c.name(locale)) for c in categories()]
+
+
+def _form(prototype=None) -> PrototypeForm:
+    form = PrototypeForm(obj=prototype)
+    if prototype is not None and request.method == "GET":
+        form.deadline.data = prototype.deadline.replace(tzinfo=None)
+    form.category_id.choices = _category_choices()
+    return form
+
+
+def _details(form: PrototypeForm) -> PrototypeDetails:
+    return PrototypeDetails(title=form.title.data, description=form.description.data or "",
+                            specs=form.specs.data or "", category_id=form.category_id.data,
+                            target_price=form.target_price.data, early_bird_price=form.early_bird_price.data,
+                            moq=form.moq.data, deadline=form.deadline_utc())
+
+
+def _uploads(form: PrototypeForm):
+    uploads = [(f.filename, f.stream) for f in form.new_images.data or [] if isinstance(f, FileStorage) and f.filename]
+    if len(uploads) > 10:
+        raise ImageRejected(_("Add at most %(count)d images at a time.", count=10))
+    return uploads
+
+
+def _own(prototype_id: int) -> Prototype:
+    prototype = db.session.get(Prototype, prototype_id) or abort(404)
+    require_prototype_editor(current_user, prototype)
+    return prototype
+
+
+@bp.get("/supplier/prototypes")
+@login_required
+def my_prototypes():
+    supplier = require_verified_supplier(current_user)
+    return render("codesign/manage/list.html", prototypes=supplier_prototypes(supplier))
+
+
+@bp.route("/supplier/prototypes/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit("30 per hour", methods=["POST"], deduct_when=succeeded)
+def new_prototype():
+    require_verified_supplier(current_user)
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            prototype = create_prototype(current_user, _details(form))
+            add_images(current_user, prototype, _uploads(form))
+        except InvalidFields as error:
+            db.session.rollback()
+            show_field_errors(form, error.errors)
+        except ImageRejected as error:
+            db.session.rollback()
+            form.new_images.errors = [*form.new_images.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(_("Prototype saved as a draft. Add a poll if you like, then open it for feedback."), "success")
+            return see_other(url_for("codesign.edit_prototype", prototype_id=prototype.id))
+    return render("codesign/manage/new.html", status=422 if form.is_submitted() else 200, form=form)
+
+
+def _edit_page(prototype, *, status=200, form=None, poll_form=None, decline_form=None, update_form=None,
+               ask_forms=None):
+    asks = asks_for(prototype)
+    forms = {ask.id: AskForm(formdata=None, prefix=f"ask-{ask.id}", status=ask.status.value, answer=ask.answer)
+             for ask in asks}
+    forms.update(ask_forms or {})
+    for ask_form in forms.values():
+        ask_form.status.choices = [SelectChoice(status.value, label) for status, label in ask_status_labels().items()]
+    return render("codesign/manage/edit.html", status=status, prototype=prototype, form=form or _form(prototype),
+                  poll_form=poll_form or PollForm(formdata=None), decline_form=decline_form or DeclineForm(formdata=None),
+                  update_form=update_form or UpdateForm(formdata=None), asks=asks, ask_forms=forms,
+                  comments=comments_for(prototype, current_user))
+
+
+def ask_status_labels() -> dict:
+    return {AskStatus.CONSIDERING: _("Considering"), AskStatus.PLANNED: _("Planned"), AskStatus.DONE: _("Done"),
+            AskStatus.DECLINED: _("Declined")}
+
+
+@bp.route("/supplier/prototypes/<int:prototype_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_prototype(prototype_id: int):
+    prototype = _own(prototype_id)
+    if request.method == "GET":
+        return _edit_page(prototype)
+    form = _form(prototype)
+    if form.validate_on_submit():
+        try:
+            update_prototype(current_user, prototype, _details(form))
+            add_images(current_user, prototype, _uploads(form))
+        except InvalidFields as error:
+            db.session.rollback()
+            show_field_errors(form, error.errors)
+        except ImageRejected as error:
+            db.session.rollback()
+            form.new_images.errors = [*form.new_images.errors, str(error)]
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return see_other(url_for("codesign.edit_prototype", prototype_id=prototype.id))
+    return _edit_page(_own(prototype_id), status=422, form=form)
+
+
+@bp.post("/supplier/prototypes/<int:prototype_id>/polls")
+@login_required
+def new_poll(prototype_id: int):
+    prototype = _own(prototype_id)
+    form = PollForm()
+    if form.validate_on_submit():
+        try:
+            add_poll(current_user, prototype, form.question.data, form.options.data.splitlines(),
+                     form.variant_option.data)
+        except InvalidFields as error:
+            show_field_errors(form, error.errors)
+        except DomainError as error:
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Poll added."), "success")
+            return see_other(url_for("codesign.edit_prototype", prototype_id=prototype.id) + "#polls")
+    db.session.rollback()
+    return _edit_page(_own(prototype_id), status=422, poll_form=form)
+
+
+@bp.post("/supplier/prototypes/<int:prototype_id>/stage")
+@login_required
+def change_stage(prototype_id: int):
+    prototype = _own(prototype_id)
+    action = request.form.get("action")
+    form = DeclineForm()
+    try:
+        if action == "open":
+            open_prototype(current_user, prototype)
+            message = _("Open for feedback: it is on the co-design board.")
+        elif action == "review":
+            close_for_review(current_user, prototype)
+            message = _("Closed for review. Decide whether to make it.")
+        elif action == "accept":
+            accept(current_user, prototype)
+            message = _("Accepted. Launch it into the catalog when you are ready.")
+        elif action == "decline":
+            decline(current_user, prototype, form.reason.data or "")
+            message = _("Declined. Your reason is shown on the prototype's page.")
+        elif action == "launch":
+            product = launch(current_user, prototype)
+            db.session.commit()
+            flash(_("Launched: a draft product was made from the prototype. Check its prices and stock, then publish."),
+                  "success")
+            return see_other(url_for("catalog.edit_product", product_id=product.id))
+        else:
+            abort(400)
+    except InvalidFields as error:
+        db.session.rollback()
+        show_field_errors(form, error.errors)
+        return _edit_page(_own(prototype_id), status=422, decline_form=form)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return see_other(url_for("codesign.edit_prototype", prototype_id=prototype_id))
+    db.session.commit()
+    flash(message, "success")
+    return see_other(url_for("codesign.edit_prototype", prototype_id=prototype.id))
+
+
+@bp.post("/supplier/prototypes/<int:prototype_id>/updates")
+@login_required
+def new_update(prototype_id: int):
+    prototype = _own(prototype_id)
+    form = UpdateForm()
+    if form.validate_on_submit():
+        try:
+            post_update(current_user, prototype, form.body.data,
+                        ask_ids=request.form.getlist("ask_id", type=int),
+                        comment_ids=request.form.getlist("comment_id", type=int),
+                        poll_ids=request.form.getlist("poll_id", type=int))
+        except InvalidFields as error:
+            show_field_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(_("Update posted on the prototype's timeline."), "success")
+            return see_other(url_for("codesign.edit_prototype", prototype_id=prototype.id) + "#updates")
+    db.session.rollback()
+    return _edit_page(_own(prototype_id), status=422, update_form=form)
+
+
+@bp.post("/codesign/comments/<int:comment_id>/ask")
+@login_required
+def turn_into_ask(comment_id: int):
+    comment = db.session.get(Comment, comment_id) or abort(404)
+    make_ask(current_user, comment)
+    db.session.commit()
+    flash(_("Added to the asks. Give it a status and an answer from your prototype page."), "success")
+    prototype = db.session.get(Prototype, comment.prototype_id)
+    return see_other(url_for("codesign.prototype", slug=prototype.slug) + "#asks")
+
+
+@bp.post("/supplier/asks/<int:ask_id>")
+@login_required
+def update_ask(ask_id: int):
+    ask = db.session.get(Ask, ask_id) or abort(404)
+    prototype = _own(ask.prototype_id)
+    form = AskForm(prefix=f"ask-{ask_id}")
+    form.status.choices = [SelectChoice(status.value, label) for status, label in ask_status_labels().items()]
+    if form.validate_on_submit() and form.status.data in {status.value for status in AskStatus}:
+        answer_ask(current_user, ask, AskStatus(form.status.data), form.answer.data)
+        db.session.commit()
+        flash(_("Ask updated."), "success")
+        return see_other(url_for("codesign.edit_prototype", prototype_id=prototype.id) + "#asks")
+    form.status.errors = [*form.status.errors, _("Choose a status.")]
+    return _edit_page(prototype, status=422, ask_forms={ask_id: form})
+
+
+@bp.get("/supplier/prototypes/<slug>")
+@login_required
+def prototype_analytics(slug: str):
+    prototype = _by_slug(slug)
+    return render("codesign/manage/analytics.html", prototype=prototype, data=analytics(prototype))
+
+
+def _by_slug(slug: str) -> Prototype:
+    prototype = db.session.scalar(select(Prototype).where(Prototype.slug == slug)) or abort(404)
+    require_prototype_editor(current_user, prototype)
+    return prototype
+
+
+@bp.get("/supplier/prototypes/<slug>/feedback.csv")
+@login_required
+def export_csv(slug: str):
+    prototype = _by_slug(slug)
+    data = analytics(prototype)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["section", "label", "value"])
+    for day, total in data.support_by_day:
+        writer.writerow(["supporters_by_day", day.isoformat(), total])
+    for low, high, count in data.price_buckets:
+        writer.writerow(["would_buy_at_yuan", f"{low / 100:.2f}-{high / 100:.2f}", count])
+    for poll, results in data.polls:
+        for option, votes in results:
+            writer.writerow([f"poll: {poll.question}", option.label, votes])
+    writer.writerow(["pledged_units", "moq", f"{data.pledged}/{prototype.moq}"])
+    for comment, likes in data.top_comments:
+        writer.writerow(["top_comment_likes", comment.body[:200], likes])
+    response = make_response(buffer.getvalue())
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{prototype.slug}-feedback.csv"'
+    return response

@@ -1,0 +1,236 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from blueprints.accounts.models import User
+from blueprints.catalog.models import Category, Product
+from blueprints.columns import UTCDateTime, string_enum, utcnow
+from blueprints.suppliers.models import Supplier
+from extensions import db
+
+
+class Stage(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"          # supports, polls, comments and pledges
+    REVIEW = "review"      # the supplier decides
+    ACCEPTED = "accepted"  # going into production
+    DECLINED = "declined"  # with a public reason
+    LAUNCHED = "launched"  # a catalog product now carries its history
+
+
+class Prototype(db.Model):
+    __tablename__ = "prototypes"
+    __table_args__ = (
+        CheckConstraint("target_price > 0 AND early_bird_price > 0 AND early_bird_price <= target_price",
+                        name="prices_sensible"),
+        CheckConstraint("moq > 0", name="moq_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    title: Mapped[str] = mapped_column(String(160))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    specs: Mapped[str] = mapped_column(Text, default="")
+    target_price: Mapped[int]
+    early_bird_price: Mapped[int]
+    moq: Mapped[int]
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    stage: Mapped[Stage] = mapped_column(string_enum(Stage, "prototype_stage"), default=Stage.DRAFT, index=True)
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), unique=True)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)  # set by a moderator; hides it from everyone else
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    supplier: Mapped[Supplier] = relationship()
+    category: Mapped[Category] = relationship()
+    product: Mapped[Product | None] = relationship()
+    images: Mapped[list["PrototypeImage"]] = relationship(order_by="PrototypeImage.position",
+                                                          cascade="all, delete-orphan")
+    polls: Mapped[list["Poll"]] = relationship(back_populates="prototype", order_by="Poll.position",
+                                               cascade="all, delete-orphan")
+
+    @property
+    def cover(self):
+        return self.images[0] if self.images else None
+
+
+class PrototypeImage(db.Model):
+    __tablename__ = "prototype_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Support(db.Model):
+    """One per user per prototype: the database refuses a second, whatever the timing."""
+
+    __tablename__ = "supports"
+    __table_args__ = (UniqueConstraint("prototype_id", "user_id", name="uq_supports_prototype_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    would_buy_at: Mapped[int | None]  # "I would buy at ¥X", in fen
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user: Mapped[User] = relationship()
+
+
+class Poll(db.Model):
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id"), index=True)
+    question: Mapped[str] = mapped_column(String(200))
+    # The variant option its answers become when the prototype launches, e.g. "colour"; None: not a variant.
+    variant_option: Mapped[str | None] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(default=0)
+
+    prototype: Mapped[Prototype] = relationship(back_populates="polls")
+    options: Mapped[list["PollOption"]] = relationship(back_populates="poll", order_by="PollOption.position",
+                                                       cascade="all, delete-orphan")
+
+
+class PollOption(db.Model):
+    __tablename__ = "poll_options"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"), index=True)
+    label: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(default=0)
+
+    poll: Mapped[Poll] = relationship(back_populates="options")
+
+
+class PollVote(db.Model):
+    """One choice per user per poll (changeable while the prototype is open)."""
+
+    __tablename__ = "poll_votes"
+    __table_args__ = (UniqueConstraint("poll_id", "user_id", name="uq_poll_votes_poll_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"), index=True)
+    option_id: Mapped[int] = mapped_column(ForeignKey("poll_options.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Pledge(db.Model):
+    """A promise to buy N units at the early-bird price if the prototype reaches its MOQ."""
+
+    __tablename__ = "pledges"
+    __table_args__ = (UniqueConstraint("prototype_id", "user_id", name="uq_pledges_prototype_user"),
+                      CheckConstraint("quantity > 0", name="quantity_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    quantity: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    prototype: Mapped[Prototype] = relationship()
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)  # one level deep
+    body: Mapped[str] = mapped_column(Text)
+    official: Mapped[bool] = mapped_column(default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)  # set by a moderator
+
+    author: Mapped[User] = relationship()
+
+
+class CommentLike(db.Model):
+    __tablename__ = "comment_likes"
+    __table_args__ = (UniqueConstraint("comment_id", "user_id", name="uq_comment_likes_comment_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class AskStatus(enum.StrEnum):
+    CONSIDERING = "considering"
+    PLANNED = "planned"
+    DONE = "done"
+    DECLINED = "declined"
+
+
+class Ask(db.Model):
+    """A comment the supplier took on as a tracked request, with what became of it."""
+
+    __tablename__ = "asks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id"), index=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), unique=True)
+    status: Mapped[AskStatus] = mapped_column(string_enum(AskStatus, "ask_status"), default=AskStatus.CONSIDERING)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    comment: Mapped[Comment] = relationship()
+
+
+class PrototypeUpdate(db.Model):
+    """The changelog: what the supplier changed, and the asks, comments and polls that caused it."""
+
+    __tablename__ = "prototype_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    causes: Mapped[list["UpdateCause"]] = relationship(cascade="all, delete-orphan")
+
+
+class UpdateCause(db.Model):
+    """One of: an ask, a comment or a poll."""
+
+    __tablename__ = "update_causes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("prototype_updates.id"), index=True)
+    ask_id: Mapped[int | None] = mapped_column(ForeignKey("asks.id"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    poll_id: Mapped[int | None] = mapped_column(ForeignKey("polls.id"))
+
+    ask: Mapped[Ask | None] = relationship()
+    comment: Mapped[Comment | None] = relationship()
+    poll: Mapped[Poll | None] = relationship()
+
+
+class Report(db.Model):
+    """A flag on a comment or prototype, for the moderation queue."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
+    prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+    comment: Mapped[Comment | None] = relationship()
+    prototype: Mapped[Prototype] = relationship()

@@ -1,0 +1,246 @@
+"""The co-design board and a prototype's page, where people support, vote, pledge and comment."""
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from blueprints.catalog.models import Category
+from blueprints.catalog.services import categories
+from blueprints.codesign import bp
+from blueprints.codesign.forms import CommentForm, PledgeForm, ReportForm, SupportForm
+from blueprints.codesign.models import Comment, PollOption, Prototype
+from blueprints.codesign.services import (SORTS, add_comment, asks_for, board as board_rows, cancel_pledge,
+                                          comments_for, delete_comment, edit_comment, is_member_of_supplier, liked_by,
+                                          pledge, prototype_for_page, report, set_would_buy_at, tally, toggle_like,
+                                          toggle_support, updates_for, vote)
+from blueprints.codesign.text import comment_html
+from blueprints.columns import utcnow
+from blueprints.errors import DomainError, InvalidFields
+from blueprints.web import is_htmx, render, see_other, show_field_errors
+from extensions import db, limiter
+
+
+@bp.app_template_filter("comment_html")
+def _comment_html(body: str):
+    return comment_html(body)
+
+
+def _per_user() -> str:
+    return f"user:{current_user.get_id() or request.remote_addr}"
+
+
+@bp.get("/codesign")
+def board():
+    sort = request.args.get("sort", "trending")
+    if sort not in SORTS:
+        sort = "trending"
+    category = None
+    if slug := request.args.get("category"):
+        category = db.session.scalar(select(Category).where(Category.slug == slug)) or abort(404)
+    rows = board_rows(sort=sort, category=category)
+    db.session.commit()  # moving prototypes past their deadline to review is part of reading the board
+    return render("codesign/board.html", rows=rows, sort=sort, category=category, categories=categories(),
+                  now=utcnow())
+
+
+def _prototype_or_404(slug: str):
+    prototype = prototype_for_page(slug, current_user) or abort(404)
+    db.session.commit()  # closing a prototype past its deadline, if it was due
+    return prototype
+
+
+def render_prototype(prototype, *, block=None, status=200, support_form=None, pledge_form=None,
+                     comment_form=None, reply_forms=None, edit_forms=None, problem=None):
+    order = request.args.get("comments", "newest")
+    return render(
+        "codesign/prototype.html", block=block, status=status, prototype=prototype,
+        tally=tally(prototype, current_user), comments=comments_for(prototype, current_user, order),
+        comment_order=order, liked=liked_by(current_user, prototype), asks=asks_for(prototype),
+        updates=updates_for(prototype), is_supplier=is_member_of_supplier(current_user, prototype.supplier_id),
+        support_form=support_form or SupportForm(formdata=None), pledge_form=pledge_form or PledgeForm(formdata=None),
+        comment_form=comment_form or CommentForm(formdata=None), reply_forms=reply_forms or {},
+        edit_forms=edit_forms or {}, report_form=ReportForm(formdata=None), now=utcnow(), problem=problem)
+
+
+@bp.get("/codesign/<slug>")
+def prototype(slug: str):
+    return render_prototype(_prototype_or_404(slug), block="comments")
+
+
+def _after(prototype, block: str, message: str | None = None):
+    """htmx gets the changed part of the page; a plain form goes back to the page (with a message)."""
+    if is_htmx():
+        return render_prototype(prototype, block=block)
+    if message:
+        flash(message, "success")
+    return see_other(url_for("codesign.prototype", slug=prototype.slug) + f"#{block}")
+
+
+def _refused(prototype, block: str, error: DomainError):
+    """A rule said no (the prototype closed, say): the message, in the part of the page that was used."""
+    db.session.rollback()
+    if is_htmx():
+        return render_prototype(prototype, block=block, status=422, problem=str(error))
+    flash(str(error), "error")
+    return see_other(url_for("codesign.prototype", slug=prototype.slug) + f"#{block}")
+
+
+@bp.post("/codesign/<slug>/support")
+@login_required
+@limiter.limit("60 per minute", key_func=_per_user)
+def support(slug: str):
+    prototype = _prototype_or_404(slug)
+    form = SupportForm()
+    if not form.validate_on_submit():
+        return render_prototype(prototype, block="participation", status=422, support_form=form)
+    try:
+        if request.form.get("action") == "price":
+            set_would_buy_at(current_user, prototype, form.would_buy_at.data)
+        else:
+            toggle_support(current_user, prototype, form.would_buy_at.data)
+    except DomainError as error:
+        return _refused(prototype, "participation", error)
+    db.session.commit()
+    return _after(prototype, "participation")
+
+
+@bp.post("/codesign/<slug>/pledge")
+@login_required
+@limiter.limit("30 per minute", key_func=_per_user)
+def make_pledge(slug: str):
+    prototype = _prototype_or_404(slug)
+    if request.form.get("action") == "cancel":
+        try:
+            cancel_pledge(current_user, prototype)
+        except DomainError as error:
+            return _refused(prototype, "participation", error)
+        db.session.commit()
+        return _after(prototype, "participation", _("Your pledge is cancelled."))
+    form = PledgeForm()
+    if form.validate_on_submit():
+        try:
+            pledge(current_user, prototype, form.quantity.data)
+        except InvalidFields as error:
+            show_field_errors(form, error.errors)
+        except DomainError as error:
+            return _refused(prototype, "participation", error)
+        else:
+            db.session.commit()
+            return _after(prototype, "participation", _("Thank you: your pledge is recorded."))
+    db.session.rollback()
+    return render_prototype(prototype, block="participation", status=422, pledge_form=form)
+
+
+@bp.post("/codesign/<slug>/vote/<int:option_id>")
+@login_required
+@limiter.limit("60 per minute", key_func=_per_user)
+def cast_vote(slug: str, option_id: int):
+    prototype = _prototype_or_404(slug)
+    option = db.session.get(PollOption, option_id)
+    if option is None or option.poll.prototype_id != prototype.id:
+        abort(404)
+    try:
+        vote(current_user, option)
+    except DomainError as error:
+        return _refused(prototype, "polls", error)
+    db.session.commit()
+    return _after(prototype, "polls")
+
+
+@bp.post("/codesign/<slug>/comments")
+@login_required
+@limiter.limit("10 per minute;100 per day", key_func=_per_user, deduct_when=lambda r: r.status_code < 400)
+def post_comment(slug: str):
+    prototype = _prototype_or_404(slug)
+    form = CommentForm()
+    parent = None
+    if form.parent_id.data:
+        parent = db.session.get(Comment, int(form.parent_id.data)) if form.parent_id.data.isdigit() else None
+        if parent is None or parent.prototype_id != prototype.id:
+            abort(404)
+    if form.validate_on_submit():
+        try:
+            add_comment(current_user, prototype, form.body.data, parent)
+        except InvalidFields as error:
+            show_field_errors(form, error.errors)
+        except DomainError as error:
+            return _refused(prototype, "comments", error)
+        else:
+            db.session.commit()
+            return _after(prototype, "comments", _("Your comment is posted."))
+    db.session.rollback()
+    if parent is not None:
+        return render_prototype(prototype, block="comments", status=422, reply_forms={parent.id: form})
+    return render_prototype(prototype, block="comments", status=422, comment_form=form)
+
+
+def _comment(comment_id: int) -> Comment:
+    return db.session.get(Comment, comment_id) or abort(404)
+
+
+@bp.post("/codesign/comments/<int:comment_id>/edit")
+@login_required
+def edit(comment_id: int):
+    comment = _comment(comment_id)
+    prototype = _prototype_or_404(comment_slug(comment))
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            edit_comment(current_user, comment, form.body.data)
+        except InvalidFields as error:
+            show_field_errors(form, error.errors)
+        except DomainError as error:
+            return _refused(prototype, "comments", error)
+        else:
+            db.session.commit()
+            return _after(prototype, "comments", _("Your comment is updated."))
+    db.session.rollback()
+    return render_prototype(prototype, block="comments", status=422, edit_forms={comment_id: form})
+
+
+def comment_slug(comment: Comment) -> str:
+    return db.session.get(Prototype, comment.prototype_id).slug
+
+
+@bp.post("/codesign/comments/<int:comment_id>/delete")
+@login_required
+def delete(comment_id: int):
+    comment = _comment(comment_id)
+    prototype = _prototype_or_404(comment_slug(comment))
+    delete_comment(current_user, comment)
+    db.session.commit()
+    return _after(prototype, "comments", _("Your comment is deleted."))
+
+
+@bp.post("/codesign/comments/<int:comment_id>/like")
+@login_required
+@limiter.limit("120 per minute", key_func=_per_user)
+def like(comment_id: int):
+    comment = _comment(comment_id)
+    prototype = _prototype_or_404(comment_slug(comment))
+    toggle_like(current_user, comment)
+    db.session.commit()
+    return _after(prototype, "comments")
+
+
+@bp.post("/codesign/<slug>/report")
+@login_required
+@limiter.limit("20 per hour", key_func=_per_user)
+def report_it(slug: str):
+    prototype = _prototype_or_404(slug)
+    comment = None
+    if comment_id := request.form.get("comment_id", type=int):
+        comment = _comment(comment_id)
+        if comment.prototype_id != prototype.id:
+            abort(404)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            report(current_user, prototype, form.reason.data, comment)
+        except InvalidFields as error:
+            flash(" ".join(str(message) for message in error.errors.values()), "error")
+        else:
+            db.session.commit()
+            flash(_("Thank you. A moderator will look at it."), "success")
+    return see_other(url_for("codesign.prototype", slug=prototype.slug) + "#comments")
+
