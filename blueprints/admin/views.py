@@ -1,9 +1,11 @@
-from flask import abort, flash, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from blueprints.admin import bp
-from blueprints.errors import DomainError
+from blueprints.codesign.models import Comment, Prototype
+from blueprints.codesign.services import moderate, open_reports
+from blueprints.errors import DomainError, InvalidFields
 from blueprints.suppliers.forms import DecisionForm
 from blueprints.suppliers.models import Supplier, SupplierAction
 from blueprints.suppliers.services import all_suppliers, audit_trail, decide, require_admin, verification_queue
@@ -57,3 +59,30 @@ def decide_supplier(supplier_id: int, action: str):
 def audit():
     require_admin(current_user)
     return render("admin/audit.html", decisions=audit_trail())
+
+
+@bp.get("/reports")
+@login_required
+def reports():
+    require_admin(current_user)
+    return render("admin/reports.html", reports=open_reports())
+
+
+@bp.post("/moderate")
+@login_required
+def moderate_item():
+    require_admin(current_user)
+    prototype = db.session.get(Prototype, request.form.get("prototype_id", type=int) or 0) or abort(404)
+    comment = None
+    if comment_id := request.form.get("comment_id", type=int):
+        comment = db.session.get(Comment, comment_id) or abort(404)
+    hide = request.form.get("action") == "hide"
+    try:
+        moderate(current_user, prototype=prototype, comment=comment, hide=hide, reason=request.form.get("reason", ""))
+    except InvalidFields as error:
+        flash(" ".join(str(message) for message in error.errors.values()), "error")
+        return see_other(url_for("admin.reports"))
+    db.session.commit()
+    flash(_l("Hidden; its author sees your reason.") if hide else _l("Restored."), "success")
+    return see_other(request.form.get("back") if (request.form.get("back") or "").startswith("/") else
+                     url_for("admin.reports"))

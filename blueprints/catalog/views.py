@@ -43,9 +43,12 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
                                          shop_id=shop.id if shop else None)
     shown = request.args.get("image", 0, type=int)
     main_image = product.images[shown] if 0 <= shown < len(product.images) else product.cover
+    from blueprints.codesign.services import co_design_story, early_bird_offer
+
+    offer = early_bird_offer(current_user, product) if shop is None else None
     return render("catalog/product.html", block="variant_panel", status=status, product=product, variant=variant,
                   price=price, listings=shops_selling(product), shop=shop, add_form=add_form, added=added,
-                  main_image=main_image)
+                  main_image=main_image, story=co_design_story(product), offer=offer)
 
 
 @bp.get("/p/<slug>")

@@ -3,6 +3,7 @@ import colorsys
 import io
 import zlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -10,6 +11,11 @@ from sqlalchemy import select
 from blueprints.accounts.models import User
 from blueprints.accounts.services import find_user_by_email, register_user
 from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
+from blueprints.catalog.services import change_status
+from blueprints.codesign.models import AskStatus, Prototype, PrototypeImage, Stage
+from blueprints.codesign.services import (PrototypeDetails, accept, add_comment, add_poll, answer_ask, create_prototype,
+                                         decline, launch, make_ask, open_prototype, pledge, post_update, toggle_like,
+                                         toggle_support, vote)
 from blueprints.columns import utcnow
 from blueprints.media.images import store_image
 from blueprints.money import current_rates
@@ -124,6 +130,7 @@ def seed_demo() -> list[str]:
     products = _seed_products(suppliers, categories, created)
     _seed_shops(users, products, created)
     _seed_orders(users, created)
+    _seed_prototypes(users, categories, created)
     return created
 
 
@@ -272,4 +279,80 @@ def _seed_orders(users, created: list[str]) -> None:
         if progress == "completed":
             complete_order(order)
         created.append(f"order {order.number} ({progress})")
+    db.session.flush()
+
+
+# title, supplier slug, category, stage, target and early-bird price in yuan, MOQ, poll, comments
+PROTOTYPES = (
+    ("竹纤维便当盒 Bamboo-fibre lunch box", "hangzhou-home-works", "kitchen", Stage.OPEN, 89, 69, 200,
+     ("Which colour?", "colour", ["Sage", "Sand", "Coral"])),
+    ("手绘青花杯垫 Hand-painted coasters", "jingdezhen-clay", "home", Stage.OPEN, 59, 45, 100,
+     ("Which pattern?", None, ["Lotus", "Waves", "Cranes", "Clouds"])),
+    ("Linen apron with deep pockets", "hangzhou-home-works", "textiles", Stage.REVIEW, 129, 99, 150, None),
+    ("Folding bamboo tea tray", "jingdezhen-clay", "tea", Stage.DECLINED, 199, 159, 300, None),
+    ("旅行茶具 Travel tea set", "jingdezhen-clay", "tea", Stage.LAUNCHED, 168, 128, 50,
+     ("Which case colour?", "colour", ["Indigo", "Moss", "Clay"])),
+    ("Ceramic diffuser, second version", "jingdezhen-clay", "home", Stage.DRAFT, 79, 59, 80, None),
+)
+SUPPORTERS = ("shopper@demo.shelfmade.test", "shop@demo.shelfmade.test", "lin@demo.shelfmade.test",
+              "applicant@demo.shelfmade.test")
+
+
+def _seed_prototypes(users, categories, created: list[str]) -> None:
+    shopper = users["shopper@demo.shelfmade.test"]
+    shopper.credit_contributions = True  # so the launched product has someone to thank by name
+    for index, (title, supplier_slug, category, stage, target, early, moq, poll) in enumerate(PROTOTYPES):
+        if db.session.scalar(select(Prototype.id).where(Prototype.title == title)) is not None:
+            continue
+        supplier = db.session.scalar(select(Supplier).where(Supplier.slug == supplier_slug))
+        member = supplier.members[0].user
+        deadline = utcnow() + timedelta(days=5 + index * 3)
+        prototype = create_prototype(member, PrototypeDetails(
+            title=title, description=f"{title}: an idea from {supplier.name}. Tell us what would make it right for you.",
+            specs="Materials and sizes are still open: that is what this page is for.",
+            category_id=categories[category].id, target_price=target * 100, early_bird_price=early * 100, moq=moq,
+            deadline=deadline))
+        for hue_shift in (0.0, 0.3):
+            stored = store_image(io.BytesIO(_demo_picture(title, index + 1, hue_shift)))
+            prototype.images.append(PrototypeImage(key=stored.key, width=stored.width, height=stored.height,
+                                                   position=len(prototype.images)))
+        if poll:
+            question, option_name, answers = poll
+            add_poll(member, prototype, question, answers, option_name)
+        created.append(f"prototype {prototype.slug} ({stage})")
+        if stage == Stage.DRAFT:
+            continue
+        open_prototype(member, prototype)
+        voters = [users[email] for email in SUPPORTERS]
+        for n, voter in enumerate(voters[: 2 + index % 3]):
+            toggle_support(voter, prototype, (target - 10 + n * 10) * 100)
+            if prototype.polls:
+                vote(voter, prototype.polls[0].options[n % 2])
+            if n < 2:
+                pledge(voter, prototype, 2 + n)
+        question = add_comment(shopper, prototype, "Could the lid (or case) close tightly enough to carry in a bag?")
+        reply = add_comment(member, prototype, "Yes: we are testing a silicone seal. We will post the result here.",
+                            question)
+        add_comment(users["lin@demo.shelfmade.test"], prototype, "A smaller size would fit my desk better.")
+        ask = make_ask(member, question)
+        answer_ask(member, ask, AskStatus.PLANNED, "A silicone seal is going into the next sample.")
+        toggle_like(users["shop@demo.shelfmade.test"], question)
+        toggle_like(users["lin@demo.shelfmade.test"], question)
+        del reply
+        if stage == Stage.OPEN:
+            continue
+        prototype.stage = Stage.REVIEW
+        if stage == Stage.DECLINED:
+            decline(member, prototype, "The tray cracked in our humidity tests; we will not make it this year.")
+            continue
+        if stage == Stage.REVIEW:
+            continue
+        answer_ask(member, ask, AskStatus.DONE, "Done: the case now closes with a silicone seal.")
+        post_update(member, prototype, "Added a silicone seal to the case, as asked.", ask_ids=[ask.id])
+        accept(member, prototype)
+        product = launch(member, prototype)
+        for variant in product.variants:
+            variant.stock_on_hand = 30
+        db.session.flush()
+        change_status(member, product, ProductStatus.ACTIVE)
     db.session.flush()

@@ -58,8 +58,9 @@ def add_to_cart():
         price = listing.price
     if form.validate_on_submit():
         cart = get_or_create_cart(current_user, session.get(CART_TOKEN))
+        pledge_id = request.form.get("pledge_id", type=int) if shop is None else None
         try:
-            add_item(cart, variant, shop, form.quantity.data)
+            add_item(cart, variant, shop, form.quantity.data, pledge_id=pledge_id)
         except InvalidFields as error:
             show_field_errors(form, error.errors)
         except DomainError as error:
