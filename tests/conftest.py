@@ -302,3 +302,31 @@ def make_shop(app, make_user):
             return shop.id
 
     return make_shop
+
+
+@pytest.fixture
+def make_prototype(app, make_category):
+    """An open (by default) prototype with a colour poll; returns its id and slug."""
+    from datetime import timedelta
+
+    from blueprints.accounts.models import User
+    from blueprints.catalog.models import Category
+    from blueprints.codesign.services import PrototypeDetails, add_poll, create_prototype, open_prototype
+    from blueprints.columns import utcnow
+
+    def make_prototype(supplier: SupplierFixture, title: str = "Bamboo lunch box", *, open_it: bool = True,
+                       moq: int = 10, poll: bool = True):
+        with app.app_context():
+            category = db.session.scalar(db.select(Category.id).limit(1)) or make_category()
+            member = db.session.get(User, supplier.member.id)
+            prototype = create_prototype(member, PrototypeDetails(
+                title=title, description="A lunch box.", specs="1 litre", category_id=category, target_price=8900,
+                early_bird_price=6900, moq=moq, deadline=utcnow() + timedelta(days=10)))
+            if poll:
+                add_poll(member, prototype, "Which colour?", ["Sage", "Sand", "Coral"], "colour")
+            if open_it:
+                open_prototype(member, prototype)
+            db.session.commit()
+            return prototype.id, prototype.slug
+
+    return make_prototype
