@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -261,11 +261,10 @@ def toggle_support(user: User, prototype: Prototype, would_buy_at: int | None = 
     """Support, or take support back; returns whether the user now supports it."""
     _require_user(user)
     _require_open(prototype)
-    existing = db.session.scalar(select(Support).where(Support.prototype_id == prototype.id,
-                                                       Support.user_id == user.id))
-    if existing is not None:
-        db.session.delete(existing)
-        db.session.flush()
+    mine = (Support.prototype_id == prototype.id, Support.user_id == user.id)
+    if db.session.scalar(select(Support.id).where(*mine)) is not None:
+        # A statement, not an ORM delete: a parallel click may have removed the row already.
+        db.session.execute(delete(Support).where(*mine))
         return False
     try:
         with db.session.begin_nested():
@@ -330,10 +329,7 @@ def pledge(user: User, prototype: Prototype, quantity: int) -> Pledge:
 def cancel_pledge(user: User, prototype: Prototype) -> None:
     _require_user(user)
     _require_open(prototype)
-    existing = db.session.scalar(select(Pledge).where(Pledge.prototype_id == prototype.id, Pledge.user_id == user.id))
-    if existing is not None:
-        db.session.delete(existing)
-        db.session.flush()
+    db.session.execute(delete(Pledge).where(Pledge.prototype_id == prototype.id, Pledge.user_id == user.id))
 
 
 # Comments
@@ -382,11 +378,9 @@ def delete_comment(user: User, comment: Comment) -> None:
 
 def toggle_like(user: User, comment: Comment) -> bool:
     _require_user(user)
-    existing = db.session.scalar(select(CommentLike).where(CommentLike.comment_id == comment.id,
-                                                           CommentLike.user_id == user.id))
-    if existing is not None:
-        db.session.delete(existing)
-        db.session.flush()
+    mine = (CommentLike.comment_id == comment.id, CommentLike.user_id == user.id)
+    if db.session.scalar(select(CommentLike.id).where(*mine)) is not None:
+        db.session.execute(delete(CommentLike).where(*mine))
         return False
     try:
         with db.session.begin_nested():
@@ -503,7 +497,6 @@ def tally(prototype: Prototype, user: User) -> Tally:
 
 
 def prototype_for_page(slug: str, viewer: User) -> Prototype | None:
-    close_due_prototypes()
     prototype = db.session.scalar(select(Prototype).where(Prototype.slug == slug).options(
         selectinload(Prototype.images), selectinload(Prototype.polls).selectinload(Poll.options),
         joinedload(Prototype.supplier), joinedload(Prototype.category)))
@@ -572,7 +565,6 @@ SORTS = ("trending", "newest", "closing", "supported", "moq")
 
 def board(*, sort: str = "trending", category: Category | None = None, now: datetime | None = None):
     """Open prototypes with their counts, in one query however many there are."""
-    close_due_prototypes(now)
     now = now or utcnow()
     supporters = (select(Support.prototype_id, func.count(Support.id).label("n"),
                          func.sum(case((Support.created_at >= now - timedelta(days=7), 1), else_=0)).label("recent"))

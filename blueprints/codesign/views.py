@@ -10,6 +10,7 @@ from blueprints.codesign import bp
 from blueprints.codesign.forms import CommentForm, PledgeForm, ReportForm, SupportForm
 from blueprints.codesign.models import Comment, PollOption, Prototype
 from blueprints.codesign.services import (SORTS, add_comment, asks_for, board as board_rows, cancel_pledge,
+                                          close_due_prototypes,
                                           comments_for, delete_comment, edit_comment, is_member_of_supplier, liked_by,
                                           pledge, prototype_for_page, report, set_would_buy_at, tally, toggle_like,
                                           toggle_support, updates_for, vote)
@@ -37,16 +38,21 @@ def board():
     category = None
     if slug := request.args.get("category"):
         category = db.session.scalar(select(Category).where(Category.slug == slug)) or abort(404)
+    _close_due()
     rows = board_rows(sort=sort, category=category)
-    db.session.commit()  # moving prototypes past their deadline to review is part of reading the board
     return render("codesign/board.html", rows=rows, sort=sort, category=category, categories=categories(),
                   now=utcnow())
 
 
+def _close_due():
+    """Prototypes past their deadline move to review as soon as anyone looks (and by `flask close-prototypes`)."""
+    if close_due_prototypes():
+        db.session.commit()
+
+
 def _prototype_or_404(slug: str):
-    prototype = prototype_for_page(slug, current_user) or abort(404)
-    db.session.commit()  # closing a prototype past its deadline, if it was due
-    return prototype
+    _close_due()
+    return prototype_for_page(slug, current_user) or abort(404)
 
 
 def render_prototype(prototype, *, block=None, status=200, support_form=None, pledge_form=None,
