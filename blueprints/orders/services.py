@@ -41,6 +41,13 @@ class NotEnoughStock(DomainError):
         super().__init__(message)
         self.available = available
 
+    @classmethod
+    def already_in_cart(cls, title: str, in_cart: int, available: int) -> "NotEnoughStock":
+        error = cls(title, available)
+        error.args = (_l("You already have %(count)d of %(title)s in your cart; %(more)d more can be added.",
+                         count=in_cart, title=title, more=max(0, available - in_cart)),)
+        return error
+
 
 class DuplicateOrder(Exception):
     """Another request placed the order with this idempotency key first; roll back and show that one."""
@@ -190,7 +197,10 @@ def add_to_cart(cart: Cart, variant: Variant, shop: Shop | None, quantity: int, 
         if quantity + (item.quantity if item else 0) > offer[1]:
             raise InvalidFields({"quantity": _l("Your pledge covers %(count)d of %(title)s at the early-bird price.",
                                                 count=offer[1], title=product.title)})
-    _check_quantity(variant, quantity + (item.quantity if item else 0))
+    already = item.quantity if item else 0
+    if already and quantity + already > variant.stock_on_hand:
+        raise NotEnoughStock.already_in_cart(product.title, already, variant.stock_on_hand)
+    _check_quantity(variant, quantity + already)
     if item is None:
         item = CartItem(variant_id=variant.id, shop_id=shop_id, pledge_id=pledge_id, quantity=quantity)
         cart.items.append(item)

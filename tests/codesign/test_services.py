@@ -263,3 +263,42 @@ def test_the_board_sorts_and_counts_in_one_query(ctx, make_supplier, make_protot
     assert [p.title for p, *_ in board(sort="supported")] == ["First", "Second"]
     assert [p.title for p, *_ in board(sort="moq")] == ["Second", "First"]
     assert [(p.title, count, units) for p, count, units in board(sort="trending")][0] == ("First", 3, 0)
+
+
+def test_pledgers_buy_at_the_early_bird_price_for_seven_days(ctx, make_supplier, make_prototype, make_user):
+    from blueprints.orders.services import add_to_cart, get_or_create_cart, summarise
+
+    supplier = make_supplier()
+    member = user(supplier.member)
+    prototype = proto(make_prototype(supplier)[0])
+    pledger, stranger = make_user(), make_user()
+    mine = pledge(user(pledger), prototype, 2)
+    close_for_review(member, prototype)
+    accept(member, prototype)
+    product = launch(member, prototype)
+    product.variants[0].stock_on_hand = 10
+    change_status(member, product, ProductStatus.ACTIVE)
+    variant = product.variants[0]
+
+    cart = get_or_create_cart(user(pledger), None)
+    add_to_cart(cart, variant, None, 2, pledge_id=mine.id)
+    assert summarise(cart).lines[0].unit_price == 6900 and summarise(cart).problems == []
+    with pytest.raises(InvalidFields, match=None):
+        add_to_cart(cart, variant, None, 1, pledge_id=mine.id)  # beyond the pledged quantity
+    with pytest.raises(DomainError, match="early-bird offer"):
+        add_to_cart(get_or_create_cart(user(stranger), None), variant, None, 1, pledge_id=mine.id)
+    product.published_at = utcnow() - timedelta(days=8)
+    assert "has ended" in str(summarise(cart).problems[0])
+
+
+def test_prototype_text_and_poll_answers_render_escaped(client, make_supplier, make_prototype, app):
+    supplier = make_supplier()
+    prototype_id, slug = make_prototype(supplier, '<script>alert("t")</script> Lamp', poll=False)
+    with app.app_context():
+        prototype = db.session.get(Prototype, prototype_id)
+        prototype.description = '"><img src=x onerror=alert(1)>'
+        add_poll(user(supplier.member), prototype, "<b>Colour?</b>", ["<i>Red</i>", "javascript:alert(1)"])
+        db.session.commit()
+    page = client.get(f"/codesign/{slug}").get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page and "<i>Red</i>" not in page
+    assert "&lt;script&gt;" in page and "&lt;i&gt;Red&lt;/i&gt;" in page
