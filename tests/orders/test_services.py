@@ -107,7 +107,7 @@ def test_the_cart_prices_lines_by_the_shop_they_came_through(ctx, stocked):
 @pytestmark_db
 def test_quantities_beyond_stock_are_refused_naming_what_is_left(ctx, stocked):
     cart = buyer_cart(stocked, flask=4, towel=0)
-    with pytest.raises(NotEnoughStock, match="Only 5 left of Flask"):
+    with pytest.raises(NotEnoughStock, match="You already have 4 of Flask in your cart; 1 more can be added."):
         add_to_cart(cart, variant_of(stocked["flask"]), db.session.get(Shop, stocked["shop_id"]), 2)
     item = cart.items[0]
     with pytest.raises(NotEnoughStock):
