@@ -41,6 +41,7 @@ def _init_extensions(app: Flask) -> None:
     from blueprints.catalog import models as _catalog  # noqa: F401
     from blueprints.codesign import models as _codesign  # noqa: F401
     from blueprints.notifications import models as _notifications  # noqa: F401
+    from blueprints.sharing import models as _sharing  # noqa: F401
     from blueprints.ledger import models as _ledger  # noqa: F401
     from blueprints.orders import models as _orders  # noqa: F401
     from blueprints.shops import models as _shops  # noqa: F401
@@ -88,10 +89,11 @@ def _send_to_sign_in():
 
 # Each domain's Blueprint lives in its package; these modules attach routes and commands to it.
 DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders", "codesign", "notifications",
-           "media", "demo")
+           "sharing", "media", "demo")
 ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
                  "catalog.manage", "shops.views", "orders.views", "orders.commands", "codesign.views",
-                 "codesign.manage", "codesign.commands", "notifications.views", "media.views", "demo.commands")
+                 "codesign.manage", "codesign.commands", "notifications.views", "sharing.views", "media.views",
+                 "demo.commands")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -101,6 +101,11 @@ class Order(db.Model):
     district: Mapped[str] = mapped_column(String(40))
     street: Mapped[str] = mapped_column(String(200))
     total: Mapped[int]
+    # Paid with the buyer's available share rewards; the rest is paid by cash or transfer.
+    credit_used: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The share link the buyer came through, and whether its reward was held back for review.
+    share_link_id: Mapped[int | None] = mapped_column(ForeignKey("share_links.id"), index=True)
+    referral_flag: Mapped[str | None] = mapped_column(String(200))
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -109,12 +114,17 @@ class Order(db.Model):
 
     buyer: Mapped[User] = relationship()
     shop: Mapped[Shop | None] = relationship()
+    share_link: Mapped["ShareLink | None"] = relationship()  # noqa: F821 (defined in the sharing domain)
     lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", order_by="OrderLine.id")
     shipments: Mapped[list["Shipment"]] = relationship(back_populates="order", order_by="Shipment.id")
 
     @property
     def rows(self) -> list[tuple[str, str, int, int]]:
         return [(line.title, line.variant_label, line.quantity, line.line_total) for line in self.lines]
+
+    @property
+    def to_pay(self) -> int:
+        return self.total - self.credit_used
 
     @property
     def cancellable(self) -> bool:

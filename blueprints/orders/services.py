@@ -19,11 +19,12 @@ from blueprints.catalog.models import Product, ProductStatus, Variant
 from blueprints.codesign.services import early_bird_price_for
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
-from blueprints.ledger.services import (CUSTOMER_PAYMENTS, PLATFORM_COMMISSION, PLATFORM_MARGIN, order_entries, post,
-                                        shop_account, supplier_account)
+from blueprints.ledger.services import (CUSTOMER_PAYMENTS, PLATFORM_COMMISSION, PLATFORM_MARGIN, balance,
+                                        order_entries, post, referrer_account, shop_account, supplier_account)
 from blueprints.money import Rates, current_rates, format_money, split_line
 from blueprints.orders.models import (Address, Cart, CartItem, Order, OrderLine, OrderStatus, PaymentMethod, Shipment,
                                       ShipmentStatus)
+from blueprints.sharing.models import ShareLink
 from blueprints.shops.models import Listing, Shop
 from blueprints.shops.services import priced_within_limits
 from blueprints.suppliers.models import SupplierMember, SupplierStatus
@@ -316,8 +317,17 @@ class PriceChanged(DomainError):
     pass
 
 
+def _uses_sharers_address(sharer_id: int, address: AddressDetails) -> bool:
+    """A second account of the sharer's? Their own earlier orders went to this phone or street."""
+    return db.session.scalar(select(Order.id).where(
+        Order.buyer_id == sharer_id,
+        (Order.phone == normalise_phone(address.phone))
+        | ((Order.street == address.street.strip()) & (Order.city == address.city.strip()))).limit(1)) is not None
+
+
 def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment_method: PaymentMethod,
-                idempotency_key: str, rates: Rates, expected_total: int | None = None) -> Order:
+                idempotency_key: str, rates: Rates, expected_total: int | None = None, *,
+                share_link: ShareLink | None = None, use_credit: bool = False) -> Order:
     """Turn the cart into an order, or return the order this key already made.
 
     Raises DuplicateOrder when a concurrent request with the same key won the race (the caller
@@ -340,6 +350,14 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
         raise PriceChanged(_l("A price changed while you were checking out: the total is now %(total)s. "
                               "Check the order below and place it again.", total=format_money(summary.total)))
 
+    # Exactly one level: the person whose link this is, never anyone "above" them (there is no one).
+    referrer_id, flag = None, None
+    if share_link is not None and share_link.user_id != buyer.id:
+        if _uses_sharers_address(share_link.user_id, address):
+            flag = "The sharer's own orders used this phone number or street; reward held for review."
+        else:
+            referrer_id = share_link.user_id
+
     now = utcnow()
     shop_ids = {line.item.shop_id for line in summary.lines}
     number = new_order_number(now)
@@ -350,6 +368,7 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
                   recipient=address.recipient.strip(), phone=normalise_phone(address.phone),
                   province=address.province.strip(), city=address.city.strip(), district=address.district.strip(),
                   street=address.street.strip(), total=summary.total, placed_at=now,
+                  share_link_id=share_link.id if share_link else None, referral_flag=flag,
                   status=OrderStatus.PLACED if payment_method == PaymentMethod.BANK_TRANSFER else OrderStatus.CONFIRMED,
                   confirmed_at=None if payment_method == PaymentMethod.BANK_TRANSFER else now)
     db.session.add(order)
@@ -373,8 +392,8 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
             shipments[supplier_id] = Shipment(order=order, supplier_id=supplier_id, status=(
                 ShipmentStatus.AWAITING_PAYMENT if payment_method == PaymentMethod.BANK_TRANSFER
                 else ShipmentStatus.READY))
-        split = split_line(cart_line.unit_price, product.supply_price, quantity, rates, referred=False,
-                           through_shop=cart_line.item.shop_id is not None)
+        split = split_line(cart_line.unit_price, product.supply_price, quantity, rates,
+                           referred=referrer_id is not None, through_shop=cart_line.item.shop_id is not None)
         db.session.add(OrderLine(
             order=order, shipment=shipments[supplier_id], variant_id=variant.id, shop_id=cart_line.item.shop_id,
             title=product.title, variant_label=variant.label, sku=variant.sku, unit_price=cart_line.unit_price,
@@ -387,12 +406,33 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
         ledger[PLATFORM_MARGIN] -= split.platform_margin
         if cart_line.item.shop_id:
             ledger[shop_account(cart_line.item.shop_id, "pending")] -= split.shop_earnings
+        if referrer_id:
+            ledger[referrer_account(referrer_id, "pending")] -= split.referral_reward
     db.session.flush()
     post(ledger.items(), memo=f"order {order.number} placed", order_id=order.id)
+    if use_credit:
+        _spend_credit(buyer, order)
     for item in list(cart.items):
         cart.items.remove(item)
     db.session.flush()
     return order
+
+
+def _spend_credit(buyer: User, order: Order) -> None:
+    """Pay part of the order with the buyer's available rewards; never below zero, even racing another checkout."""
+    # The buyer's row is the lock: two checkouts spending the same credit take turns (PostgreSQL).
+    db.session.execute(select(User.id).where(User.id == buyer.id).with_for_update())
+    account = referrer_account(buyer.id, "available")
+    available = -balance(account)
+    credit = min(max(available, 0), order.total)
+    if credit <= 0:
+        return
+    post([(account, credit), (CUSTOMER_PAYMENTS, -credit)], memo=f"order {order.number} paid with rewards",
+         order_id=order.id)
+    order.credit_used = credit
+    if balance(account) > 0:
+        raise DomainError(_l("Your reward balance changed while you were checking out. Please try again."))
+    db.session.flush()
 
 
 def order_key_conflict(error: Exception) -> bool:

@@ -21,6 +21,8 @@ from blueprints.orders.services import (AddressDetails, DuplicateOrder, NotEnoug
                                         mark_delivered, order_by_key, order_for_buyer, orders_of, place_order,
                                         remove_item, require_own_shipment, save_address, saved_addresses,
                                         set_quantity, ship, shop_order_lines, summarise, cart_quantity)
+from blueprints.sharing.services import available_credit
+from blueprints.sharing.views import attributed_link
 from blueprints.shops.models import Shop
 from blueprints.shops.services import public_listing, shop_of
 from blueprints.web import is_htmx, render, see_other, show_field_errors, succeeded
@@ -125,7 +127,8 @@ def _checkout_page(form: CheckoutForm, status: int = 200):
     form.address_id.choices = [SelectChoice(str(a.id)) for a in addresses] + [SelectChoice("new")]
     summary = summarise(current_cart())
     form.expected_total.data = str(summary.total)
-    return render("orders/checkout.html", status=status, form=form, summary=summary, addresses=addresses)
+    return render("orders/checkout.html", status=status, form=form, summary=summary, addresses=addresses,
+                  credit=available_credit(current_user))
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
@@ -147,7 +150,8 @@ def checkout():
         address = _chosen_address(form)
         expected = int(form.expected_total.data) if (form.expected_total.data or "").isdigit() else None
         order = place_order(current_user, current_cart(), address, PaymentMethod(form.payment_method.data),
-                            form.idempotency_key.data, current_rates(), expected_total=expected)
+                            form.idempotency_key.data, current_rates(), expected_total=expected,
+                            share_link=attributed_link(), use_credit=bool(form.use_credit.data))
         if form.address_id.data == "new" and form.save_address.data:
             save_address(current_user, address)
         db.session.commit()

@@ -1,0 +1,36 @@
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from blueprints.accounts.models import User
+from blueprints.columns import UTCDateTime, utcnow
+from extensions import db
+
+
+class ShareLink(db.Model):
+    """One user's link to one page. There is no link between users: nobody has an "upline"."""
+
+    __tablename__ = "share_links"
+    __table_args__ = (UniqueConstraint("user_id", "path", name="uq_share_links_user_path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    path: Mapped[str] = mapped_column(String(300))  # the page on this site it leads to
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class ShareClick(db.Model):
+    """A visitor who followed a link, counted once a day."""
+
+    __tablename__ = "share_clicks"
+    __table_args__ = (UniqueConstraint("link_id", "visitor", "day", name="uq_share_clicks_link_visitor_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("share_links.id"), index=True)
+    visitor: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)

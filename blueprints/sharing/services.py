@@ -1,0 +1,104 @@
+"""Share links, click counting, attribution and the rewards a sharer earns (one level, never more)."""
+import hashlib
+import re
+import secrets
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from blueprints.accounts.models import User
+from blueprints.errors import AccessDenied, DomainError
+from blueprints.ledger.models import LedgerEntry
+from blueprints.ledger.services import owed_to, referrer_account
+from blueprints.orders.models import Order, OrderLine, OrderStatus
+from blueprints.sharing.models import ShareClick, ShareLink
+from extensions import db
+
+SHAREABLE = re.compile(r"^/(p/[a-z0-9-]+|shops/[a-z0-9-]+(/p/[a-z0-9-]+)?|codesign/[a-z0-9-]+)$")
+# Link previews and crawlers open links all day; they are not people.
+BOTS = re.compile(r"bot|crawl|spider|slurp|preview|facebookexternalhit|whatsapp|telegram|slack|discord|curl|wget|"
+                  r"python-requests|httpclient|headless", re.IGNORECASE)
+_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+
+
+def is_shareable(path: str) -> bool:
+    return bool(SHAREABLE.match(path or ""))
+
+
+def link_of(user: User, path: str) -> ShareLink | None:
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(select(ShareLink).where(ShareLink.user_id == user.id, ShareLink.path == path))
+
+
+def get_or_create_link(user: User, path: str, title: str) -> ShareLink:
+    """The user's own link to a page, made on first use (one per user and page)."""
+    if not user.is_authenticated:
+        raise AccessDenied()
+    if not is_shareable(path):
+        raise DomainError(_l("That page cannot be shared."))
+    existing = link_of(user, path)
+    if existing is not None:
+        return existing
+    link = ShareLink(code="".join(secrets.choice(_ALPHABET) for _ in range(8)), user_id=user.id, path=path,
+                     title=(title or path)[:200])
+    try:
+        with db.session.begin_nested():
+            db.session.add(link)
+    except IntegrityError:
+        return link_of(user, path)  # a double click made it a moment ago
+    return link
+
+
+def find_link(code: str) -> ShareLink | None:
+    return db.session.scalar(select(ShareLink).where(ShareLink.code == (code or "").lower()))
+
+
+def visitor_key(visitor_id: str | None, address: str | None, user_agent: str | None) -> str:
+    raw = visitor_id or f"{address}|{user_agent}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:64]
+
+
+def record_click(link: ShareLink, visitor: str, user_agent: str | None, today: date) -> bool:
+    """Count a visit, once per visitor per day, and never for a bot. Returns whether it counted."""
+    if not user_agent or BOTS.search(user_agent):
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(ShareClick(link_id=link.id, visitor=visitor, day=today))
+    except IntegrityError:
+        return False
+    return True
+
+
+def links_with_stats(user: User) -> list[tuple[ShareLink, int, int, int]]:
+    """(link, clicks, orders, reward earned) for each of the user's links, in three queries."""
+    links = list(db.session.scalars(select(ShareLink).where(ShareLink.user_id == user.id)
+                                    .order_by(ShareLink.created_at.desc())))
+    ids = [link.id for link in links]
+    if not ids:
+        return []
+    clicks = dict(db.session.execute(select(ShareClick.link_id, func.count(ShareClick.id))
+                                     .where(ShareClick.link_id.in_(ids)).group_by(ShareClick.link_id)).all())
+    rows = db.session.execute(
+        select(Order.share_link_id, func.count(func.distinct(Order.id)), func.coalesce(func.sum(OrderLine.referral_reward), 0))
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.share_link_id.in_(ids), Order.status != OrderStatus.CANCELLED).group_by(Order.share_link_id)).all()
+    orders = {link_id: (count, earned) for link_id, count, earned in rows}
+    return [(link, clicks.get(link.id, 0), *orders.get(link.id, (0, 0))) for link in links]
+
+
+def balances(user: User) -> dict[str, int]:
+    return owed_to(f"referrer:{user.id}")
+
+
+def history(user: User, limit: int = 100) -> list[LedgerEntry]:
+    return list(db.session.scalars(select(LedgerEntry).where(LedgerEntry.account.like(f"referrer:{user.id}:%"))
+                                   .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()).limit(limit)))
+
+
+def available_credit(user: User) -> int:
+    return max(0, -db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+                                     .where(LedgerEntry.account == referrer_account(user.id, "available"))))
