@@ -9,7 +9,7 @@ from blueprints.errors import DomainError, InvalidFields
 from blueprints.suppliers.forms import DecisionForm
 from blueprints.suppliers.models import Supplier, SupplierAction
 from blueprints.suppliers.services import all_suppliers, audit_trail, decide, require_admin, verification_queue
-from blueprints.web import render, see_other
+from blueprints.web import render, safe_next_url, see_other
 from extensions import db
 
 DONE_MESSAGES = {
@@ -84,5 +84,4 @@ def moderate_item():
         return see_other(url_for("admin.reports"))
     db.session.commit()
     flash(_l("Hidden; its author sees your reason.") if hide else _l("Restored."), "success")
-    return see_other(request.form.get("back") if (request.form.get("back") or "").startswith("/") else
-                     url_for("admin.reports"))
+    return see_other(safe_next_url(request.form.get("back")) or url_for("admin.reports"))

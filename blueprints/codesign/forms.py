@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.forms import strip
@@ -43,9 +44,9 @@ class PollForm(FlaskForm):
                                                                         _at_most(200)])
     options = TextAreaField(_l("Answers, one per line"), description=_l("2 to 8 answers."),
                             validators=[DataRequired(_l("Give 2 to 8 answers, one per line."))])
-    variant_option = StringField(_l("Becomes the variant option (optional)"), filters=[strip], description=_l(
-        "For example “colour”: the winning answers become the product's colours when it launches."),
-        validators=[_at_most(40)])
+    variant_option = SelectField(_l("The winning answers become (optional)"), choices=[
+        SelectChoice("", _l("Nothing: just a question")), SelectChoice("colour", _l("The product's colours")),
+        SelectChoice("size", _l("The product's sizes"))], validate_choice=True)
 
 
 class DeclineForm(FlaskForm):

@@ -90,7 +90,7 @@ def new_prototype():
 
 def _edit_page(prototype, *, status=200, form=None, poll_form=None, decline_form=None, update_form=None,
                ask_forms=None):
-    asks = asks_for(prototype)
+    asks = asks_for(prototype, public=False)
     forms = {ask.id: AskForm(formdata=None, prefix=f"ask-{ask.id}", status=ask.status.value, answer=ask.answer)
              for ask in asks}
     forms.update(ask_forms or {})
@@ -256,13 +256,24 @@ def _by_slug(slug: str) -> Prototype:
     return prototype
 
 
+class _SafeWriter:
+    """A CSV writer that keeps spreadsheet formulas people typed into comments from running on the supplier's computer."""
+
+    def __init__(self, buffer):
+        self._writer = csv.writer(buffer)
+
+    def writerow(self, row):
+        self._writer.writerow(["'" + cell if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r")
+                               else cell for cell in row])
+
+
 @bp.get("/supplier/prototypes/<slug>/feedback.csv")
 @login_required
 def export_csv(slug: str):
     prototype = _by_slug(slug)
     data = analytics(prototype)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = _SafeWriter(buffer)
     writer.writerow(["section", "label", "value"])
     for day, total in data.support_by_day:
         writer.writerow(["supporters_by_day", day.isoformat(), total])

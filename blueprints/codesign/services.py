@@ -257,10 +257,16 @@ def _require_user(user: User) -> None:
         raise AccessDenied()
 
 
+def _check_price(prototype: Prototype, would_buy_at: int | None) -> None:
+    if would_buy_at is not None and not 0 < would_buy_at <= prototype.target_price * 10:
+        raise InvalidFields({"would_buy_at": _l("Name a price from ¥0.01 up to ten times the target price.")})
+
+
 def toggle_support(user: User, prototype: Prototype, would_buy_at: int | None = None) -> bool:
     """Support, or take support back; returns whether the user now supports it."""
     _require_user(user)
     _require_open(prototype)
+    _check_price(prototype, would_buy_at)
     mine = (Support.prototype_id == prototype.id, Support.user_id == user.id)
     if db.session.scalar(select(Support.id).where(*mine)) is not None:
         # A statement, not an ORM delete: a parallel click may have removed the row already.
@@ -277,6 +283,7 @@ def toggle_support(user: User, prototype: Prototype, would_buy_at: int | None = 
 def set_would_buy_at(user: User, prototype: Prototype, would_buy_at: int | None) -> None:
     _require_user(user)
     _require_open(prototype)
+    _check_price(prototype, would_buy_at)
     support = db.session.scalar(select(Support).where(Support.prototype_id == prototype.id,
                                                       Support.user_id == user.id))
     if support is None:
@@ -544,10 +551,13 @@ def liked_by(user: User, prototype: Prototype) -> set[int]:
                                   .where(CommentLike.user_id == user.id, Comment.prototype_id == prototype.id)))
 
 
-def asks_for(prototype: Prototype) -> list[Ask]:
-    return list(db.session.scalars(select(Ask).where(Ask.prototype_id == prototype.id)
-                                   .options(joinedload(Ask.comment).joinedload(Comment.author))
-                                   .order_by(Ask.updated_at.desc(), Ask.id.desc())))
+def asks_for(prototype: Prototype, *, public: bool = True) -> list[Ask]:
+    """The prototype's asks; the public never sees one whose comment was deleted or hidden by a moderator."""
+    query = (select(Ask).join(Ask.comment).where(Ask.prototype_id == prototype.id)
+             .options(joinedload(Ask.comment).joinedload(Comment.author)).order_by(Ask.updated_at.desc(), Ask.id.desc()))
+    if public:
+        query = query.where(Comment.deleted_at.is_(None), Comment.hidden_reason.is_(None))
+    return list(db.session.scalars(query))
 
 
 def updates_for(prototype: Prototype) -> list[PrototypeUpdate]:
@@ -617,38 +627,70 @@ def co_design_story(product: Product) -> CoDesignStory | None:
         return None
     counts = tally(prototype, AnonymousUserMixin())
     asks = [ask for ask in asks_for(prototype) if ask.status == AskStatus.DONE]
-    author_ids = {ask.comment.author_id for ask in asks} | set(db.session.scalars(
+    staff = select(SupplierMember.user_id).where(SupplierMember.supplier_id == prototype.supplier_id)
+    author_ids = set(db.session.scalars(
         select(Comment.author_id).where(Comment.prototype_id == prototype.id, Comment.deleted_at.is_(None),
-                                        Comment.hidden_reason.is_(None))))
+                                        Comment.hidden_reason.is_(None), Comment.author_id.not_in(staff))))
     contributors = list(db.session.scalars(select(User).where(User.id.in_(author_ids), User.credit_contributions)
                                            .order_by(User.display_name))) if author_ids else []
     return CoDesignStory(prototype, counts.supporters, counts.pledged, updates_for(prototype), asks, contributors)
 
 
-def early_bird_offer(user: User, product: Product) -> Pledge | None:
-    """The user's pledge, if they may still buy this product at the early-bird price."""
+def _early_bird_open(prototype: Prototype) -> bool:
+    """The offer holds for 7 days after the product first went on sale, and only if the MOQ was reached."""
+    product = prototype.product
+    if product is None or product.published_at is None:
+        return False
+    if utcnow() - product.published_at > timedelta(days=EARLY_BIRD_DAYS):
+        return False
+    pledged = db.session.scalar(select(func.coalesce(func.sum(Pledge.quantity), 0))
+                                .where(Pledge.prototype_id == prototype.id))
+    return pledged >= prototype.moq
+
+
+def pledge_units_bought(pledge_id: int) -> int:
+    from blueprints.orders.models import Order, OrderLine, OrderStatus
+
+    return db.session.scalar(select(func.coalesce(func.sum(OrderLine.quantity), 0)).join(Order)
+                             .where(OrderLine.pledge_id == pledge_id, Order.status != OrderStatus.CANCELLED))
+
+
+def early_bird_price(prototype: Prototype) -> int:
+    """What a pledger pays: the promised price, unless the supplier's supply price has since risen so far that
+    the platform would pay to sell at it (then the lowest price that does not)."""
+    return max(prototype.early_bird_price, listing_price_floor(prototype.product.supply_price, current_rates()))
+
+
+@dataclass(frozen=True)
+class EarlyBirdOffer:
+    pledge: Pledge
+    price: int
+    units_left: int
+
+
+def early_bird_offer(user: User, product: Product) -> EarlyBirdOffer | None:
+    """The user's pledge on the prototype this product came from, if they may still buy at the early-bird price."""
     if not user.is_authenticated or product.published_at is None:
         return None
-    if utcnow() - product.published_at > timedelta(days=EARLY_BIRD_DAYS):
+    found = db.session.scalar(select(Pledge).join(Pledge.prototype)
+                              .where(Prototype.product_id == product.id, Pledge.user_id == user.id))
+    if found is None or not _early_bird_open(found.prototype):
         return None
-    return db.session.scalar(select(Pledge).join(Pledge.prototype)
-                             .where(Prototype.product_id == product.id, Pledge.user_id == user.id))
+    left = found.quantity - pledge_units_bought(found.id)
+    return EarlyBirdOffer(found, early_bird_price(found.prototype), left) if left > 0 else None
 
 
-def early_bird_price_for(pledge_id: int, user_id: int | None) -> tuple[int, int] | None:
-    """(price, units allowed) for a pledge still inside its early-bird week, else None.
-
-    Never below the floor for the product's current supply price, so the platform never pays to sell.
-    """
-    pledge = db.session.get(Pledge, pledge_id)
-    if pledge is None or pledge.user_id != user_id:
+def early_bird_price_for(pledge_id: int, user_id: int | None, product_id: int) -> tuple[int, int] | None:
+    """(price, units still allowed) for buying `product_id` with this pledge, or None when it does not apply:
+    another user's pledge, another product, the week is over, the MOQ was not reached, or it is used up."""
+    found = db.session.get(Pledge, pledge_id)
+    if found is None or found.user_id != user_id:
         return None
-    prototype = pledge.prototype
-    product = prototype.product
-    if product is None or product.published_at is None or utcnow() - product.published_at > timedelta(
-            days=EARLY_BIRD_DAYS):
+    prototype = found.prototype
+    if prototype.product_id != product_id or not _early_bird_open(prototype):
         return None
-    return max(prototype.early_bird_price, listing_price_floor(product.supply_price, current_rates())), pledge.quantity
+    left = found.quantity - pledge_units_bought(found.id)
+    return (early_bird_price(prototype), left) if left > 0 else None
 
 
 @product_published.connect

@@ -26,6 +26,14 @@ def _comment_html(body: str):
     return comment_html(body)
 
 
+@bp.app_template_filter("meter_step")
+def meter_step(part: int, whole: int) -> int:
+    """A bar's width in steps of 10%: anything above nothing shows at least one step."""
+    if not whole or part <= 0:
+        return 0
+    return min(100, -(-part * 10 // whole) * 10)
+
+
 def _per_user() -> str:
     return f"user:{current_user.get_id() or request.remote_addr}"
 
@@ -79,7 +87,8 @@ def _after(prototype, block: str, message: str | None = None):
         return render_prototype(prototype, block=block)
     if message:
         flash(message, "success")
-    return see_other(url_for("codesign.prototype", slug=prototype.slug) + f"#{block}")
+    order = request.args.get("comments")
+    return see_other(url_for("codesign.prototype", slug=prototype.slug, comments=order) + f"#{block}")
 
 
 def _refused(prototype, block: str, error: DomainError):
@@ -104,6 +113,10 @@ def support(slug: str):
             set_would_buy_at(current_user, prototype, form.would_buy_at.data)
         else:
             toggle_support(current_user, prototype, form.would_buy_at.data)
+    except InvalidFields as error:
+        db.session.rollback()
+        show_field_errors(form, error.errors)
+        return render_prototype(prototype, block="participation", status=422, support_form=form)
     except DomainError as error:
         return _refused(prototype, "participation", error)
     db.session.commit()

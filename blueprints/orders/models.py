@@ -170,6 +170,8 @@ class OrderLine(db.Model):
     variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id"), index=True)
     # The shop the line was sold through: it decided the price and earns the rest.
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"), index=True)
+    # Bought at a pledge's early-bird price (counts against what the pledge allows).
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"), index=True)
     title: Mapped[str] = mapped_column(String(160))
     variant_label: Mapped[str] = mapped_column(String(120))
     sku: Mapped[str] = mapped_column(String(64))

@@ -151,7 +151,7 @@ def summarise(cart: Cart | None) -> CartSummary:
             summary.lines.append(CartLine(item, None, _l("%(title)s is no longer for sale.", title=product.title)))
             continue
         if item.pledge_id:
-            offer = early_bird_price_for(item.pledge_id, cart.user_id)
+            offer = early_bird_price_for(item.pledge_id, cart.user_id, product.id)
             if offer is None:
                 summary.lines.append(CartLine(item, None, _l("The early-bird offer for %(title)s has ended.",
                                                              title=product.title)))
@@ -192,7 +192,7 @@ def add_to_cart(cart: Cart, variant: Variant, shop: Shop | None, quantity: int, 
     item = next((i for i in cart.items if i.variant_id == variant.id and i.shop_id == shop_id
                  and i.pledge_id == pledge_id), None)
     if pledge_id is not None:
-        offer = early_bird_price_for(pledge_id, cart.user_id)
+        offer = early_bird_price_for(pledge_id, cart.user_id, product.id)
         if offer is None:
             raise DomainError(_l("The early-bird offer for %(title)s has ended.", title=product.title))
         if quantity + (item.quantity if item else 0) > offer[1]:
@@ -396,6 +396,7 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
                            referred=referrer_id is not None, through_shop=cart_line.item.shop_id is not None)
         db.session.add(OrderLine(
             order=order, shipment=shipments[supplier_id], variant_id=variant.id, shop_id=cart_line.item.shop_id,
+            pledge_id=cart_line.item.pledge_id,
             title=product.title, variant_label=variant.label, sku=variant.sku, unit_price=cart_line.unit_price,
             quantity=quantity, line_total=split.total, supplier_payout=split.supplier_payout,
             platform_commission=split.platform_commission, referral_reward=split.referral_reward,

@@ -265,12 +265,16 @@ def test_the_board_sorts_and_counts_in_one_query(ctx, make_supplier, make_protot
     assert [(p.title, count, units) for p, count, units in board(sort="trending")][0] == ("First", 3, 0)
 
 
-def test_pledgers_buy_at_the_early_bird_price_for_seven_days(ctx, make_supplier, make_prototype, make_user):
-    from blueprints.orders.services import add_to_cart, get_or_create_cart, summarise
+def test_pledgers_buy_at_the_early_bird_price_for_seven_days(ctx, make_supplier, make_prototype, make_user,
+                                                              make_product):
+    from blueprints.orders.models import PaymentMethod
+    from blueprints.orders.services import AddressDetails, add_to_cart, get_or_create_cart, place_order, summarise
+    from blueprints.money import Rates
 
     supplier = make_supplier()
     member = user(supplier.member)
-    prototype = proto(make_prototype(supplier)[0])
+    other_product = db.session.get(Product, make_product(supplier, "Other", stock=10).id)
+    prototype = proto(make_prototype(supplier, moq=2)[0])
     pledger, stranger = make_user(), make_user()
     mine = pledge(user(pledger), prototype, 2)
     close_for_review(member, prototype)
@@ -281,14 +285,36 @@ def test_pledgers_buy_at_the_early_bird_price_for_seven_days(ctx, make_supplier,
     variant = product.variants[0]
 
     cart = get_or_create_cart(user(pledger), None)
+    with pytest.raises(DomainError, match="early-bird offer"):  # a pledge only buys its own product
+        add_to_cart(cart, other_product.variants[0], None, 1, pledge_id=mine.id)
     add_to_cart(cart, variant, None, 2, pledge_id=mine.id)
     assert summarise(cart).lines[0].unit_price == 6900 and summarise(cart).problems == []
-    with pytest.raises(InvalidFields, match=None):
+    with pytest.raises(InvalidFields):
         add_to_cart(cart, variant, None, 1, pledge_id=mine.id)  # beyond the pledged quantity
     with pytest.raises(DomainError, match="early-bird offer"):
         add_to_cart(get_or_create_cart(user(stranger), None), variant, None, 1, pledge_id=mine.id)
-    product.published_at = utcnow() - timedelta(days=8)
-    assert "has ended" in str(summarise(cart).problems[0])
+    place_order(user(pledger), cart, AddressDetails("王", "13800138000", "浙", "杭", "西湖", "1 号"),
+                PaymentMethod.CASH_ON_DELIVERY, "eb", Rates(800, 300))
+    with pytest.raises(DomainError, match="early-bird offer"):  # used up
+        add_to_cart(cart, variant, None, 1, pledge_id=mine.id)
+    add_to_cart(cart, variant, None, 1)  # more at the normal price is fine
+    assert summarise(cart).lines[0].unit_price == product.suggested_price
+
+
+def test_no_early_bird_price_when_the_moq_was_not_reached(ctx, make_supplier, make_prototype, make_user):
+    from blueprints.codesign.services import early_bird_offer
+
+    supplier = make_supplier()
+    member = user(supplier.member)
+    prototype = proto(make_prototype(supplier, moq=50)[0])
+    pledger = make_user()
+    pledge(user(pledger), prototype, 2)
+    close_for_review(member, prototype)
+    accept(member, prototype)
+    product = launch(member, prototype)
+    product.variants[0].stock_on_hand = 10
+    change_status(member, product, ProductStatus.ACTIVE)
+    assert early_bird_offer(user(pledger), product) is None
 
 
 def test_prototype_text_and_poll_answers_render_escaped(client, make_supplier, make_prototype, app):

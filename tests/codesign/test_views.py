@@ -180,3 +180,46 @@ def test_credit_is_off_by_default_and_can_be_turned_on(client, signed_in, app):
     client.submit("/my/account/credit", {"credit": "yes"}, page="/my/account")
     with app.app_context():
         assert db.session.get(User, signed_in.id).credit_contributions is True
+
+
+def test_the_csv_export_neutralises_spreadsheet_formulas(client, make_supplier, make_prototype, make_user, app):
+    supplier = make_supplier()
+    _id, slug = make_prototype(supplier)
+    fan = make_user()
+    sign_in(client, fan)
+    client.submit(f"/codesign/{slug}/comments", {"body": '=HYPERLINK("http://evil.example","Click me")'},
+                  page=f"/codesign/{slug}")
+    with app.app_context():
+        from blueprints.codesign.services import toggle_like
+
+        comment = db.session.scalar(select(Comment))
+        toggle_like(db.session.get(__import__("blueprints.accounts.models", fromlist=["User"]).User, fan.id), comment)
+        db.session.commit()
+    client.submit("/logout", {})
+    sign_in(client, supplier.member)
+    csv_text = client.get(f"/supplier/prototypes/{slug}/feedback.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in csv_text and "\n=HYPERLINK" not in csv_text and ',=HYPERLINK' not in csv_text
+
+
+def test_moderation_never_redirects_off_site(client, make_supplier, make_prototype, admin, app):
+    prototype_id, _slug = make_prototype(make_supplier())
+    sign_in(client, admin)
+    response = client.submit("/admin/moderate", {"prototype_id": str(prototype_id), "action": "keep",
+                                                 "back": "//evil.example/x"}, page="/admin/reports")
+    assert response.headers["Location"] == "/admin/reports"
+
+
+def test_a_hidden_comment_leaves_the_public_asks_list(client, make_supplier, make_prototype, make_user, admin, app):
+    from blueprints.accounts.models import User
+    from blueprints.codesign.services import add_comment, make_ask, moderate
+
+    supplier = make_supplier()
+    prototype_id, slug = make_prototype(supplier)
+    author = make_user()
+    with app.app_context():
+        prototype = db.session.get(Prototype, prototype_id)
+        comment = add_comment(db.session.get(User, author.id), prototype, "Rude words here")
+        make_ask(db.session.get(User, supplier.member.id), comment)
+        moderate(db.session.get(User, admin.id), prototype=prototype, comment=comment, hide=True, reason="Abuse")
+        db.session.commit()
+    assert "Rude words here" not in html(client.get(f"/codesign/{slug}"))

@@ -34,7 +34,7 @@ def test_prototype_to_product_with_credit(browser, live_server, axe_violations, 
     expect(maker.get_by_text("Prototype saved as a draft.")).to_be_visible()
     maker.get_by_label("Question").fill("Which case colour?")
     maker.get_by_label("Answers, one per line").fill("Indigo\nMoss\nClay")
-    maker.get_by_label("Becomes the variant option (optional)").fill("colour")
+    maker.get_by_label("The winning answers become (optional)").select_option(label="The product's colours")
     maker.get_by_role("button", name="Add poll").click()
     expect(maker.get_by_text("Poll added.")).to_be_visible()
     maker.get_by_role("button", name="Open for feedback").click()
