@@ -123,7 +123,7 @@ def test_variant_picker_swaps_price_and_stock_in_place(browser, live_server, mak
     page.goto(live_server + f"/p/{product.slug}")
     expect(page.locator("#variant-panel")).to_contain_text("In stock: 8")
     page.evaluate("window.stillTheSamePage = true")
-    page.get_by_label("Ink").check()
+    page.get_by_label("Ink", exact=True).check()
     expect(page.locator("#variant-panel")).to_contain_text("Out of stock")
     assert page.evaluate("window.stillTheSamePage") is True
     expect(page).to_have_url(re.compile(r"\?variant=\d+$"))
