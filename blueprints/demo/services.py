@@ -22,6 +22,8 @@ from blueprints.money import current_rates
 from blueprints.orders.models import PaymentMethod
 from blueprints.orders.services import (AddressDetails, add_to_cart, complete_order, get_or_create_cart, mark_delivered,
                                         order_by_key, place_order, ship)
+from blueprints.sharing.models import ShareLink
+from blueprints.sharing.services import get_or_create_link, record_click
 from blueprints.shops.models import Listing, Shop
 from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import Supplier, SupplierAction, SupplierDecision, SupplierMember, SupplierStatus
@@ -131,6 +133,7 @@ def seed_demo() -> list[str]:
     _seed_shops(users, products, created)
     _seed_orders(users, created)
     _seed_prototypes(users, categories, created)
+    _seed_sharing(users, created)
     return created
 
 
@@ -355,4 +358,30 @@ def _seed_prototypes(users, categories, created: list[str]) -> None:
             variant.stock_on_hand = 30
         db.session.flush()
         change_status(member, product, ProductStatus.ACTIVE)
+    db.session.flush()
+
+
+def _seed_sharing(users, created: list[str]) -> None:
+    """Lin shares a listing; people click; two orders come through it (one completed, one on its way)."""
+    sharer, buyer = users["lin@demo.shelfmade.test"], users["shopper@demo.shelfmade.test"]
+    product = db.session.scalar(select(Product).where(Product.title == "不锈钢保温杯 500ml"))
+    path = f"/shops/shen-home/p/{product.slug}"
+    if db.session.scalar(select(ShareLink.id).where(ShareLink.user_id == sharer.id, ShareLink.path == path)):
+        return
+    link = get_or_create_link(sharer, path, product.title)
+    for n in range(5):
+        record_click(link, f"demo-visitor-{n}", "Mozilla/5.0 (demo)", utcnow().date() - timedelta(days=n))
+    shop = db.session.scalar(select(Shop).where(Shop.slug == "shen-home"))
+    variant = max(product.variants, key=lambda v: v.stock_on_hand)
+    for key, progress in (("demo-shared-1", "completed"), ("demo-shared-2", "placed")):
+        cart = get_or_create_cart(buyer, None)
+        add_to_cart(cart, variant, shop, 1)
+        order = place_order(buyer, cart, DEMO_ADDRESS, PaymentMethod.CASH_ON_DELIVERY, key, current_rates(),
+                            share_link=link)
+        if progress == "completed":
+            member = order.shipments[0].supplier.members[0].user
+            ship(member, order.shipments[0], carrier="SF Express", tracking_number=f"SF{order.id:010d}")
+            mark_delivered(member, order.shipments[0])
+            complete_order(order)
+    created.append(f"share link /s/{link.code} with clicks and rewarded orders")
     db.session.flush()

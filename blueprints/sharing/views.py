@@ -72,7 +72,7 @@ def make_link():
         flash(str(error), "error")
         return see_other(url_for("site.home"))
     db.session.commit()
-    return see_other(path + "#share")
+    return see_other(path + "?shared=1#share")
 
 
 @bp.get("/my/rewards")

@@ -46,7 +46,7 @@ def listing(app, make_supplier, make_product, make_shop, make_user):
 def share(client, account, path) -> str:
     sign_in(client, account)
     response = client.submit("/share", {"path": path, "title": "Flask"}, page=path)
-    assert response.status_code == 303 and response.headers["Location"] == path + "#share"
+    assert response.status_code == 303 and response.headers["Location"] == path + "?shared=1#share"
     code = re.search(r"/s/([a-z0-9]+)", html(client.get(path))).group(1)
     client.submit("/logout", {})
     client.delete_cookie("ref")
