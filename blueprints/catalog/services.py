@@ -11,7 +11,7 @@ from blueprints.accounts.models import User
 from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
-from blueprints.media.images import ImageRejected, delete_image, store_image
+from blueprints.media.images import delete_image, store_images
 from blueprints.money import current_rates, format_money, listing_price_floor
 from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import Supplier, SupplierStatus
@@ -154,23 +154,9 @@ def remove_variant(user: User, variant: Variant) -> None:
 
 
 def add_images(user: User, product: Product, uploads) -> list[ProductImage]:
-    """Store uploaded images for the product, all or none.
-
-    `uploads` are (file name, stream) pairs; an unusable file raises ImageRejected naming it,
-    after removing any files this call already stored.
-    """
+    """Store uploaded (file name, stream) pairs for the product, all or none (see media.store_images)."""
     require_product_editor(user, product)
-    stored = []
-    try:
-        for filename, stream in uploads:
-            try:
-                stored.append(store_image(stream))
-            except ImageRejected as error:
-                raise ImageRejected(_l("%(file)s: %(reason)s", file=filename, reason=str(error))) from error
-    except ImageRejected:
-        for image in stored:
-            delete_image(image.key)
-        raise
+    stored = store_images(uploads)
     first_position = len(product.images)
     images = [ProductImage(key=image.key, width=image.width, height=image.height, position=first_position + index)
               for index, image in enumerate(stored)]

@@ -17,7 +17,7 @@ from blueprints.codesign.models import (Ask, AskStatus, Comment, CommentLike, Pl
                                         UpdateCause)
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
-from blueprints.media.images import ImageRejected, delete_image, image_path, store_image
+from blueprints.media.images import image_path, store_image, store_images
 from blueprints.money import BASIS_POINTS, current_rates, listing_price_floor
 from blueprints.notifications.models import Kind
 from blueprints.notifications.services import notify
@@ -110,17 +110,7 @@ def _fields(details: PrototypeDetails) -> dict:
 
 def add_images(user: User, prototype: Prototype, uploads) -> None:
     require_prototype_editor(user, prototype)
-    stored = []
-    try:
-        for filename, stream in uploads:
-            try:
-                stored.append(store_image(stream))
-            except ImageRejected as error:
-                raise ImageRejected(_l("%(file)s: %(reason)s", file=filename, reason=str(error))) from error
-    except ImageRejected:
-        for image in stored:
-            delete_image(image.key)
-        raise
+    stored = store_images(uploads)
     first = len(prototype.images)
     prototype.images.extend(PrototypeImage(key=s.key, width=s.width, height=s.height, position=first + n)
                             for n, s in enumerate(stored))

@@ -81,3 +81,20 @@ def store_image(stream) -> StoredImage:
 def delete_image(key: str) -> None:
     for size in SIZES:
         image_path(key, size).unlink(missing_ok=True)
+
+
+def store_images(uploads) -> list[StoredImage]:
+    """Store several uploads, all or none: `uploads` are (file name, stream) pairs, and an unusable file
+    raises ImageRejected naming it, after removing what this call already stored."""
+    stored = []
+    try:
+        for filename, stream in uploads:
+            try:
+                stored.append(store_image(stream))
+            except ImageRejected as error:
+                raise ImageRejected(_l("%(file)s: %(reason)s", file=filename, reason=str(error))) from error
+    except ImageRejected:
+        for image in stored:
+            delete_image(image.key)
+        raise
+    return stored

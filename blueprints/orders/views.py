@@ -15,7 +15,7 @@ from blueprints.ledger.services import owed_to
 from blueprints.money import current_rates
 from blueprints.orders import bp
 from blueprints.orders.forms import AddToCartForm, CheckoutForm, QuantityForm, ShipForm
-from blueprints.orders.models import Address, Order, PaymentMethod, Shipment
+from blueprints.orders.models import Address, PaymentMethod, Shipment
 from blueprints.orders.services import (AddressDetails, DuplicateOrder, NotEnoughStock, add_to_cart as add_item,
                                         cancel_order, confirm_payment, find_cart, merge_visitor_cart, fulfilment_queue, get_or_create_cart,
                                         mark_delivered, order_by_key, order_for_buyer, orders_of, place_order,

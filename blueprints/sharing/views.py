@@ -3,7 +3,6 @@ import secrets
 
 import segno
 from flask import current_app, flash, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
