@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from blueprints.admin import bp
 from blueprints.codesign.models import Comment, Prototype
 from blueprints.codesign.services import moderate, open_reports
+from blueprints.orders.services import flagged_referrals
 from blueprints.errors import DomainError, InvalidFields
 from blueprints.suppliers.forms import DecisionForm
 from blueprints.suppliers.models import Supplier, SupplierAction
@@ -85,3 +86,11 @@ def moderate_item():
     db.session.commit()
     flash(_l("Hidden; its author sees your reason.") if hide else _l("Restored."), "success")
     return see_other(safe_next_url(request.form.get("back")) or url_for("admin.reports"))
+
+
+@bp.get("/referrals")
+@login_required
+def referrals():
+    """Orders whose sharer's reward was held back: the buyer looked like the sharer's second account."""
+    require_admin(current_user)
+    return render("admin/referrals.html", orders=flagged_referrals())

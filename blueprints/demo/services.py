@@ -368,7 +368,7 @@ def _seed_sharing(users, created: list[str]) -> None:
     path = f"/shops/shen-home/p/{product.slug}"
     if db.session.scalar(select(ShareLink.id).where(ShareLink.user_id == sharer.id, ShareLink.path == path)):
         return
-    link = get_or_create_link(sharer, path, product.title)
+    link = get_or_create_link(sharer, path)
     for n in range(5):
         record_click(link, f"demo-visitor-{n}", "Mozilla/5.0 (demo)", utcnow().date() - timedelta(days=n))
     shop = db.session.scalar(select(Shop).where(Shop.slug == "shen-home"))

@@ -39,7 +39,7 @@ class CheckoutForm(FlaskForm):
     district = _address_field(_l("District"), _l("Enter the district."), 40)
     street = _address_field(_l("Street address"), _l("Enter the street, building and room."), 200)
     save_address = BooleanField(_l("Save this address for next time"), default=True)
-    use_credit = BooleanField(_l("Pay with my share rewards"), default=True)
+    use_credit = BooleanField(_l("Pay with my share rewards"), default=False)
     payment_method = RadioField(_l("Payment"), default=PaymentMethod.CASH_ON_DELIVERY.value, choices=[
         SelectChoice(PaymentMethod.CASH_ON_DELIVERY.value, _l("Cash on delivery")),
         SelectChoice(PaymentMethod.BANK_TRANSFER.value, _l("Bank transfer (the supplier confirms when it arrives)"))],

@@ -126,6 +126,20 @@ class Order(db.Model):
     def to_pay(self) -> int:
         return self.total - self.credit_used
 
+    def due_for(self, shipment: "Shipment") -> int:
+        """What to collect or receive for one shipment: its lines, less the rewards credit the buyer used,
+        which is taken off the shipments in order."""
+        if not self.credit_used:
+            return sum(line.line_total for line in shipment.lines)
+        credit = self.credit_used
+        for each in sorted(self.shipments, key=lambda s: s.id):
+            amount = sum(line.line_total for line in each.lines)
+            taken = min(credit, amount)
+            credit -= taken
+            if each.id == shipment.id:
+                return amount - taken
+        return 0
+
     @property
     def cancellable(self) -> bool:
         return self.status in (OrderStatus.PLACED, OrderStatus.CONFIRMED)

@@ -494,7 +494,8 @@ def _supplier_id_of(user: User) -> int:
 def fulfilment_queue(user: User, *, open_only: bool = True) -> list[Shipment]:
     supplier_id = _supplier_id_of(user)
     query = (select(Shipment).where(Shipment.supplier_id == supplier_id)
-             .options(joinedload(Shipment.order), selectinload(Shipment.lines))
+             .options(joinedload(Shipment.order).selectinload(Order.shipments).selectinload(Shipment.lines),
+                      selectinload(Shipment.lines))
              .join(Shipment.order).order_by(Order.placed_at.desc(), Shipment.id.desc()))
     if open_only:
         query = query.where(Shipment.status.in_([ShipmentStatus.AWAITING_PAYMENT, ShipmentStatus.READY,
@@ -637,3 +638,9 @@ def complete_due_orders(return_window: timedelta, now: datetime | None = None) -
         complete_order(order)
     return due
 
+
+
+def flagged_referrals() -> list[Order]:
+    return list(db.session.scalars(select(Order).where(Order.referral_flag.is_not(None))
+                                   .options(joinedload(Order.buyer), joinedload(Order.share_link).joinedload(ShareLink.user))
+                                   .order_by(Order.placed_at.desc())))

@@ -9,11 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
+from blueprints.catalog.models import Product
+from blueprints.catalog.services import is_public
+from blueprints.codesign.models import Prototype, Stage
 from blueprints.errors import AccessDenied, DomainError
 from blueprints.ledger.models import LedgerEntry
 from blueprints.ledger.services import owed_to, referrer_account
 from blueprints.orders.models import Order, OrderLine, OrderStatus
 from blueprints.sharing.models import ShareClick, ShareLink
+from blueprints.shops.services import public_listing, shop_by_slug
 from extensions import db
 
 SHAREABLE = re.compile(r"^/(p/[a-z0-9-]+|shops/[a-z0-9-]+(/p/[a-z0-9-]+)?|codesign/[a-z0-9-]+)$")
@@ -24,7 +28,28 @@ _ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 
 
 def is_shareable(path: str) -> bool:
-    return bool(SHAREABLE.match(path or ""))
+    return bool(SHAREABLE.fullmatch(path or ""))
+
+
+def page_title(path: str) -> str | None:
+    """The title of a public page that can be shared, looked up here (never taken from the request)."""
+    if not is_shareable(path):
+        return None
+    parts = path.strip("/").split("/")
+    if parts[0] == "p":
+        product = db.session.scalar(select(Product).where(Product.slug == parts[1]))
+        return product.title if product is not None and is_public(product) else None
+    if parts[0] == "codesign":
+        prototype = db.session.scalar(select(Prototype).where(Prototype.slug == parts[1]))
+        visible = prototype is not None and prototype.stage != Stage.DRAFT and not prototype.hidden_reason
+        return prototype.title if visible else None
+    shop = shop_by_slug(parts[1])
+    if shop is None:
+        return None
+    if len(parts) == 2:
+        return shop.name
+    listing = public_listing(shop, parts[3])
+    return f"{listing.product.title} · {shop.name}" if listing else None
 
 
 def link_of(user: User, path: str) -> ShareLink | None:
@@ -33,17 +58,18 @@ def link_of(user: User, path: str) -> ShareLink | None:
     return db.session.scalar(select(ShareLink).where(ShareLink.user_id == user.id, ShareLink.path == path))
 
 
-def get_or_create_link(user: User, path: str, title: str) -> ShareLink:
+def get_or_create_link(user: User, path: str) -> ShareLink:
     """The user's own link to a page, made on first use (one per user and page)."""
     if not user.is_authenticated:
         raise AccessDenied()
-    if not is_shareable(path):
+    title = page_title(path)
+    if title is None:
         raise DomainError(_l("That page cannot be shared."))
     existing = link_of(user, path)
     if existing is not None:
         return existing
     link = ShareLink(code="".join(secrets.choice(_ALPHABET) for _ in range(8)), user_id=user.id, path=path,
-                     title=(title or path)[:200])
+                     title=title[:200])
     try:
         with db.session.begin_nested():
             db.session.add(link)
@@ -57,8 +83,11 @@ def find_link(code: str) -> ShareLink | None:
 
 
 def visitor_key(visitor_id: str | None, address: str | None, user_agent: str | None) -> str:
-    raw = visitor_id or f"{address}|{user_agent}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:64]
+    """Who a visit is from: the key in the visitor cookie if the browser kept one, else a hash of its address and
+    browser (which then goes into the cookie)."""
+    if visitor_id and re.fullmatch(r"[0-9a-f]{64}", visitor_id):
+        return visitor_id
+    return hashlib.sha256(f"{address}|{user_agent}".encode()).hexdigest()
 
 
 def record_click(link: ShareLink, visitor: str, user_agent: str | None, today: date) -> bool:
@@ -85,7 +114,8 @@ def links_with_stats(user: User) -> list[tuple[ShareLink, int, int, int]]:
     rows = db.session.execute(
         select(Order.share_link_id, func.count(func.distinct(Order.id)), func.coalesce(func.sum(OrderLine.referral_reward), 0))
         .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(Order.share_link_id.in_(ids), Order.status != OrderStatus.CANCELLED).group_by(Order.share_link_id)).all()
+        .where(Order.share_link_id.in_(ids), Order.status != OrderStatus.CANCELLED, Order.buyer_id != user.id)
+        .group_by(Order.share_link_id)).all()
     orders = {link_id: (count, earned) for link_id, count, earned in rows}
     return [(link, clicks.get(link.id, 0), *orders.get(link.id, (0, 0))) for link in links]
 

@@ -1,9 +1,8 @@
 """Share links: making one, following one, and what a sharer has earned."""
-import secrets
-
 import segno
 from flask import current_app, flash, request, url_for
 from flask_login import current_user, login_required
+from flask_limiter.errors import RateLimitExceeded
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 
@@ -42,14 +41,20 @@ def _per_user() -> str:
 
 
 @bp.get("/s/<code>")
-@limiter.limit("60 per minute")
 def follow(code: str):
     link = find_link(code)
     if link is None:
         return render("sharing/unknown.html", status=404)
-    visitor_id = request.cookies.get(VISITOR_COOKIE) or secrets.token_urlsafe(16)
-    visitor = visitor_key(visitor_id, request.remote_addr, request.user_agent.string)
-    record_click(link, visitor, request.user_agent.string, utcnow().date())
+    # A browser that keeps cookies is known by its cookie; one that does not, by its address and browser.
+    # The cookie carries the same key, so a visitor is one visitor either way.
+    visitor_id = visitor_key(request.cookies.get(VISITOR_COOKIE), request.remote_addr, request.user_agent.string)
+    if current_user.get_id() != str(link.user_id):  # the sharer's own visits are not clicks
+        try:
+            # Past the limit the visitor still gets the page; the visit just is not counted.
+            with limiter.limit("30 per minute"):
+                record_click(link, visitor_id, request.user_agent.string, utcnow().date())
+        except RateLimitExceeded:
+            pass
     db.session.commit()
     response = see_other(link.path)
     secure = current_app.config["SESSION_COOKIE_SECURE"]
@@ -66,7 +71,7 @@ def follow(code: str):
 def make_link():
     path = request.form.get("path", "")
     try:
-        get_or_create_link(current_user, path, request.form.get("title", ""))
+        get_or_create_link(current_user, path)
     except DomainError as error:
         flash(str(error), "error")
         return see_other(url_for("site.home"))

@@ -85,7 +85,7 @@ def test_share_buy_complete_and_spend(browser, live_server, axe_violations, shop
     sharer.get_by_role("button", name="Add to cart").click()
     expect(sharer.locator("#cart-count")).to_contain_text("1")
     sharer.goto(live_server + "/checkout")
-    expect(sharer.get_by_label("Pay with my share rewards")).to_be_checked()
+    sharer.get_by_label("Pay with my share rewards").check()
     checkout(sharer, "138 0000 0002", "文一路 2 号")
     expect(sharer.get_by_text("Paid with your share rewards: CN¥2.25. Left to pay: CN¥57.75.")).to_be_visible()
     sharer.goto(live_server + "/my/rewards")

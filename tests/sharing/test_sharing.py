@@ -230,3 +230,48 @@ def test_open_graph_tags_are_present_and_escaped(client, make_supplier, make_pro
 
 def test_my_rewards_needs_sign_in(client):
     assert client.get("/my/rewards").status_code == 303
+
+
+def test_only_real_pages_can_be_shared_and_the_title_comes_from_the_page(client, listing, make_user, app):
+    sign_in(client, make_user("alice@example.com"))
+    for path in ("/p/does-not-exist", listing["path"] + "\n", "//evil.example", "/admin/"):
+        client.submit("/share", {"path": path, "title": "<img src=x onerror=alert(1)>"}, page="/")
+    client.submit("/share", {"path": listing["path"], "title": "<img src=x>"}, page="/")
+    with app.app_context():
+        links = list(db.session.scalars(select(ShareLink)))
+        assert [(link.path, link.title) for link in links] == [(listing["path"], "Flask · Shop 1")]
+
+
+def test_the_sharers_own_visits_are_not_clicks_and_cookieless_visitors_count_once(client, listing, make_user, app):
+    alice = make_user("alice@example.com")
+    code = share(client, alice, listing["path"])
+    sign_in(client, alice)
+    client.get(f"/s/{code}", headers=BROWSER)
+    for _ in range(3):
+        app.test_client(use_cookies=False).get(f"/s/{code}", headers=BROWSER)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ShareClick.id))) == 1
+
+
+def test_the_supplier_collects_what_is_left_after_rewards(client, listing, make_user, app):
+    from blueprints.ledger.services import post, referrer_account
+
+    alice = make_user("alice@example.com")
+    with app.app_context():
+        post([(referrer_account(alice.id, "available"), -250), ("platform:commission", 250)], memo="test credit")
+        db.session.commit()
+    number = buy(client, alice, listing, use_credit=True)
+    sign_in(client, listing["supplier"].member)
+    page = html(client.get("/supplier/orders"))
+    assert number in page and "Collect on delivery: CN¥97.50" in page
+
+
+def test_held_rewards_are_listed_for_the_admin(client, listing, make_user, admin):
+    alice, alias = make_user("alice@example.com"), make_user("alice.again@example.com")
+    buy(client, alice, listing)
+    code = share(client, alice, listing["path"])
+    client.get(f"/s/{code}", headers=BROWSER)
+    number = buy(client, alias, listing)
+    sign_in(client, admin)
+    page = html(client.get("/admin/referrals"))
+    assert number in page and "alice@example.com" in page and "alice.again@example.com" in page
