@@ -3,7 +3,6 @@ from flask import abort, flash, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.datastructures import FileStorage
 from wtforms.fields import SelectChoice
 
 from blueprints.catalog import bp
@@ -14,7 +13,7 @@ from blueprints.catalog.services import (ProductDetails, add_images, add_variant
                                          update_product, update_variant)
 from blueprints.errors import DomainError, InvalidFields
 from blueprints.forms import ActionForm
-from blueprints.media.images import ImageRejected
+from blueprints.media.images import ImageRejected, uploads_of
 from blueprints.suppliers.services import require_verified_supplier
 from blueprints.web import render, see_other, show_field_errors, succeeded
 from extensions import db, limiter
@@ -37,17 +36,6 @@ def _details(form: ProductForm) -> ProductDetails:
                           category_id=form.category_id.data, supply_price=form.supply_price.data,
                           suggested_price=form.suggested_price.data, min_price=form.min_price.data,
                           max_price=form.max_price.data)
-
-
-MAX_IMAGES_PER_UPLOAD = 10
-
-
-def _uploads(form: ProductForm):
-    uploads = [(upload.filename, upload.stream) for upload in form.new_images.data or []
-               if isinstance(upload, FileStorage) and upload.filename]
-    if len(uploads) > MAX_IMAGES_PER_UPLOAD:
-        raise ImageRejected(_("Add at most %(count)d images at a time.", count=MAX_IMAGES_PER_UPLOAD))
-    return uploads
 
 
 def _own_product(product_id: int) -> Product:
@@ -82,7 +70,7 @@ def new_product():
     if form.validate_on_submit():
         try:
             product = create_product(current_user, _details(form))
-            add_images(current_user, product, _uploads(form))
+            add_images(current_user, product, uploads_of(form.new_images.data))
         except InvalidFields as error:
             db.session.rollback()
             show_field_errors(form, error.errors)
@@ -106,7 +94,7 @@ def edit_product(product_id: int):
     if form.validate_on_submit():
         try:
             update_product(current_user, product, _details(form))
-            add_images(current_user, product, _uploads(form))
+            add_images(current_user, product, uploads_of(form.new_images.data))
         except InvalidFields as error:
             db.session.rollback()
             show_field_errors(form, error.errors)

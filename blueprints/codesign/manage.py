@@ -7,7 +7,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
 from wtforms.fields import SelectChoice
 
 from blueprints.catalog.services import categories
@@ -19,7 +18,7 @@ from blueprints.codesign.services import (PrototypeDetails, accept, add_images, 
                                           make_ask, open_prototype, post_update, require_prototype_editor,
                                           supplier_prototypes, update_prototype)
 from blueprints.errors import DomainError, InvalidFields
-from blueprints.media.images import ImageRejected
+from blueprints.media.images import ImageRejected, uploads_of
 from blueprints.suppliers.services import require_verified_supplier
 from blueprints.web import render, see_other, show_field_errors, succeeded
 from extensions import db, limiter
@@ -45,13 +44,6 @@ def _details(form: PrototypeForm) -> PrototypeDetails:
                             moq=form.moq.data, deadline=form.deadline_utc())
 
 
-def _uploads(form: PrototypeForm):
-    uploads = [(f.filename, f.stream) for f in form.new_images.data or [] if isinstance(f, FileStorage) and f.filename]
-    if len(uploads) > 10:
-        raise ImageRejected(_("Add at most %(count)d images at a time.", count=10))
-    return uploads
-
-
 def _own(prototype_id: int) -> Prototype:
     prototype = db.session.get(Prototype, prototype_id) or abort(404)
     require_prototype_editor(current_user, prototype)
@@ -74,7 +66,7 @@ def new_prototype():
     if form.validate_on_submit():
         try:
             prototype = create_prototype(current_user, _details(form))
-            add_images(current_user, prototype, _uploads(form))
+            add_images(current_user, prototype, uploads_of(form.new_images.data))
         except InvalidFields as error:
             db.session.rollback()
             show_field_errors(form, error.errors)
@@ -117,7 +109,7 @@ def edit_prototype(prototype_id: int):
     if form.validate_on_submit():
         try:
             update_prototype(current_user, prototype, _details(form))
-            add_images(current_user, prototype, _uploads(form))
+            add_images(current_user, prototype, uploads_of(form.new_images.data))
         except InvalidFields as error:
             db.session.rollback()
             show_field_errors(form, error.errors)

@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
+from werkzeug.datastructures import FileStorage
 
 from blueprints.errors import DomainError
 
@@ -98,3 +99,14 @@ def store_images(uploads) -> list[StoredImage]:
             delete_image(image.key)
         raise
     return stored
+
+
+MAX_IMAGES_PER_UPLOAD = 10
+
+
+def uploads_of(files) -> list[tuple[str, object]]:
+    """(file name, stream) pairs of the files chosen in a multiple-file form field; at most ten at a time."""
+    uploads = [(f.filename, f.stream) for f in files or [] if isinstance(f, FileStorage) and f.filename]
+    if len(uploads) > MAX_IMAGES_PER_UPLOAD:
+        raise ImageRejected(_l("Add at most %(count)d images at a time.", count=MAX_IMAGES_PER_UPLOAD))
+    return uploads
