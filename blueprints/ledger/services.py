@@ -10,6 +10,7 @@ from extensions import db
 CUSTOMER_PAYMENTS = "customers:receivable"
 PLATFORM_COMMISSION = "platform:commission"
 PLATFORM_MARGIN = "platform:margin"
+PAYMENTS_RECEIVED = "platform:payments_received"  # cash collected on delivery and transfers confirmed
 
 
 def supplier_account(supplier_id: int, state: str) -> str:

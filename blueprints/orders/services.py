@@ -19,8 +19,9 @@ from blueprints.catalog.models import Product, ProductStatus, Variant
 from blueprints.codesign.services import early_bird_price_for
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
-from blueprints.ledger.services import (CUSTOMER_PAYMENTS, PLATFORM_COMMISSION, PLATFORM_MARGIN, balance,
-                                        order_entries, post, referrer_account, shop_account, supplier_account)
+from blueprints.ledger.services import (CUSTOMER_PAYMENTS, PAYMENTS_RECEIVED, PLATFORM_COMMISSION, PLATFORM_MARGIN,
+                                        balance, order_entries, post, referrer_account, shop_account,
+                                        supplier_account)
 from blueprints.money import Rates, current_rates, format_money, split_line
 from blueprints.orders.models import (Address, Cart, CartItem, Order, OrderLine, OrderStatus, PaymentMethod, Shipment,
                                       ShipmentStatus)
@@ -556,8 +557,16 @@ def confirm_payment(user: User, shipment: Shipment) -> None:
     require_own_shipment(user, shipment)
     now = _move(shipment, ShipmentStatus.AWAITING_PAYMENT, ShipmentStatus.READY)
     shipment.payment_confirmed_at = now
+    _record_payment(shipment, "transfer confirmed")
     _refresh_status(shipment.order, now)
     db.session.flush()
+
+
+def _record_payment(shipment: Shipment, how: str) -> None:
+    """The buyer's money for this shipment arrived: what customers owe goes down by what was paid."""
+    amount = shipment.order.due_for(shipment)
+    post([(PAYMENTS_RECEIVED, amount), (CUSTOMER_PAYMENTS, -amount)],
+         memo=f"order {shipment.order.number}: {how}", order_id=shipment.order_id)
 
 
 def ship(user: User, shipment: Shipment, *, carrier: str, tracking_number: str) -> None:
@@ -579,6 +588,8 @@ def mark_delivered(user: User, shipment: Shipment) -> None:
     require_own_shipment(user, shipment)
     now = _move(shipment, ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
     shipment.delivered_at = now
+    if shipment.order.payment_method == PaymentMethod.CASH_ON_DELIVERY:
+        _record_payment(shipment, "cash collected on delivery")
     _refresh_status(shipment.order, now)
     db.session.flush()
 

@@ -206,9 +206,12 @@ def test_bank_transfer_then_ship_then_deliver_then_complete(ctx, stocked):
     clay, linen = stocked["suppliers"]
     order = placed(stocked)
     assert order.status == OrderStatus.PLACED
+    assert balance("customers:receivable") == order.total
     for supplier in (clay, linen):
         confirm_payment(user(supplier.member), shipment_of(order, supplier))
     assert order.status == OrderStatus.CONFIRMED and order.confirmed_at
+    assert balance("customers:receivable") == 0  # the transfers arrived
+    assert balance("platform:payments_received") == order.total
     ship(user(clay.member), shipment_of(order, clay), carrier="SF Express", tracking_number="SF1234567890")
     assert order.status == OrderStatus.SHIPPED  # one of two shipments is on its way: partly shipped
     ship(user(linen.member), shipment_of(order, linen), carrier="YTO", tracking_number="YT998877")
@@ -295,3 +298,17 @@ def test_a_price_change_during_checkout_is_refused_with_the_new_total(ctx, stock
     with pytest.raises(PriceChanged, match="CN¥199.00"):
         place_order(user(stocked["buyer"]), cart, ADDRESS, PaymentMethod.CASH_ON_DELIVERY, "k", RATES,
                     expected_total=seen)
+
+
+
+@pytestmark_db
+def test_cash_on_delivery_is_recorded_as_received_at_delivery(ctx, stocked):
+    clay, linen = stocked["suppliers"]
+    order = placed(stocked, PaymentMethod.CASH_ON_DELIVERY)
+    for supplier in (clay, linen):
+        ship(user(supplier.member), shipment_of(order, supplier), carrier="SF", tracking_number="SF1")
+    assert balance("customers:receivable") == order.total
+    mark_delivered(user(clay.member), shipment_of(order, clay))
+    assert balance("customers:receivable") == 3900  # the towel's courier has not collected yet
+    mark_delivered(user(linen.member), shipment_of(order, linen))
+    assert balance("customers:receivable") == 0 and ledger_is_balanced()
