@@ -4,7 +4,7 @@ import click
 from flask import current_app
 
 from blueprints.orders import bp
-from blueprints.orders.services import complete_due_orders
+from blueprints.orders.services import complete_due_orders, prune_visitor_carts
 from extensions import db
 
 
@@ -15,3 +15,12 @@ def complete_orders_command():
     db.session.commit()
     click.echo(f"Completed {len(completed)} order(s)" + (": " + ", ".join(o.number for o in completed)
                                                        if completed else "."))
+
+
+@bp.cli.command("prune-carts")
+@click.option("--days", default=30, show_default=True, help="Forget visitor carts untouched for this many days.")
+def prune_carts_command(days: int):
+    """Delete carts of visitors who never signed in and have not been back."""
+    count = prune_visitor_carts(timedelta(days=days))
+    db.session.commit()
+    click.echo(f"Removed {count} visitor cart(s).")

@@ -257,6 +257,16 @@ def merge_visitor_cart(token: str | None, user: User) -> None:
     db.session.flush()
 
 
+def prune_visitor_carts(older_than: timedelta, now: datetime | None = None) -> int:
+    """Forget carts of visitors who never signed in and have not come back; returns how many."""
+    cutoff = (now or utcnow()) - older_than
+    stale = list(db.session.scalars(select(Cart).where(Cart.user_id.is_(None), Cart.updated_at < cutoff)))
+    for cart in stale:
+        db.session.delete(cart)  # its items go with it
+    db.session.flush()
+    return len(stale)
+
+
 # Checkout
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")

@@ -312,3 +312,15 @@ def test_cash_on_delivery_is_recorded_as_received_at_delivery(ctx, stocked):
     assert balance("customers:receivable") == 3900  # the towel's courier has not collected yet
     mark_delivered(user(linen.member), shipment_of(order, linen))
     assert balance("customers:receivable") == 0 and ledger_is_balanced()
+
+
+@pytestmark_db
+def test_old_visitor_carts_are_pruned_and_users_carts_kept(ctx, stocked):
+    from blueprints.orders.services import prune_visitor_carts
+
+    visitor = get_or_create_cart(AnonymousUserMixin(), "old-visitor")
+    add_to_cart(visitor, variant_of(stocked["towel"]), None, 1)
+    mine = buyer_cart(stocked)
+    assert prune_visitor_carts(timedelta(days=30)) == 0
+    assert prune_visitor_carts(timedelta(days=30), now=visitor.updated_at + timedelta(days=31)) == 1
+    assert db.session.scalar(select(func.count(Cart.id))) == 1 and mine.items
