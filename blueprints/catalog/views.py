@@ -5,7 +5,9 @@ from sqlalchemy import select
 
 from blueprints.catalog import bp
 from blueprints.catalog.models import Category, Product
-from blueprints.catalog.services import catalog_page, categories, product_for_page
+from blueprints.catalog.services import catalog_page, categories, is_public, product_for_page
+from blueprints.codesign.services import co_design_story, early_bird_offer
+from blueprints.orders.forms import AddToCartForm
 from blueprints.shops.services import lowest_listing_prices, shops_selling
 from blueprints.web import render
 from extensions import db
@@ -36,19 +38,15 @@ def chosen_variant(product: Product):
 def render_product_page(product: Product, *, shop=None, price: int, variant=None, status: int = 200,
                         add_form=None, added: bool = False):
     """The product page (or its variant panel, for htmx), from the catalog or as a shop sells it."""
-    from blueprints.orders.forms import AddToCartForm
-
     variant = variant or chosen_variant(product)
     add_form = add_form or AddToCartForm(formdata=None, variant_id=variant.id if variant else None,
                                          shop_id=shop.id if shop else None)
     shown = request.args.get("image", 0, type=int)
     main_image = product.images[shown] if 0 <= shown < len(product.images) else product.cover
-    from blueprints.codesign.services import co_design_story, early_bird_offer
-
     offer = early_bird_offer(current_user, product) if shop is None else None
     return render("catalog/product.html", block="variant_panel", status=status, product=product, variant=variant,
                   price=price, listings=shops_selling(product), shop=shop, add_form=add_form, added=added,
-                  main_image=main_image, story=co_design_story(product), offer=offer)
+                  main_image=main_image, story=co_design_story(product), offer=offer, for_sale=is_public(product))
 
 
 @bp.get("/p/<slug>")

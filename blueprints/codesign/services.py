@@ -21,6 +21,7 @@ from blueprints.media.images import image_path, store_image, store_images
 from blueprints.money import BASIS_POINTS, current_rates, listing_price_floor
 from blueprints.notifications.models import Kind
 from blueprints.notifications.services import notify
+from blueprints.orders.models import Order, OrderLine, OrderStatus
 from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import Supplier, SupplierMember, SupplierStatus
 from blueprints.suppliers.services import require_admin, require_verified_supplier
@@ -356,10 +357,16 @@ def add_comment(user: User, prototype: Prototype, body: str, parent: Comment | N
     return comment
 
 
+def can_edit(user: User, comment: Comment) -> bool:
+    """Its author may edit a comment in its first 15 minutes."""
+    return (user.is_authenticated and comment.author_id == user.id and comment.deleted_at is None
+            and utcnow() - comment.created_at <= EDIT_WINDOW)
+
+
 def edit_comment(user: User, comment: Comment, body: str) -> None:
     if not user.is_authenticated or comment.author_id != user.id:
         raise AccessDenied()
-    if comment.deleted_at or utcnow() - comment.created_at > EDIT_WINDOW:
+    if not can_edit(user, comment):
         raise DomainError(_l("A comment can only be edited in the first 15 minutes."))
     comment.body = _check_body(body)
     comment.edited_at = utcnow()
@@ -639,8 +646,6 @@ def _early_bird_open(prototype: Prototype) -> bool:
 
 
 def pledge_units_bought(pledge_id: int) -> int:
-    from blueprints.orders.models import Order, OrderLine, OrderStatus
-
     return db.session.scalar(select(func.coalesce(func.sum(OrderLine.quantity), 0)).join(Order)
                              .where(OrderLine.pledge_id == pledge_id, Order.status != OrderStatus.CANCELLED))
 

@@ -9,7 +9,7 @@ from blueprints.catalog.services import categories
 from blueprints.codesign import bp
 from blueprints.codesign.forms import CommentForm, PledgeForm, ReportForm, SupportForm
 from blueprints.codesign.models import Comment, PollOption, Prototype
-from blueprints.codesign.services import (SORTS, add_comment, asks_for, board as board_rows, cancel_pledge,
+from blueprints.codesign.services import (SORTS, add_comment, asks_for, board as board_rows, can_edit, cancel_pledge,
                                           close_due_prototypes,
                                           comments_for, delete_comment, edit_comment, is_member_of_supplier, liked_by,
                                           pledge, prototype_for_page, report, set_would_buy_at, tally, toggle_like,
@@ -24,6 +24,11 @@ from extensions import db, limiter
 @bp.app_template_filter("comment_html")
 def _comment_html(body: str):
     return comment_html(body)
+
+
+@bp.app_template_global("can_edit_comment")
+def _can_edit_comment(comment) -> bool:
+    return can_edit(current_user, comment)
 
 
 @bp.app_template_filter("meter_step")
