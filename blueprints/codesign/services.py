@@ -727,8 +727,10 @@ def analytics(prototype: Prototype) -> Analytics:
     prices = [price for _created, price in supports if price]
     buckets = []
     if prices:
-        step = max(100, (max(prices + [prototype.target_price]) // 8 // 100 + 1) * 100)
-        for low in range(0, max(prices + [prototype.target_price]) + 1, step):
+        # About eight whole-yuan buckets spanning the answers and the target, not starting from zero.
+        lowest, highest = min(prices + [prototype.target_price]), max(prices + [prototype.target_price])
+        step = max(100, ((highest - lowest) // 8 // 100 + 1) * 100)
+        for low in range(lowest // step * step, highest + 1, step):
             buckets.append((low, low + step - 1, sum(1 for price in prices if low <= price < low + step)))
     counts = tally(prototype, AnonymousUserMixin())
     polls = [(poll, [(option, counts.votes.get(option.id, 0)) for option in poll.options]) for poll in prototype.polls]
