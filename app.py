@@ -41,16 +41,20 @@ def _init_extensions(app: Flask) -> None:
     from blueprints.catalog import models as _catalog  # noqa: F401
     from blueprints.codesign import models as _codesign  # noqa: F401
     from blueprints.notifications import models as _notifications  # noqa: F401
+    from blueprints.search import models as _search  # noqa: F401
     from blueprints.sharing import models as _sharing  # noqa: F401
+    from blueprints.subscriptions import models as _subscriptions  # noqa: F401
     from blueprints.ledger import models as _ledger  # noqa: F401
     from blueprints.orders import models as _orders  # noqa: F401
     from blueprints.shops import models as _shops  # noqa: F401
     from blueprints.suppliers import models as _suppliers  # noqa: F401
     from blueprints.columns import render_migration_item
+    from blueprints.search.models import described_by_models
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"), render_as_batch=True,
-                     compare_type=True, render_item=render_migration_item)
+                     compare_type=True, render_item=render_migration_item,
+                     include_object=described_by_models)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -89,11 +93,11 @@ def _send_to_sign_in():
 
 # Each domain's Blueprint lives in its package; these modules attach routes and commands to it.
 DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders", "codesign", "notifications",
-           "sharing", "media", "demo")
+           "sharing", "media", "demo", "search", "subscriptions")
 ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
                  "catalog.manage", "shops.views", "orders.views", "orders.commands", "codesign.views",
                  "codesign.manage", "codesign.commands", "notifications.views", "sharing.views", "media.views",
-                 "demo.commands")
+                 "demo.commands", "notifications.commands", "search.views", "search.commands", "subscriptions.views")
 
 
 def _register_blueprints(app: Flask) -> None:

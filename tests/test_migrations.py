@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from blueprints.search.models import described_by_models
 from extensions import db
 
 pytestmark = pytest.mark.all_databases
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.all_databases
 
 def test_migrations_match_the_models(app):
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": described_by_models})
         with warnings.catch_warnings():
             # SQLite cannot reflect expression indexes; PostgreSQL checks them.
             warnings.filterwarnings("ignore", message="autogenerate skipping metadata-specified expression-based")

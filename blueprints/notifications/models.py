@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from blueprints.columns import UTCDateTime, string_enum, utcnow
@@ -10,11 +10,26 @@ from extensions import db
 
 class Kind(enum.StrEnum):
     ORDER_UPDATES = "order_updates"
+    REPLIES = "replies"  # replies to my comments
     SUPPORTED_PROTOTYPES = "supported"  # news of prototypes I support or pledged to
+    KEYWORD_MATCHES = "keywords"  # something new matches one of my saved keywords
+    SHOP_NEWS = "shop_news"  # new things from shops I bought from
+    RECOMMENDATIONS = "recommended"
+    DIGEST = "digest"  # the daily bundle of what the cap held back; not a choice of its own
 
 
+class Channel(enum.StrEnum):
+    IN_SITE = "in_site"
+    EMAIL = "email"
+
+
+CHOOSABLE = [Kind.ORDER_UPDATES, Kind.REPLIES, Kind.SUPPORTED_PROTOTYPES, Kind.KEYWORD_MATCHES, Kind.SHOP_NEWS,
+             Kind.RECOMMENDATIONS]
 # Orders are the user's own business and default on; everything else waits for a yes.
-DEFAULT_ON = {Kind.ORDER_UPDATES}
+DEFAULT_ON = {(Kind.ORDER_UPDATES, Channel.IN_SITE)}
+# Kinds that tell people about things to buy: they count against the daily cap and carry an unsubscribe link.
+PROMOTIONAL = {Kind.SUPPORTED_PROTOTYPES, Kind.KEYWORD_MATCHES, Kind.SHOP_NEWS, Kind.RECOMMENDATIONS}
+DEFAULT_DAILY_CAP = 3
 
 
 class Notification(db.Model):
@@ -29,6 +44,8 @@ class Notification(db.Model):
     link: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Over the daily cap: kept out of sight until the digest bundles it.
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class NotificationPreference(db.Model):
@@ -39,3 +56,40 @@ class NotificationPreference(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[Kind] = mapped_column(string_enum(Kind, "notification_kind"))
     in_site: Mapped[bool]
+    email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class NotificationSettings(db.Model):
+    __tablename__ = "notification_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, autoincrement=False)
+    daily_cap: Mapped[int] = mapped_column(Integer, default=DEFAULT_DAILY_CAP)
+
+
+class EmailStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last retry
+
+
+class OutboxEmail(db.Model):
+    """An email waiting to be sent. `flask send-outbox` claims each row before sending it, so two
+    runs at once never send the same one twice."""
+    __tablename__ = "outbox_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[Kind] = mapped_column(string_enum(Kind, "notification_kind"))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[EmailStatus] = mapped_column(string_enum(EmailStatus, "email_status"), default=EmailStatus.PENDING,
+                                                index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
