@@ -79,6 +79,17 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         # Where uploaded images are kept; a deployment can point this at shared storage.
         "UPLOAD_FOLDER": environ.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # a form with up to 10 images of up to 5 MB each
+        # How often an open page asks for the unread count in the header.
+        "BELL_REFRESH_SECONDS": int(environ.get("BELL_REFRESH_SECONDS", "60")),
+        # The site's public address, for links in emails (sent from a command, outside any request).
+        "SITE_URL": environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Without MAIL_SERVER, emails wait in the outbox (read them at /admin/outbox) and are not sent.
+        "MAIL_SERVER": environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(environ.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": environ.get("MAIL_USE_TLS", "true") == "true",
+        "MAIL_USERNAME": environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": environ.get("MAIL_PASSWORD") or None,
+        "MAIL_FROM": environ.get("MAIL_FROM", "Shelfmade <no-reply@shelfmade.test>"),
         # A small cost in tests keeps the suite fast; see accounts.passwords.
         "PASSWORD_HASH_PROFILE": environ.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
     }

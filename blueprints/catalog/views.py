@@ -1,11 +1,15 @@
 """The public catalog: every active product of a verified supplier."""
 from flask import abort, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.catalog import bp
 from blueprints.catalog.models import Category, Product
-from blueprints.catalog.services import catalog_page, categories, is_public, product_for_page
+from blueprints.catalog.services import categories, is_public, product_for_page
+from blueprints.search.services import PRICE_BUCKETS, SORTS, CatalogFilters, browse
+from blueprints.money import format_money
 from blueprints.codesign.services import co_design_story, early_bird_offer
 from blueprints.orders.forms import AddToCartForm
 from blueprints.shops.services import lowest_listing_prices, shops_selling
@@ -13,15 +17,45 @@ from blueprints.web import render
 from extensions import db
 
 
-@bp.get("/catalog")
-def catalog():
+SORT_NAMES = {"relevance": _l("Best match"), "newest": _l("Newest"), "price-low": _l("Price: low to high"),
+              "price-high": _l("Price: high to low"), "popular": _l("Most bought")}
+
+
+@bp.app_template_global()
+def sort_name(key: str) -> str:
+    return SORT_NAMES[key]
+
+
+@bp.app_template_global()
+def price_name(key: str) -> str:
+    low, high = PRICE_BUCKETS[key]
+    if not low:
+        return _("Under %(price)s", price=format_money(high))
+    if high is None:
+        return _("%(price)s and up", price=format_money(low))
+    return _("%(low)s to %(high)s", low=format_money(low), high=format_money(high))
+
+
+def catalog_filters() -> CatalogFilters:
+    """The catalog's filters from the query string; unknown values are ignored rather than refused."""
     category = None
     if slug := request.args.get("category"):
         category = db.session.scalar(select(Category).where(Category.slug == slug)) or abort(404)
-    page = catalog_page(category=category, page=request.args.get("page", 1, type=int))
+    return CatalogFilters(query=request.args.get("q", "").strip()[:100], category=category,
+                          supplier_id=request.args.get("supplier", type=int), price=request.args.get("price"),
+                          in_stock=request.args.get("in_stock") == "1",
+                          codesigned=request.args.get("codesigned") == "1",
+                          sort=request.args.get("sort", ""), page=request.args.get("page", 1, type=int))
+
+
+@bp.get("/catalog")
+def catalog():
+    filters = catalog_filters()
+    page, facets = browse(filters)
     if page.page > max(page.pages, 1):
         abort(404)
-    return render("catalog/catalog.html", categories=categories(), category=category, page=page,
+    return render("catalog/catalog.html", block="results", categories=categories(), filters=filters, page=page,
+                  facets=facets, price_buckets=PRICE_BUCKETS, sorts=SORTS,
                   lowest_prices=lowest_listing_prices([product.id for product in page.items]))
 
 

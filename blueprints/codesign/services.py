@@ -3,6 +3,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from sqlalchemy import case, delete, func, select
@@ -39,6 +40,9 @@ TRANSITIONS = {
     Stage.DECLINED: set(),
     Stage.LAUNCHED: set(),
 }
+
+# Sent the first time a prototype opens for feedback (keyword subscribers hear about it).
+prototype_opened = Namespace().signal("prototype-opened")
 
 
 @dataclass(frozen=True)
@@ -151,9 +155,12 @@ def open_prototype(user: User, prototype: Prototype) -> None:
     require_prototype_editor(user, prototype)
     if prototype.deadline <= utcnow():
         raise DomainError(_l("Move the feedback deadline into the future first."))
+    first_time = prototype.opened_at is None
     _move(prototype, Stage.OPEN)
     prototype.opened_at = utcnow()
     db.session.flush()
+    if first_time:
+        prototype_opened.send(prototype)
 
 
 def close_for_review(user: User, prototype: Prototype) -> None:

@@ -1,6 +1,7 @@
 """The co-design board and a prototype's page, where people support, vote, pledge and comment."""
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -8,7 +9,7 @@ from blueprints.catalog.models import Category
 from blueprints.catalog.services import categories
 from blueprints.codesign import bp
 from blueprints.codesign.forms import CommentForm, PledgeForm, ReportForm, SupportForm
-from blueprints.codesign.models import Comment, PollOption, Prototype
+from blueprints.codesign.models import Comment, PollOption, Prototype, Stage
 from blueprints.codesign.services import (SORTS, add_comment, asks_for, board as board_rows, can_edit, cancel_pledge,
                                           close_due_prototypes,
                                           comments_for, delete_comment, edit_comment, is_member_of_supplier, liked_by,
@@ -19,6 +20,15 @@ from blueprints.columns import utcnow
 from blueprints.errors import DomainError, InvalidFields
 from blueprints.web import is_htmx, render, see_other, show_field_errors
 from extensions import db, limiter
+
+
+STAGE_NAMES = {Stage.DRAFT: _l("Draft"), Stage.OPEN: _l("Open for feedback"), Stage.REVIEW: _l("In review"),
+               Stage.ACCEPTED: _l("Accepted"), Stage.DECLINED: _l("Declined"), Stage.LAUNCHED: _l("Launched")}
+
+
+@bp.app_template_global()
+def stage_name(stage: str) -> str:
+    return STAGE_NAMES[Stage(stage)]
 
 
 @bp.app_template_filter("comment_html")

@@ -1,4 +1,5 @@
-"""In-site notifications, opt-in per kind: nothing promotional reaches a user who did not ask for it."""
+"""Notifications, opt-in per kind and channel: nothing promotional reaches a user who did not ask for it."""
 from flask import Blueprint
 
-bp = Blueprint("notifications", __name__)
+# cli_group=None: its commands are top level, e.g. `flask send-outbox`.
+bp = Blueprint("notifications", __name__, cli_group=None)

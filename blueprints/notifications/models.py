@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from blueprints.columns import UTCDateTime, string_enum, utcnow
@@ -44,6 +44,10 @@ class Notification(db.Model):
     link: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The channels it went out on. A row with neither shown in the site nor emailed still counts
+    # towards the daily cap, so email-only users get the same cap.
+    in_site: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    by_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Over the daily cap: kept out of sight until the digest bundles it.
     held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

@@ -1,56 +1,188 @@
-"""Who hears about what. Nothing but a user's own orders reaches them unless they opted in."""
+"""Who hears about what, and how. Nothing but a user's own orders reaches them unless they opted in,
+and promotional news is capped per day: what is over the cap waits for the daily digest."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from sqlalchemy import func, select, update
 
 from blueprints.accounts.models import User
 from blueprints.columns import utcnow
-from blueprints.notifications.models import DEFAULT_ON, Kind, Notification, NotificationPreference
+from blueprints.errors import InvalidFields
+from blueprints.notifications import mail
+from blueprints.notifications.models import (CHOOSABLE, DEFAULT_DAILY_CAP, DEFAULT_ON, PROMOTIONAL, Channel, Kind,
+                                             Notification, NotificationPreference, NotificationSettings)
 from extensions import db
 
-
-def preferences(user: User) -> dict[Kind, bool]:
-    chosen = dict(db.session.execute(select(NotificationPreference.kind, NotificationPreference.in_site)
-                                     .where(NotificationPreference.user_id == user.id)).all())
-    return {kind: chosen.get(kind, kind in DEFAULT_ON) for kind in Kind}
+MAX_DAILY_CAP = 20
 
 
-def set_preference(user: User, kind: Kind, in_site: bool) -> None:
+@dataclass(frozen=True)
+class Wants:
+    in_site: bool
+    email: bool
+
+    @property
+    def anything(self) -> bool:
+        return self.in_site or self.email
+
+
+def _default(kind: Kind) -> Wants:
+    return Wants((kind, Channel.IN_SITE) in DEFAULT_ON, (kind, Channel.EMAIL) in DEFAULT_ON)
+
+
+def preferences(user: User) -> dict[Kind, Wants]:
+    chosen = {row.kind: Wants(row.in_site, row.email) for row in db.session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
+    return {kind: chosen.get(kind, _default(kind)) for kind in CHOOSABLE}
+
+
+def set_preference(user: User, kind: Kind, *, in_site: bool, email: bool) -> None:
     preference = db.session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == user.id,
                                                                         NotificationPreference.kind == kind))
     if preference is None:
-        db.session.add(NotificationPreference(user_id=user.id, kind=kind, in_site=in_site))
+        db.session.add(NotificationPreference(user_id=user.id, kind=kind, in_site=in_site, email=email))
     else:
-        preference.in_site = in_site
+        preference.in_site, preference.email = in_site, email
     db.session.flush()
+
+
+def daily_cap(user: User) -> int:
+    return db.session.scalar(select(NotificationSettings.daily_cap)
+                             .where(NotificationSettings.user_id == user.id)) or DEFAULT_DAILY_CAP
+
+
+def set_daily_cap(user: User, cap: int | None) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    if cap is None or not 1 <= cap <= MAX_DAILY_CAP:
+        raise InvalidFields({"daily_cap": _l("Choose a number from 1 to %(most)d.", most=MAX_DAILY_CAP)})
+    settings = db.session.get(NotificationSettings, user.id)
+    if settings is None:
+        db.session.add(NotificationSettings(user_id=user.id, daily_cap=cap))
+    else:
+        settings.daily_cap = cap
+    db.session.flush()
+
+
+def _wants(user_ids: set[int], kind: Kind) -> dict[int, Wants]:
+    rows = {row.user_id: Wants(row.in_site, row.email) for row in db.session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id.in_(user_ids),
+                                             NotificationPreference.kind == kind))}
+    return {user_id: rows.get(user_id, _default(kind)) for user_id in user_ids}
 
 
 def opted_in(user_ids: set[int], kind: Kind) -> set[int]:
+    """Those of `user_ids` who want this kind on any channel."""
     if not user_ids:
         return set()
-    rows = dict(db.session.execute(select(NotificationPreference.user_id, NotificationPreference.in_site)
-                                   .where(NotificationPreference.user_id.in_(user_ids),
-                                          NotificationPreference.kind == kind)).all())
-    return {user_id for user_id in user_ids if rows.get(user_id, kind in DEFAULT_ON)}
+    return {user_id for user_id, wants in _wants(set(user_ids), kind).items() if wants.anything}
 
 
-def notify(user_ids: set[int], kind: Kind, *, event: str, subject: str, link: str) -> int:
-    """Send to those of `user_ids` who want this kind; returns how many were sent."""
-    recipients = opted_in(set(user_ids), kind)
-    db.session.add_all(Notification(user_id=user_id, kind=kind, event=event, subject=subject[:200], link=link)
-                       for user_id in sorted(recipients))
+def start_of_day(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _promotional_sent_today(user_ids: set[int], now: datetime) -> dict[int, int]:
+    return dict(db.session.execute(
+        select(Notification.user_id, func.count(Notification.id))
+        .where(Notification.user_id.in_(user_ids), Notification.kind.in_(PROMOTIONAL),
+               Notification.held.is_(False), Notification.created_at >= start_of_day(now))
+        .group_by(Notification.user_id)).all())
+
+
+def _caps(user_ids: set[int]) -> dict[int, int]:
+    chosen = dict(db.session.execute(select(NotificationSettings.user_id, NotificationSettings.daily_cap)
+                                     .where(NotificationSettings.user_id.in_(user_ids))).all())
+    return {user_id: chosen.get(user_id, DEFAULT_DAILY_CAP) for user_id in user_ids}
+
+
+def notify(user_ids: set[int], kind: Kind, *, event: str, subject: str, link: str,
+           now: datetime | None = None) -> int:
+    """Tell those of `user_ids` who want this kind, on the channels they chose; returns how many
+    were told (held for the digest counts as told)."""
+    now = now or utcnow()
+    wanted = {user_id: wants for user_id, wants in _wants(set(user_ids), kind).items() if wants.anything} \
+        if user_ids else {}
+    if not wanted:
+        return 0
+    held = set()
+    if kind in PROMOTIONAL:
+        sent, caps = _promotional_sent_today(set(wanted), now), _caps(set(wanted))
+        held = {user_id for user_id in wanted if sent.get(user_id, 0) >= caps[user_id]}
+    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+    for user_id in sorted(wanted):
+        wants = wanted[user_id]
+        db.session.add(Notification(user_id=user_id, kind=kind, event=event, subject=subject[:200], link=link,
+                                    in_site=wants.in_site, by_email=wants.email, held=user_id in held,
+                                    created_at=now))
+        if wants.email and user_id not in held:
+            mail.queue_notification(users[user_id], kind, event=event, subject=subject, link=link)
     db.session.flush()
-    return len(recipients)
+    return len(wanted)
+
+
+def _shown():
+    return Notification.in_site.is_(True), Notification.held.is_(False)
 
 
 def unread_count(user: User) -> int:
     return db.session.scalar(select(func.count(Notification.id))
-                             .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+                             .where(Notification.user_id == user.id, Notification.read_at.is_(None), *_shown()))
 
 
 def recent(user: User, limit: int = 100) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id, *_shown())
                                    .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 
 def mark_all_read(user: User) -> None:
     db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
                        .values(read_at=utcnow()))
+
+
+def open_notification(user: User, notification_id: int) -> str | None:
+    """Marks one of the user's notifications read; returns where it points, or None if it is not theirs."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        return None
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    return notification.link
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """Folds what the cap held back before today into one digest per user; returns how many were sent.
+    The digest itself is not capped: it is the one message the cap promised."""
+    now = now or utcnow()
+    held = list(db.session.scalars(select(Notification)
+                                   .where(Notification.held.is_(True), Notification.created_at < start_of_day(now))
+                                   .order_by(Notification.user_id, Notification.created_at)))
+    by_user: dict[int, list[Notification]] = {}
+    for notification in held:
+        by_user.setdefault(notification.user_id, []).append(notification)
+    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(by_user)))}
+    for user_id, notifications in by_user.items():
+        for notification in notifications:
+            notification.held = False
+            notification.read_at = now  # read through the digest, so the bell counts the digest once
+        in_site = any(notification.in_site for notification in notifications)
+        if in_site:
+            db.session.add(Notification(user_id=user_id, kind=Kind.DIGEST, event="digest",
+                                        subject=str(len(notifications)), link="/my/notifications", created_at=now))
+        emailed = [notification for notification in notifications if notification.by_email]
+        if emailed:
+            mail.queue_digest(users[user_id], emailed)
+    db.session.flush()
+    return len(by_user)
+
+
+def unsubscribe(user_id: int, kind: Kind) -> list[Kind]:
+    """Stops emails of `kind` (the digest stands for every promotional kind); returns the kinds stopped."""
+    kinds = sorted(PROMOTIONAL) if kind == Kind.DIGEST else [kind]
+    user = db.session.get(User, user_id)
+    if user is None:
+        return []
+    current = preferences(user)
+    for each in kinds:
+        set_preference(user, each, in_site=current[each].in_site, email=False)
+    return kinds

@@ -1,1 +1,19 @@
-"""Filled in below."""
+from flask import request
+
+from blueprints.search import bp
+from blueprints.search.services import CatalogFilters, browse, search_prototypes, terms_of
+from blueprints.shops.services import lowest_listing_prices
+from blueprints.web import render
+from extensions import limiter
+
+
+@bp.get("/search")
+@limiter.limit("120 per minute")  # typing sends a request per pause; a bot sends far more
+def search():
+    query = request.args.get("q", "").strip()[:100]
+    products, prototypes = None, []
+    if terms_of(query):
+        products, _ = browse(CatalogFilters(query=query, sort="relevance"), per_page=8, with_facets=False)
+        prototypes = search_prototypes(query)
+    return render("search/results.html", block="results", query=query, products=products, prototypes=prototypes,
+                  lowest_prices=lowest_listing_prices([product.id for product in products.items] if products else []))

@@ -132,6 +132,8 @@ def upgrade():
         batch_op.add_column(sa.Column('email', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     with op.batch_alter_table('notifications', schema=None, reflect_kwargs={"resolve_fks": False}) as batch_op:
+        batch_op.add_column(sa.Column('in_site', sa.Boolean(), server_default=sa.true(), nullable=False))
+        batch_op.add_column(sa.Column('by_email', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('held', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     widen_kinds(OLD_KINDS, NEW_KINDS)
@@ -145,6 +147,8 @@ def downgrade():
     widen_kinds(NEW_KINDS, OLD_KINDS)
     with op.batch_alter_table('notifications', schema=None, reflect_kwargs={"resolve_fks": False}) as batch_op:
         batch_op.drop_column('held')
+        batch_op.drop_column('by_email')
+        batch_op.drop_column('in_site')
 
     with op.batch_alter_table('notification_preferences', schema=None, reflect_kwargs={"resolve_fks": False}) as batch_op:
         batch_op.drop_column('email')

@@ -1,0 +1,325 @@
+"""One search service, two engines: SQLite FTS5 with the trigram tokenizer (it needs no word splitter,
+so `保温杯` finds `不锈钢保温杯`) and PostgreSQL pg_trgm for matching with ts_rank for ranking.
+Every product and prototype is indexed whatever its state; what the public may see is filtered when
+searching, so hiding a supplier needs no reindex."""
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Float, Integer, case, delete, event, func, inspect, select, text
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from blueprints.catalog.models import Category, Product, ProductStatus, Variant
+from blueprints.codesign.models import Prototype, Stage
+from blueprints.orders.models import OrderLine
+from blueprints.suppliers.models import Supplier, SupplierStatus
+from blueprints.search.models import DocumentKind, SearchDocument
+from extensions import db
+
+MAX_TERMS = 8
+TRIGRAM = 3  # the trigram index cannot match shorter terms; those are matched with LIKE
+TERM_SPLIT = re.compile(r"[\s,，。;；:：!！?？\"“”'‘’()（）\[\]【】]+")
+
+
+def terms_of(query: str) -> list[str]:
+    return [term.lower() for term in TERM_SPLIT.split(query or "") if term][:MAX_TERMS]
+
+
+def _like_pattern(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# Keeping the index in step: products and prototypes changed in a transaction are indexed before it commits.
+
+def _product_text(product: Product) -> tuple[str, str]:
+    options = " ".join(str(value) for variant in product.variants for value in (variant.options or {}).values())
+    category = product.category
+    return product.title, " ".join(filter(None, [product.description, category.name_en, category.name_zh,
+                                                 product.supplier.name, options]))
+
+
+def _prototype_text(prototype: Prototype) -> tuple[str, str]:
+    category = prototype.category
+    return prototype.title, " ".join(filter(None, [prototype.description, prototype.specs, category.name_en,
+                                                   category.name_zh, prototype.supplier.name]))
+
+
+def index_items(kind: DocumentKind, items: list) -> None:
+    if not items:
+        return
+    existing = {document.item_id: document for document in db.session.scalars(
+        select(SearchDocument).where(SearchDocument.kind == kind,
+                                     SearchDocument.item_id.in_([item.id for item in items])))}
+    text_of = _product_text if kind == DocumentKind.PRODUCT else _prototype_text
+    for item in items:
+        title, body = text_of(item)
+        document = existing.get(item.id)
+        if document is None:
+            db.session.add(SearchDocument(kind=kind, item_id=item.id, title=title, body=body))
+        elif (document.title, document.body) != (title, body):
+            document.title, document.body = title, body
+
+
+def forget_items(kind: DocumentKind, item_ids: list[int]) -> None:
+    if item_ids:
+        db.session.execute(delete(SearchDocument).where(SearchDocument.kind == kind,
+                                                        SearchDocument.item_id.in_(item_ids)))
+
+
+def reindex_all(batch: int = 500) -> int:
+    db.session.execute(delete(SearchDocument))
+    count = 0
+    for model, kind in ((Product, DocumentKind.PRODUCT), (Prototype, DocumentKind.PROTOTYPE)):
+        last_id = 0
+        while True:
+            loaders = [selectinload(model.category), selectinload(model.supplier)]
+            if model is Product:
+                loaders.append(selectinload(Product.variants))
+            items = list(db.session.scalars(select(model).where(model.id > last_id).order_by(model.id)
+                                            .limit(batch).options(*loaders)))
+            if not items:
+                break
+            index_items(kind, items)
+            db.session.flush()
+            count += len(items)
+            last_id = items[-1].id
+    return count
+
+
+_PENDING = "search_pending"
+
+
+SEARCHED_FIELDS = {Product: ("title", "description", "category_id", "supplier_id"),
+                   Prototype: ("title", "description", "specs", "category_id", "supplier_id"),
+                   Variant: ("options",)}
+
+
+def _text_changed(instance) -> bool:
+    state = inspect(instance)
+    return any(state.attrs[name].history.has_changes() for name in SEARCHED_FIELDS[type(instance)])
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changed_items(session, _flush_context):
+    """Notes items whose searchable text changed; stock and price changes (every checkout) are not noted."""
+    pending = session.info.setdefault(_PENDING, {DocumentKind.PRODUCT: set(), DocumentKind.PROTOTYPE: set()})
+    for instance in session.new | session.dirty:
+        if type(instance) not in SEARCHED_FIELDS or (instance not in session.new and not _text_changed(instance)):
+            continue
+        if isinstance(instance, Variant):
+            pending[DocumentKind.PRODUCT].add(instance.product_id)
+        else:
+            pending[DocumentKind.PRODUCT if isinstance(instance, Product) else DocumentKind.PROTOTYPE].add(instance.id)
+
+
+@event.listens_for(Session, "before_commit")
+def _index_changed_items(session):
+    pending = session.info.pop(_PENDING, None)
+    if not pending or not any(pending.values()):
+        return
+    for model, kind in ((Product, DocumentKind.PRODUCT), (Prototype, DocumentKind.PROTOTYPE)):
+        if pending[kind]:
+            loaders = [selectinload(model.category), selectinload(model.supplier)]
+            if model is Product:
+                loaders.append(selectinload(Product.variants))
+            items = list(session.scalars(select(model).where(model.id.in_(pending[kind])).options(*loaders)))
+            index_items(kind, items)
+    session.flush()
+    session.info.pop(_PENDING, None)  # the flush above noted the documents' own items again
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session):
+    session.info.pop(_PENDING, None)
+
+
+# Searching
+
+@dataclass(frozen=True)
+class Match:
+    item_id: int
+    rank: float  # higher is better
+
+
+def matches(query: str, kind: DocumentKind):
+    """A subquery of (item_id, rank) for the items whose text has every term of `query`; None when
+    the query has no terms."""
+    terms = terms_of(query)
+    if not terms:
+        return None
+    if db.engine.dialect.name == "postgresql":
+        return _postgres_matches(terms, kind)
+    return _sqlite_matches(terms, kind)
+
+
+def _sqlite_matches(terms: list[str], kind: DocumentKind):
+    params = {"kind": kind.value}
+    long_terms = [term for term in terms if len(term) >= TRIGRAM]
+    short_terms = [term for term in terms if len(term) < TRIGRAM]
+    likes = []
+    for number, term in enumerate(short_terms):
+        params[f"t{number}"] = _like_pattern(term)
+        likes.append(f"lower(d.title || ' ' || d.body) LIKE :t{number} ESCAPE '\\'")
+    if long_terms:
+        params["match"] = " ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
+        # bm25 is smaller for better matches; a title match weighs ten times a body match.
+        sql = ("SELECT d.item_id AS item_id, -bm25(search_fts, 10.0, 1.0) AS rank FROM search_fts"
+               " JOIN search_documents d ON d.id = search_fts.rowid"
+               " WHERE search_fts MATCH :match AND d.kind = :kind")
+    else:
+        params["title"] = _like_pattern(" ".join(short_terms))
+        sql = ("SELECT d.item_id AS item_id, CASE WHEN lower(d.title) LIKE :title ESCAPE '\\' THEN 2.0 ELSE 1.0 END"
+               " AS rank FROM search_documents d WHERE d.kind = :kind")
+    sql += "".join(f" AND {like}" for like in likes)
+    return text(sql).bindparams(**params).columns(item_id=Integer, rank=Float).subquery("matches")
+
+
+def _postgres_matches(terms: list[str], kind: DocumentKind):
+    # Written out so the expressions are exactly those of the indexes in migration 0006.
+    params = {"kind": kind.value, "query": " ".join(terms)}
+    likes = []
+    for number, term in enumerate(terms):
+        params[f"t{number}"] = _like_pattern(term)
+        likes.append(f"lower(d.title || ' ' || d.body) LIKE :t{number}")
+    sql = ("SELECT d.item_id AS item_id,"
+           " ts_rank(to_tsvector('simple', d.title || ' ' || d.body), plainto_tsquery('simple', :query))"
+           " + similarity(lower(d.title), :query) * 2 AS rank"
+           " FROM search_documents d WHERE d.kind = :kind AND " + " AND ".join(likes))
+    return text(sql).bindparams(**params).columns(item_id=Integer, rank=Float).subquery("matches")
+
+
+# The catalog with facets
+
+PRICE_BUCKETS = {  # fen; the upper bound is excluded
+    "under-50": (0, 5000),
+    "50-100": (5000, 10000),
+    "100-200": (10000, 20000),
+    "200-up": (20000, None),
+}
+SORTS = ("relevance", "newest", "price-low", "price-high", "popular")
+
+
+@dataclass
+class CatalogFilters:
+    query: str = ""
+    category: Category | None = None
+    supplier_id: int | None = None
+    price: str | None = None
+    in_stock: bool = False
+    codesigned: bool = False
+    sort: str = "newest"
+    page: int = 1
+
+    def __post_init__(self):
+        if self.price not in PRICE_BUCKETS:
+            self.price = None
+        if self.sort not in SORTS or (self.sort == "relevance" and not terms_of(self.query)):
+            self.sort = "relevance" if terms_of(self.query) else "newest"
+
+
+@dataclass
+class Facets:
+    categories: dict[int, int]  # category id → products in it or its children
+    suppliers: list[tuple[int, str, int]]  # id, name, count
+    prices: dict[str, int]
+    in_stock: int
+    codesigned: int
+
+
+def _in_stock():
+    return select(Variant.id).where(Variant.product_id == Product.id, Variant.stock_on_hand > 0).exists()
+
+
+def _codesigned():
+    return select(Prototype.id).where(Prototype.product_id == Product.id).exists()
+
+
+def _category_ids(category: Category) -> list[int]:
+    return [category.id, *db.session.scalars(select(Category.id).where(Category.parent_id == category.id))]
+
+
+def _filtered(filters: CatalogFilters, matched, columns, *, skip: str | None = None, category_ids=None):
+    query = select(*columns).select_from(Product).join(Product.supplier).where(
+        Product.status == ProductStatus.ACTIVE, Supplier.status == SupplierStatus.VERIFIED)
+    if matched is not None:
+        query = query.join(matched, matched.c.item_id == Product.id)
+    if category_ids and skip != "category":
+        query = query.where(Product.category_id.in_(category_ids))
+    if filters.supplier_id and skip != "supplier":
+        query = query.where(Product.supplier_id == filters.supplier_id)
+    if filters.price and skip != "price":
+        low, high = PRICE_BUCKETS[filters.price]
+        query = query.where(Product.suggested_price >= low)
+        if high is not None:
+            query = query.where(Product.suggested_price < high)
+    if filters.in_stock and skip != "in_stock":
+        query = query.where(_in_stock())
+    if filters.codesigned and skip != "codesigned":
+        query = query.where(_codesigned())
+    return query
+
+
+def _price_bucket():
+    return case(*[(Product.suggested_price < high, key) for key, (_low, high) in PRICE_BUCKETS.items() if high],
+                else_="200-up")
+
+
+def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = True):
+    """The page of products for `filters`, and the facet counts under the same query: each facet is
+    counted with every other filter applied but its own, so its counts say what choosing it would give."""
+    matched = matches(filters.query, DocumentKind.PRODUCT)
+    category_ids = _category_ids(filters.category) if filters.category else None
+    sold = (select(Variant.product_id, func.sum(OrderLine.quantity).label("units"))
+            .join(OrderLine, OrderLine.variant_id == Variant.id).group_by(Variant.product_id).subquery())
+    order = {
+        "relevance": [matched.c.rank.desc()] if matched is not None else [],
+        "newest": [Product.created_at.desc()],
+        "price-low": [Product.suggested_price.asc()],
+        "price-high": [Product.suggested_price.desc()],
+        "popular": [func.coalesce(sold.c.units, 0).desc()],
+    }[filters.sort]
+    query = _filtered(filters, matched, [Product], category_ids=category_ids)
+    if filters.sort == "popular":
+        query = query.outerjoin(sold, sold.c.product_id == Product.id)
+    query = query.options(selectinload(Product.images), selectinload(Product.variants),
+                          joinedload(Product.supplier), joinedload(Product.category))
+    page = db.paginate(query.order_by(*order, Product.created_at.desc(), Product.id.desc()),
+                       page=filters.page, per_page=per_page, error_out=False)
+    if not with_facets:
+        return page, None
+
+    def counts(skip, key):
+        rows = _filtered(filters, matched, [key, func.count(Product.id)], skip=skip, category_ids=category_ids)
+        return dict(db.session.execute(rows.group_by(key)).all())
+
+    by_category = counts("category", Product.category_id)
+    parents = dict(db.session.execute(select(Category.id, Category.parent_id)).all())
+    categories: dict[int, int] = {}
+    for category_id, count in by_category.items():
+        categories[category_id] = categories.get(category_id, 0) + count
+        if parents.get(category_id):
+            categories[parents[category_id]] = categories.get(parents[category_id], 0) + count
+    supplier_counts = counts("supplier", Product.supplier_id)
+    names = dict(db.session.execute(select(Supplier.id, Supplier.name).where(Supplier.id.in_(supplier_counts))).all())
+    facets = Facets(
+        categories=categories,
+        suppliers=sorted(((sid, names[sid], n) for sid, n in supplier_counts.items()), key=lambda s: (-s[2], s[1])),
+        prices=counts("price", _price_bucket()),
+        in_stock=db.session.scalar(_filtered(filters, matched, [func.count(Product.id)], skip="in_stock",
+                                             category_ids=category_ids).where(_in_stock())),
+        codesigned=db.session.scalar(_filtered(filters, matched, [func.count(Product.id)], skip="codesigned",
+                                               category_ids=category_ids).where(_codesigned())),
+    )
+    return page, facets
+
+
+def search_prototypes(query: str, limit: int = 6) -> list[Prototype]:
+    """Prototypes the public may see whose text matches, best first."""
+    matched = matches(query, DocumentKind.PROTOTYPE)
+    if matched is None:
+        return []
+    return list(db.session.scalars(
+        select(Prototype).join(matched, matched.c.item_id == Prototype.id).join(Prototype.supplier)
+        .where(Prototype.stage != Stage.DRAFT, Prototype.hidden_reason.is_(None),
+               Supplier.status == SupplierStatus.VERIFIED)
+        .options(selectinload(Prototype.images), joinedload(Prototype.supplier))
+        .order_by(matched.c.rank.desc(), Prototype.id.desc()).limit(limit)))
