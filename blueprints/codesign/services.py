@@ -356,11 +356,15 @@ def add_comment(user: User, prototype: Prototype, body: str, parent: Comment | N
     if parent is not None:
         if parent.prototype_id != prototype.id:
             raise DomainError(_l("That comment belongs to another prototype."))
+        replied_to = parent.author_id
         parent = db.session.get(Comment, parent.parent_id) if parent.parent_id else parent  # one level deep
     comment = Comment(prototype_id=prototype.id, author_id=user.id, parent_id=parent.id if parent else None,
                       body=body, official=is_member_of_supplier(user, prototype.supplier_id))
     db.session.add(comment)
     db.session.flush()
+    if parent is not None and replied_to != user.id:
+        notify({replied_to}, Kind.REPLIES, event="reply", subject=prototype.title,
+               link=f"/codesign/{prototype.slug}#comment-{comment.id}")
     return comment
 
 

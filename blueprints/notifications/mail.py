@@ -48,7 +48,7 @@ def _queue(user: User, kind: Kind, template: str, **context) -> OutboxEmail:
     unsubscribe = None
     if kind in PROMOTIONAL or kind == Kind.DIGEST:
         with current_app.test_request_context():
-            unsubscribe = absolute(url_for("notifications.unsubscribe", token=unsubscribe_token(user, kind)))
+            unsubscribe = absolute(url_for("notifications.unsubscribe_link", token=unsubscribe_token(user, kind)))
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = render_template(f"email/{template}.subject.txt", user=user, **context).strip()
         body = render_template(f"email/{template}.txt", user=user, unsubscribe=unsubscribe,

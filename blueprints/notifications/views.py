@@ -7,6 +7,7 @@ from jinja2_fragments.flask import render_block
 from blueprints.errors import InvalidFields
 from blueprints.notifications import bp, mail
 from blueprints.notifications.models import CHOOSABLE, Kind
+from blueprints.notifications.wording import describe
 from blueprints.notifications.services import (MAX_DAILY_CAP, Wants, daily_cap, mark_all_read, open_notification,
                                                preferences, recent, set_daily_cap, set_preference, unread_count,
                                                unsubscribe)
@@ -28,6 +29,9 @@ KIND_NAMES = {
 @bp.app_template_global()
 def notification_kind_name(kind: Kind) -> str:
     return KIND_NAMES[Kind(kind)][0]
+
+
+bp.add_app_template_global(describe, "describe_notification")
 
 
 @bp.app_template_global()

@@ -29,6 +29,8 @@ from blueprints.sharing.models import ShareLink
 from blueprints.shops.models import Listing, Shop
 from blueprints.shops.services import priced_within_limits
 from blueprints.suppliers.models import SupplierMember, SupplierStatus
+from blueprints.notifications.models import Kind
+from blueprints.notifications.services import notify
 from extensions import db
 
 MAX_QUANTITY = 99
@@ -592,6 +594,7 @@ def ship(user: User, shipment: Shipment, *, carrier: str, tracking_number: str) 
     shipment.carrier, shipment.tracking_number, shipment.shipped_at = carrier.strip(), tracking_number.strip(), now
     _refresh_status(shipment.order, now)
     db.session.flush()
+    _tell_buyer(shipment.order, "shipped")
 
 
 def mark_delivered(user: User, shipment: Shipment) -> None:
@@ -602,6 +605,11 @@ def mark_delivered(user: User, shipment: Shipment) -> None:
         _record_payment(shipment, "cash collected on delivery")
     _refresh_status(shipment.order, now)
     db.session.flush()
+    _tell_buyer(shipment.order, "delivered")
+
+
+def _tell_buyer(order: Order, event: str) -> None:
+    notify({order.buyer_id}, Kind.ORDER_UPDATES, event=event, subject=order.number, link=f"/orders/{order.number}")
 
 
 def cancel_order(user: User, order: Order) -> None:

@@ -224,7 +224,7 @@ def test_launch_notifies_only_supporters_who_opted_in(ctx, make_supplier, make_p
     member = user(supplier.member)
     prototype = proto(make_prototype(supplier)[0])
     keen, quiet = make_user(), make_user()
-    set_preference(user(keen), Kind.SUPPORTED_PROTOTYPES, True)
+    set_preference(user(keen), Kind.SUPPORTED_PROTOTYPES, in_site=True, email=False)
     for account in (keen, quiet):
         toggle_support(user(account), prototype)
     close_for_review(member, prototype)

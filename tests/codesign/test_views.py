@@ -166,10 +166,10 @@ def test_a_supplier_creates_opens_reviews_accepts_and_launches(client, make_supp
 
 def test_notification_settings_are_off_until_chosen(client, signed_in):
     page = html(client.get("/my/settings/notifications"))
-    assert re.search(r'value="order_updates" checked', page)
-    assert not re.search(r'value="supported" checked', page)
-    client.submit("/my/settings/notifications", {"kind": ["order_updates", "supported"]})
-    assert re.search(r'value="supported" checked', html(client.get("/my/settings/notifications")))
+    assert re.search(r'id="in-site-order_updates"[^>]*checked', page)
+    assert not re.search(r'id="in-site-supported"[^>]*checked', page)
+    client.submit("/my/settings/notifications", {"in_site": ["order_updates", "supported"], "daily_cap": "3"})
+    assert re.search(r'id="in-site-supported"[^>]*checked', html(client.get("/my/settings/notifications")))
 
 
 def test_credit_is_off_by_default_and_can_be_turned_on(client, signed_in, app):

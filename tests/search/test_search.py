@@ -1,0 +1,142 @@
+"""Search finds Chinese and English on both engines, follows edits, and the catalog's facet counts are right."""
+import re
+
+import pytest
+from sqlalchemy import delete
+
+from blueprints.accounts.models import User
+from blueprints.catalog.models import Category, Product, ProductStatus
+from blueprints.catalog.services import ProductDetails, change_status, update_product
+from blueprints.search.models import SearchDocument
+from blueprints.search.services import CatalogFilters, browse, search_prototypes
+from blueprints.suppliers.models import Supplier, SupplierStatus
+from extensions import db
+
+pytestmark = pytest.mark.all_databases
+
+
+def titles(filters: CatalogFilters) -> list[str]:
+    page, _facets = browse(filters)
+    return [product.title for product in page.items]
+
+
+def test_finds_chinese_inside_words_and_english_whatever_the_case(ctx, make_supplier, make_product):
+    supplier = make_supplier()
+    make_product(supplier, "不锈钢保温杯 500ml")
+    make_product(supplier, "Stoneware Mugs, set of two")
+    make_product(supplier, "Bamboo cutting board")
+    assert titles(CatalogFilters(query="保温杯")) == ["不锈钢保温杯 500ml"]
+    assert titles(CatalogFilters(query="mug")) == ["Stoneware Mugs, set of two"]
+    assert titles(CatalogFilters(query="MUGS stoneware")) == ["Stoneware Mugs, set of two"]
+    assert titles(CatalogFilters(query="杯")) == ["不锈钢保温杯 500ml"]  # shorter than a trigram
+    assert titles(CatalogFilters(query="mugs bamboo")) == []  # every word must match
+    assert titles(CatalogFilters(query="teapot")) == []
+
+
+def test_odd_input_is_just_text(ctx, make_supplier, make_product):
+    make_product(make_supplier(), "100% linen apron")
+    for query in ['"', "100%", "linen OR", "a_b", "NEAR(linen", "*", "'; drop table products; --", "（亚麻）"]:
+        browse(CatalogFilters(query=query))  # no error from the engine
+    assert titles(CatalogFilters(query="100%")) == ["100% linen apron"]
+    assert titles(CatalogFilters(query="linen AND")) == []  # AND is a word here, not an operator
+
+
+def test_ranking_puts_title_matches_first(ctx, make_supplier, make_product):
+    supplier = make_supplier()
+    with_word_in_body = make_product(supplier, "Serving plate")
+    make_product(supplier, "Celadon teapot")
+    product = db.session.get(Product, with_word_in_body.id)
+    update_product(db.session.get(User, supplier.member.id), product, ProductDetails(
+        title=product.title, description="Goes well with a teapot.", category_id=product.category_id,
+        supply_price=product.supply_price, suggested_price=product.suggested_price, min_price=product.min_price,
+        max_price=product.max_price))
+    db.session.commit()
+    assert titles(CatalogFilters(query="teapot")) == ["Celadon teapot", "Serving plate"]
+
+
+def test_the_index_follows_edits_and_hides_what_the_public_may_not_see(ctx, make_supplier, make_product):
+    supplier = make_supplier()
+    product = make_product(supplier, "Linen tea towel")
+    member = db.session.get(User, supplier.member.id)
+    product = db.session.get(Product, product.id)
+    update_product(member, product, ProductDetails(
+        title="Cotton tea towel", description="", category_id=product.category_id,
+        supply_price=product.supply_price, suggested_price=product.suggested_price, min_price=product.min_price,
+        max_price=product.max_price))
+    db.session.commit()
+    assert titles(CatalogFilters(query="cotton")) == ["Cotton tea towel"]
+    assert titles(CatalogFilters(query="linen")) == []
+    change_status(member, product, ProductStatus.RETIRED)
+    db.session.commit()
+    assert titles(CatalogFilters(query="cotton")) == []
+    change_status(member, product, ProductStatus.ACTIVE)
+    db.session.get(Supplier, supplier.id).status = SupplierStatus.SUSPENDED
+    db.session.commit()
+    assert titles(CatalogFilters(query="cotton")) == []
+
+
+def test_prototypes_are_searched_too_but_not_drafts(ctx, make_supplier, make_prototype):
+    supplier = make_supplier()
+    make_prototype(supplier, "竹纤维便当盒 Bamboo lunch box")
+    make_prototype(supplier, "Bamboo tea tray", open_it=False)
+    assert [p.title for p in search_prototypes("便当")] == ["竹纤维便当盒 Bamboo lunch box"]
+    assert [p.title for p in search_prototypes("bamboo")] == ["竹纤维便当盒 Bamboo lunch box"]
+
+
+def test_flask_reindex_rebuilds_the_index(app, make_supplier, make_product, make_prototype):
+    supplier = make_supplier()
+    make_product(supplier, "Cast iron teapot")
+    make_prototype(supplier, "Travel tea set")
+    with app.app_context():
+        db.session.execute(delete(SearchDocument))
+        db.session.commit()
+        assert titles(CatalogFilters(query="teapot")) == []
+    result = app.test_cli_runner().invoke(args=["reindex"])
+    assert "Indexed 2" in result.output
+    with app.app_context():
+        assert titles(CatalogFilters(query="teapot")) == ["Cast iron teapot"]
+        assert [p.title for p in search_prototypes("travel")] == ["Travel tea set"]
+
+
+def test_facet_counts_follow_the_query_and_the_other_filters(ctx, make_supplier, make_product, make_category):
+    kitchen, textiles = make_category("kitchen", "Kitchen", "厨房"), make_category("textiles", "Textiles", "布艺")
+    cups = make_category("cups", "Cups", "杯子", parent_id=kitchen)
+    north, south = make_supplier("North Works"), make_supplier("South Works")
+    make_product(north, "Tea cup", category_id=cups, suggested_price=4500, min_price=4500)
+    make_product(north, "Tea towel", category_id=textiles, suggested_price=6900, stock=0)
+    make_product(south, "Tea caddy", category_id=kitchen, suggested_price=15000, max_price=15000)
+    make_product(south, "Coffee cup", category_id=cups)
+    _page, facets = browse(CatalogFilters(query="tea"))
+    assert facets.categories == {kitchen: 2, cups: 1, textiles: 1}  # a parent counts its children
+    assert {name: count for _id, name, count in facets.suppliers} == {"North Works": 2, "South Works": 1}
+    assert facets.prices == {"under-50": 1, "50-100": 1, "100-200": 1}
+    assert (facets.in_stock, facets.codesigned) == (2, 0)
+
+    kitchen_category = db.session.get(Category, kitchen)
+    page, facets = browse(CatalogFilters(query="tea", category=kitchen_category))
+    assert sorted(p.title for p in page.items) == ["Tea caddy", "Tea cup"]
+    # The category facet ignores the chosen category (so the others stay choosable) but not the query.
+    assert facets.categories == {kitchen: 2, cups: 1, textiles: 1}
+    assert {name: count for _id, name, count in facets.suppliers} == {"North Works": 1, "South Works": 1}
+
+    page, facets = browse(CatalogFilters(query="tea", supplier_id=north.id, in_stock=True))
+    assert [p.title for p in page.items] == ["Tea cup"]
+    assert facets.in_stock == 1 and {name: n for _i, name, n in facets.suppliers} == {"North Works": 1,
+                                                                                        "South Works": 1}
+    assert titles(CatalogFilters(query="tea", sort="price-high")) == ["Tea caddy", "Tea towel", "Tea cup"]
+    assert titles(CatalogFilters(price="100-200")) == ["Tea caddy"]
+
+
+def test_catalog_and_search_pages(client, app, make_supplier, make_product, make_prototype):
+    supplier = make_supplier()
+    make_product(supplier, "不锈钢保温杯 500ml")
+    make_prototype(supplier, "保温杯盖 prototype")
+    page = client.get("/search?q=保温杯").get_data(as_text=True)
+    assert "不锈钢保温杯 500ml" in page and "保温杯盖 prototype" in page
+    fragment = client.get("/search?q=保温杯", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "不锈钢保温杯 500ml" in fragment and "<html" not in fragment
+    catalog = client.get("/catalog?q=保温&in_stock=1&sort=price-low").get_data(as_text=True)
+    assert "不锈钢保温杯 500ml" in catalog and re.search(r"1 product\b", catalog)
+    assert 'value="保温"' in catalog  # the query stays in the box
+    assert client.get("/catalog?category=nope").status_code == 404
+    assert client.get("/search?q=" + "x" * 500).status_code == 200
