@@ -65,9 +65,13 @@ def split_line(unit_price: int, supply_price: int, quantity: int, rates: Rates, 
                      shop_earnings=rest if through_shop else 0, platform_margin=0 if through_shop else rest)
 
 
-def format_money(minor_units: int | None) -> str:
+def format_money(minor_units: int | None, *, whole: bool = False) -> str:
+    """`whole` drops the fen, for round figures such as price ranges."""
     if minor_units is None:
         return ""
+    if whole:
+        return format_currency(Decimal(minor_units) / 100, current_app.config["CURRENCY"], format="¤#,##0",
+                               currency_digits=False)
     return format_currency(Decimal(minor_units) / 100, current_app.config["CURRENCY"])
 
 

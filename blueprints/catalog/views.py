@@ -30,10 +30,10 @@ def sort_name(key: str) -> str:
 def price_name(key: str) -> str:
     low, high = PRICE_BUCKETS[key]
     if not low:
-        return _("Under %(price)s", price=format_money(high))
+        return _("Under %(price)s", price=format_money(high, whole=True))
     if high is None:
-        return _("%(price)s and up", price=format_money(low))
-    return _("%(low)s to %(high)s", low=format_money(low), high=format_money(high))
+        return _("%(price)s and up", price=format_money(low, whole=True))
+    return _("%(low)s to %(high)s", low=format_money(low, whole=True), high=format_money(high, whole=True))
 
 
 def catalog_filters() -> CatalogFilters:
