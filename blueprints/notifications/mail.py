@@ -43,12 +43,10 @@ def read_unsubscribe_token(token: str) -> tuple[int, Kind] | None:
 
 
 def _queue(user: User, kind: Kind, template: str, **context) -> OutboxEmail:
-    from flask import url_for
-
     unsubscribe = None
     if kind in PROMOTIONAL or kind == Kind.DIGEST:
-        with current_app.test_request_context():
-            unsubscribe = absolute(url_for("notifications.unsubscribe_link", token=unsubscribe_token(user, kind)))
+        # Built by hand: emails are also queued from commands, where url_for has no request to build from.
+        unsubscribe = absolute(f"/unsubscribe/{unsubscribe_token(user, kind)}")
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = render_template(f"email/{template}.subject.txt", user=user, **context).strip()
         body = render_template(f"email/{template}.txt", user=user, unsubscribe=unsubscribe,

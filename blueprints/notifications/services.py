@@ -3,6 +3,7 @@ and promotional news is capped per day: what is over the cap waits for the daily
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from blueprints.accounts.models import User
@@ -52,8 +53,6 @@ def daily_cap(user: User) -> int:
 
 
 def set_daily_cap(user: User, cap: int | None) -> None:
-    from flask_babel import lazy_gettext as _l
-
     if cap is None or not 1 <= cap <= MAX_DAILY_CAP:
         raise InvalidFields({"daily_cap": _l("Choose a number from 1 to %(most)d.", most=MAX_DAILY_CAP)})
     settings = db.session.get(NotificationSettings, user.id)

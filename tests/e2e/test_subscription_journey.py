@@ -74,6 +74,14 @@ def test_a_keyword_match_rings_the_bell_only_for_who_asked(browser, live_server,
     expect(other.locator("#bell .cart-count")).to_have_attribute("data-unread", "0")
     expect(other.get_by_text("Nothing yet.")).to_be_visible()
 
+    # Results come as Mei types, and the address follows so the back button and sharing work.
+    fan.goto(live_server + "/search")
+    fan.get_by_role("searchbox", name="Products and prototypes", exact=True).press_sequentially("保温", delay=50)
+    expect(fan.get_by_role("link", name="不锈钢保温杯 500ml")).to_be_visible()
+    expect(fan).to_have_url(re.compile(r"/search\?q=(%E4%BF%9D%E6%B8%A9|保温)$"))
+    fan.go_back()
+    expect(fan).to_have_url(re.compile(r"/search$"))
+
     # The search finds it now, at phone width too.
     phone = new_page(browser, width=375, height=800)
     phone.goto(live_server + "/search?q=保温杯")
