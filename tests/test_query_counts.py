@@ -70,6 +70,13 @@ ADDRESS = AddressDetails("王小明", "13800138000", "浙江省", "杭州市", "
 PAGES = [
     ("visitor", "/"),
     ("visitor", "/catalog"),
+    ("visitor", "/catalog?q=thing&in_stock=1&sort=popular"),
+    ("visitor", "/catalog?q=th&price=50-100&supplier=1"),
+    ("visitor", "/search?q=thing"),
+    ("buyer", "/my/notifications"),
+    ("buyer", "/my/subscriptions"),
+    ("buyer", "/my/settings/notifications"),
+    ("admin", "/admin/outbox"),
     ("visitor", "/shops/the-shop"),
     ("visitor", "product"),
     ("visitor", "shop product"),
