@@ -4,6 +4,7 @@ so two runs at once never send one email twice."""
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -65,8 +66,12 @@ def queue_digest(user: User, notifications: list[Notification]) -> OutboxEmail:
     return _queue(user, Kind.DIGEST, "digest", notifications=notifications, absolute=absolute)
 
 
+# Long lines allowed (RFC 5322's 998): folding would encode the unsubscribe URL, which mail clients then miss.
+SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
 def build_message(email: OutboxEmail, sender: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=SMTP_POLICY)
     message["From"] = sender
     message["To"] = email.to_address
     message["Subject"] = email.subject
