@@ -6,15 +6,25 @@ from collections.abc import Mapping
 from flask import Flask, flash, g, url_for
 from flask_login import current_user, user_logged_in
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from blueprints.web import MAX_ID
 from config import settings_from_environment
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
+class DatabaseIdConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: Mapping | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    # Ids in paths fit the database's integer; a larger one is a 404, not an overflow error.
+    app.url_map.converters["int"] = DatabaseIdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(settings_from_environment(app.instance_path))
     if config:

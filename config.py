@@ -45,6 +45,9 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         if production:
             raise ConfigurationError("SECRET_KEY must be set when SHELFMADE_ENV=production.")
         secret_key = development_secret_key(instance_path)
+    if production and not environ.get("SITE_URL"):
+        # Every link in an email is built from it; a wrong default would break them all silently.
+        raise ConfigurationError("SITE_URL must be set when SHELFMADE_ENV=production (e.g. https://shelfmade.example).")
     redis_url = environ.get("REDIS_URL") or None
     return {
         "SHELFMADE_ENV": env_name,

@@ -25,6 +25,15 @@ def focus_first_error(form: FlaskForm) -> None:
             return
 
 
+MAX_ID = 2**31 - 1  # the largest integer column value PostgreSQL stores
+
+
+def query_int(name: str, default: int | None = None) -> int | None:
+    """A whole number from the query string, or `default` if it is missing, bad or too large to be an id."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 <= value <= MAX_ID else default
+
+
 def render(template: str, *, block: str | None = None, status: int = 200, **context):
     """Render the page, or only its `block` when htmx asks for a fragment of it."""
     for value in context.values():

@@ -21,8 +21,15 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch)
         create_app()
 
 
+def test_production_refuses_to_start_without_the_sites_address(tmp_path):
+    with pytest.raises(ConfigurationError, match="SITE_URL"):
+        settings_from_environment(str(tmp_path), environ={"SHELFMADE_ENV": "production", "SECRET_KEY": "k" * 64})
+
+
 def test_production_uses_secure_cookies(tmp_path):
-    settings = settings_from_environment(str(tmp_path), environ={"SHELFMADE_ENV": "production", "SECRET_KEY": "k" * 64})
+    settings = settings_from_environment(str(tmp_path), environ={"SHELFMADE_ENV": "production", "SECRET_KEY": "k" * 64,
+                                                                 "SITE_URL": "https://shelfmade.example/"})
+    assert settings["SITE_URL"] == "https://shelfmade.example"
     assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
     assert not (tmp_path / "secret_key").exists()
 

@@ -41,3 +41,17 @@ def test_later_migrations_keep_the_case_insensitive_email_index(app):
         with pytest.raises(Exception):
             conn.execute(text("INSERT INTO users (email, display_name, password_hash, is_admin, credit_contributions,"
                               " created_at) VALUES ('a@X.com', 'B', 'x', false, false, CURRENT_TIMESTAMP)"))
+
+
+def test_the_search_index_is_filled_from_what_the_database_already_holds(app, make_supplier, make_product):
+    """Upgrading a database that already has products indexes them without a `flask reindex`."""
+    from blueprints.search.services import CatalogFilters, browse
+
+    make_product(make_supplier("Jingdezhen Clay"), "不锈钢保温杯")
+    with app.app_context():
+        flask_migrate.downgrade(revision="0005")
+        flask_migrate.upgrade()
+        page, _facets = browse(CatalogFilters(query="保温杯"))
+        assert [product.title for product in page.items] == ["不锈钢保温杯"]
+        page, _facets = browse(CatalogFilters(query="jingdezhen"))
+        assert len(page.items) == 1

@@ -174,10 +174,13 @@ def remove_image(user: User, image: ProductImage) -> None:
 
 # Reading the catalog
 
+def public_product_conditions() -> tuple:
+    """Active products of verified suppliers: what the public may see (join Product.supplier)."""
+    return Product.status == ProductStatus.ACTIVE, Supplier.status == SupplierStatus.VERIFIED
+
+
 def visible_products():
-    """Active products of verified suppliers: what the public may see."""
-    return (select(Product).join(Product.supplier)
-            .where(Product.status == ProductStatus.ACTIVE, Supplier.status == SupplierStatus.VERIFIED))
+    return select(Product).join(Product.supplier).where(*public_product_conditions())
 
 
 def is_public(product: Product) -> bool:

@@ -13,7 +13,7 @@ from blueprints.money import format_money
 from blueprints.codesign.services import co_design_story, early_bird_offer
 from blueprints.orders.forms import AddToCartForm
 from blueprints.shops.services import lowest_listing_prices, shops_selling
-from blueprints.web import render
+from blueprints.web import query_int, render
 from extensions import db
 
 
@@ -42,10 +42,10 @@ def catalog_filters() -> CatalogFilters:
     if slug := request.args.get("category"):
         category = db.session.scalar(select(Category).where(Category.slug == slug)) or abort(404)
     return CatalogFilters(query=request.args.get("q", "").strip()[:100], category=category,
-                          supplier_id=request.args.get("supplier", type=int), price=request.args.get("price"),
+                          supplier_id=query_int("supplier"), price=request.args.get("price"),
                           in_stock=request.args.get("in_stock") == "1",
                           codesigned=request.args.get("codesigned") == "1",
-                          sort=request.args.get("sort", ""), page=request.args.get("page", 1, type=int))
+                          sort=request.args.get("sort", ""), page=query_int("page", 1))
 
 
 @bp.get("/catalog")
@@ -61,7 +61,7 @@ def catalog():
 
 def chosen_variant(product: Product):
     """The variant asked for in ?variant=, else the first one in stock, else the first."""
-    wanted = request.args.get("variant", type=int)
+    wanted = query_int("variant")
     for variant in product.variants:
         if variant.id == wanted:
             return variant
@@ -75,7 +75,7 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
     variant = variant or chosen_variant(product)
     add_form = add_form or AddToCartForm(formdata=None, variant_id=variant.id if variant else None,
                                          shop_id=shop.id if shop else None)
-    shown = request.args.get("image", 0, type=int)
+    shown = query_int("image", 0)
     main_image = product.images[shown] if 0 <= shown < len(product.images) else product.cover
     offer = early_bird_offer(current_user, product) if shop is None else None
     return render("catalog/product.html", block="variant_panel", status=status, product=product, variant=variant,

@@ -511,6 +511,13 @@ def tally(prototype: Prototype, user: User) -> Tally:
     return result
 
 
+def public_prototype_conditions() -> tuple:
+    """Prototypes the public may see: past draft, not hidden by a moderator, from a verified supplier
+    (join Prototype.supplier). `prototype_for_page` applies the same rule to one loaded prototype."""
+    return (Prototype.stage != Stage.DRAFT, Prototype.hidden_reason.is_(None),
+            Supplier.status == SupplierStatus.VERIFIED)
+
+
 def prototype_for_page(slug: str, viewer: User) -> Prototype | None:
     prototype = db.session.scalar(select(Prototype).where(Prototype.slug == slug).options(
         selectinload(Prototype.images), selectinload(Prototype.polls).selectinload(Poll.options),

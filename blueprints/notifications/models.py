@@ -25,8 +25,9 @@ class Channel(enum.StrEnum):
 
 CHOOSABLE = [Kind.ORDER_UPDATES, Kind.REPLIES, Kind.SUPPORTED_PROTOTYPES, Kind.KEYWORD_MATCHES, Kind.SHOP_NEWS,
              Kind.RECOMMENDATIONS]
-# Orders are the user's own business and default on; everything else waits for a yes.
-DEFAULT_ON = {(Kind.ORDER_UPDATES, Channel.IN_SITE)}
+# A user's own orders and answers to their own comments default on in the site; everything else,
+# and every email, waits for a yes.
+DEFAULT_ON = {(Kind.ORDER_UPDATES, Channel.IN_SITE), (Kind.REPLIES, Channel.IN_SITE)}
 # Kinds that tell people about things to buy: they count against the daily cap and carry an unsubscribe link.
 PROMOTIONAL = {Kind.SUPPORTED_PROTOTYPES, Kind.KEYWORD_MATCHES, Kind.SHOP_NEWS, Kind.RECOMMENDATIONS}
 DEFAULT_DAILY_CAP = 3

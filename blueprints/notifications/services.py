@@ -153,17 +153,21 @@ def send_digests(now: datetime | None = None) -> int:
     """Folds what the cap held back before today into one digest per user; returns how many were sent.
     The digest itself is not capped: it is the one message the cap promised."""
     now = now or utcnow()
-    held = list(db.session.scalars(select(Notification)
-                                   .where(Notification.held.is_(True), Notification.created_at < start_of_day(now))
-                                   .order_by(Notification.user_id, Notification.created_at)))
-    by_user: dict[int, list[Notification]] = {}
-    for notification in held:
-        by_user.setdefault(notification.user_id, []).append(notification)
-    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(by_user)))}
-    for user_id, notifications in by_user.items():
-        for notification in notifications:
-            notification.held = False
-            notification.read_at = now  # read through the digest, so the bell counts the digest once
+    due = (Notification.held.is_(True), Notification.created_at < start_of_day(now))
+    user_ids = list(db.session.scalars(select(Notification.user_id).where(*due).distinct()))
+    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    sent = 0
+    for user_id in user_ids:
+        # Claimed by a conditional update: a second run at the same time finds nothing left to fold.
+        # Folded ones count as read through the digest, so the bell counts the digest once.
+        claimed = list(db.session.scalars(update(Notification).where(Notification.user_id == user_id, *due)
+                                          .values(held=False, read_at=now).returning(Notification.id)))
+        if not claimed:
+            continue
+        notifications = list(db.session.scalars(select(Notification).where(Notification.id.in_(claimed))
+                                                .order_by(Notification.created_at, Notification.id)
+                                                .execution_options(populate_existing=True)))
+        sent += 1
         in_site = any(notification.in_site for notification in notifications)
         if in_site:
             db.session.add(Notification(user_id=user_id, kind=Kind.DIGEST, event="digest",
@@ -172,7 +176,7 @@ def send_digests(now: datetime | None = None) -> int:
         if emailed:
             mail.queue_digest(users[user_id], emailed)
     db.session.flush()
-    return len(by_user)
+    return sent
 
 
 def unsubscribe(user_id: int, kind: Kind) -> list[Kind]:

@@ -46,9 +46,11 @@ def inbox():
 
 
 @bp.get("/my/notifications/bell")
-@login_required
 def bell():
-    """The header's bell alone; htmx polls it, so it costs one count query."""
+    """The header's bell alone; htmx polls it, so it costs one count query. A tab left open after
+    signing out gets nothing (204 swaps nothing), rather than being sent to the sign-in page."""
+    if not current_user.is_authenticated:
+        return "", 204
     response = current_app.make_response(render_block("base.html", "bell"))
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -85,7 +87,7 @@ def settings():
     chosen = _chosen_from_form()
     cap_text = request.form.get("daily_cap", "").strip()
     try:
-        set_daily_cap(current_user, int(cap_text) if cap_text.isdigit() else None)
+        set_daily_cap(current_user, int(cap_text) if cap_text.isascii() and cap_text.isdigit() else None)
     except InvalidFields as error:
         db.session.rollback()
         return render("notifications/settings.html", status=422, preferences=chosen, daily_cap=cap_text,

@@ -5,13 +5,15 @@ searching, so hiding a supplier needs no reindex."""
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Integer, case, delete, event, func, inspect, select, text
+from sqlalchemy import Float, Integer, case, delete, event, func, inspect, or_, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from blueprints.catalog.models import Category, Product, ProductStatus, Variant
-from blueprints.codesign.models import Prototype, Stage
+from blueprints.catalog.models import Category, Product, Variant
+from blueprints.catalog.services import public_product_conditions
+from blueprints.codesign.models import Prototype
+from blueprints.codesign.services import public_prototype_conditions
 from blueprints.orders.models import OrderLine
-from blueprints.suppliers.models import Supplier, SupplierStatus
+from blueprints.suppliers.models import Supplier
 from blueprints.search.models import DocumentKind, SearchDocument
 from extensions import db
 
@@ -20,8 +22,13 @@ TRIGRAM = 3  # the trigram index cannot match shorter terms; those are matched w
 TERM_SPLIT = re.compile(r"[\s,，。;；:：!！?？\"“”'‘’()（）\[\]【】]+")
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def terms_of(query: str) -> list[str]:
-    return [term.lower() for term in TERM_SPLIT.split(query or "") if term][:MAX_TERMS]
+    """The words of a query, lower-cased; control characters (which no engine accepts) are spaces."""
+    words = TERM_SPLIT.split(CONTROL_CHARACTERS.sub(" ", query or ""))
+    return [word.lower() for word in words if word][:MAX_TERMS]
 
 
 def _like_pattern(term: str) -> str:
@@ -30,14 +37,14 @@ def _like_pattern(term: str) -> str:
 
 # Keeping the index in step: products and prototypes changed in a transaction are indexed before it commits.
 
-def _product_text(product: Product) -> tuple[str, str]:
+def product_text(product: Product) -> tuple[str, str]:
     options = " ".join(str(value) for variant in product.variants for value in (variant.options or {}).values())
     category = product.category
     return product.title, " ".join(filter(None, [product.description, category.name_en, category.name_zh,
                                                  product.supplier.name, options]))
 
 
-def _prototype_text(prototype: Prototype) -> tuple[str, str]:
+def prototype_text(prototype: Prototype) -> tuple[str, str]:
     category = prototype.category
     return prototype.title, " ".join(filter(None, [prototype.description, prototype.specs, category.name_en,
                                                    category.name_zh, prototype.supplier.name]))
@@ -49,7 +56,7 @@ def index_items(kind: DocumentKind, items: list) -> None:
     existing = {document.item_id: document for document in db.session.scalars(
         select(SearchDocument).where(SearchDocument.kind == kind,
                                      SearchDocument.item_id.in_([item.id for item in items])))}
-    text_of = _product_text if kind == DocumentKind.PRODUCT else _prototype_text
+    text_of = product_text if kind == DocumentKind.PRODUCT else prototype_text
     for item in items:
         title, body = text_of(item)
         document = existing.get(item.id)
@@ -87,10 +94,10 @@ def reindex_all(batch: int = 500) -> int:
 
 _PENDING = "search_pending"
 
-
+# The fields each document is made from; a change to any of them reindexes the items concerned.
 SEARCHED_FIELDS = {Product: ("title", "description", "category_id", "supplier_id"),
                    Prototype: ("title", "description", "specs", "category_id", "supplier_id"),
-                   Variant: ("options",)}
+                   Variant: ("options",), Supplier: ("name",), Category: ("name_en", "name_zh")}
 
 
 def _text_changed(instance) -> bool:
@@ -98,17 +105,32 @@ def _text_changed(instance) -> bool:
     return any(state.attrs[name].history.has_changes() for name in SEARCHED_FIELDS[type(instance)])
 
 
+def _pending(session) -> dict[str, set]:
+    return session.info.setdefault(_PENDING, {"products": set(), "prototypes": set(), "suppliers": set(),
+                                              "categories": set(), "forget_products": set(),
+                                              "forget_prototypes": set()})
+
+
 @event.listens_for(Session, "after_flush")
 def _note_changed_items(session, _flush_context):
-    """Notes items whose searchable text changed; stock and price changes (every checkout) are not noted."""
-    pending = session.info.setdefault(_PENDING, {DocumentKind.PRODUCT: set(), DocumentKind.PROTOTYPE: set()})
+    """Notes what to reindex before the commit; stock and price changes (every checkout) are not noted."""
+    pending = _pending(session)
     for instance in session.new | session.dirty:
         if type(instance) not in SEARCHED_FIELDS or (instance not in session.new and not _text_changed(instance)):
             continue
         if isinstance(instance, Variant):
-            pending[DocumentKind.PRODUCT].add(instance.product_id)
-        else:
-            pending[DocumentKind.PRODUCT if isinstance(instance, Product) else DocumentKind.PROTOTYPE].add(instance.id)
+            pending["products"].add(instance.product_id)
+        elif isinstance(instance, Product):
+            pending["products"].add(instance.id)
+        elif isinstance(instance, Prototype):
+            pending["prototypes"].add(instance.id)
+        elif instance not in session.new:  # a renamed supplier or category: its items' text changed
+            pending["suppliers" if isinstance(instance, Supplier) else "categories"].add(instance.id)
+    for instance in session.deleted:
+        if isinstance(instance, Product):
+            pending["forget_products"].add(instance.id)
+        elif isinstance(instance, Prototype):
+            pending["forget_prototypes"].add(instance.id)
 
 
 @event.listens_for(Session, "before_commit")
@@ -116,13 +138,18 @@ def _index_changed_items(session):
     pending = session.info.pop(_PENDING, None)
     if not pending or not any(pending.values()):
         return
-    for model, kind in ((Product, DocumentKind.PRODUCT), (Prototype, DocumentKind.PROTOTYPE)):
-        if pending[kind]:
+    for model, kind, ids in ((Product, DocumentKind.PRODUCT, pending["products"]),
+                             (Prototype, DocumentKind.PROTOTYPE, pending["prototypes"])):
+        wanted = [model.id.in_(ids), model.supplier_id.in_(pending["suppliers"]),
+                  model.category_id.in_(pending["categories"])]
+        if ids or pending["suppliers"] or pending["categories"]:
             loaders = [selectinload(model.category), selectinload(model.supplier)]
             if model is Product:
                 loaders.append(selectinload(Product.variants))
-            items = list(session.scalars(select(model).where(model.id.in_(pending[kind])).options(*loaders)))
+            items = list(session.scalars(select(model).where(or_(*wanted)).options(*loaders)))
             index_items(kind, items)
+    forget_items(DocumentKind.PRODUCT, list(pending["forget_products"]))
+    forget_items(DocumentKind.PROTOTYPE, list(pending["forget_prototypes"]))
     session.flush()
     session.info.pop(_PENDING, None)  # the flush above noted the documents' own items again
 
@@ -212,8 +239,13 @@ class CatalogFilters:
     def __post_init__(self):
         if self.price not in PRICE_BUCKETS:
             self.price = None
-        if self.sort not in SORTS or (self.sort == "relevance" and not terms_of(self.query)):
-            self.sort = "relevance" if terms_of(self.query) else "newest"
+        if self.sort not in SORTS:
+            self.sort = "relevance"
+
+    @property
+    def order(self) -> str:
+        """Best match needs words to match; without them it means newest first."""
+        return "newest" if self.sort == "relevance" and not terms_of(self.query) else self.sort
 
 
 @dataclass
@@ -238,8 +270,7 @@ def _category_ids(category: Category) -> list[int]:
 
 
 def _filtered(filters: CatalogFilters, matched, columns, *, skip: str | None = None, category_ids=None):
-    query = select(*columns).select_from(Product).join(Product.supplier).where(
-        Product.status == ProductStatus.ACTIVE, Supplier.status == SupplierStatus.VERIFIED)
+    query = select(*columns).select_from(Product).join(Product.supplier).where(*public_product_conditions())
     if matched is not None:
         query = query.join(matched, matched.c.item_id == Product.id)
     if category_ids and skip != "category":
@@ -276,9 +307,9 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
         "price-low": [Product.suggested_price.asc()],
         "price-high": [Product.suggested_price.desc()],
         "popular": [func.coalesce(sold.c.units, 0).desc()],
-    }[filters.sort]
+    }[filters.order]
     query = _filtered(filters, matched, [Product], category_ids=category_ids)
-    if filters.sort == "popular":
+    if filters.order == "popular":
         query = query.outerjoin(sold, sold.c.product_id == Product.id)
     query = query.options(selectinload(Product.images), selectinload(Product.variants),
                           joinedload(Product.supplier), joinedload(Product.category))
@@ -319,7 +350,6 @@ def search_prototypes(query: str, limit: int = 6) -> list[Prototype]:
         return []
     return list(db.session.scalars(
         select(Prototype).join(matched, matched.c.item_id == Prototype.id).join(Prototype.supplier)
-        .where(Prototype.stage != Stage.DRAFT, Prototype.hidden_reason.is_(None),
-               Supplier.status == SupplierStatus.VERIFIED)
+        .where(*public_prototype_conditions())
         .options(selectinload(Prototype.images), joinedload(Prototype.supplier))
         .order_by(matched.c.rank.desc(), Prototype.id.desc()).limit(limit)))

@@ -18,7 +18,7 @@ from blueprints.suppliers.models import Supplier, SupplierStatus
 from blueprints.shops.models import Listing, Shop
 from blueprints.notifications.models import Kind
 from blueprints.notifications.services import notify
-from blueprints.orders.models import Order
+from blueprints.orders.models import Order, OrderStatus
 from extensions import db
 
 
@@ -123,7 +123,8 @@ def add_listing(user: User, shop: Shop, product: Product, price: int | None, rat
 
 def _tell_customers(shop: Shop, product: Product) -> None:
     """People who bought through this shop and asked for its news hear about what it adds."""
-    customers = set(db.session.scalars(select(Order.buyer_id).where(Order.shop_id == shop.id).distinct()))
+    customers = set(db.session.scalars(select(Order.buyer_id).where(Order.shop_id == shop.id,
+                                                                  Order.status != OrderStatus.CANCELLED).distinct()))
     customers.discard(shop.owner_id)
     notify(customers, Kind.SHOP_NEWS, event="shop_listing", subject=f"{shop.name}: {product.title}",
            link=f"/shops/{shop.slug}/p/{product.slug}")

@@ -2,6 +2,7 @@
 prototype opens for feedback (only those who turned keyword notifications on hear anything)."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Category, Product
@@ -11,8 +12,8 @@ from blueprints.codesign.services import prototype_opened
 from blueprints.errors import AccessDenied, InvalidFields
 from blueprints.notifications.models import Kind
 from blueprints.notifications.services import notify
-from blueprints.search.services import terms_of
-from blueprints.subscriptions.models import KeywordSubscription
+from blueprints.search.services import product_text, prototype_text, terms_of
+from blueprints.subscriptions.models import KeywordSubscription, choice_key
 from extensions import db
 
 MAX_SUBSCRIPTIONS = 20
@@ -32,18 +33,23 @@ def subscribe(user: User, *, keywords: str, category_id: int | None, max_price: 
         errors["category_id"] = _l("Choose a category from the list.")
     if max_price is not None and max_price <= 0:
         errors["max_price"] = _l("The price must be more than zero.")
+    already = _l("You already follow these keywords.")
+    choice = choice_key(keywords, category_id, max_price)
     mine = subscriptions_of(user)
-    if any((s.keywords, s.category_id, s.max_price) == (keywords, category_id, max_price) for s in mine):
-        errors["keywords"] = _l("You already follow these keywords.")
+    if any(s.choice == choice for s in mine):
+        errors["keywords"] = already
     elif len(mine) >= MAX_SUBSCRIPTIONS:
         errors["keywords"] = _l("You can follow at most %(max)d sets of keywords. Remove one first.",
                                 max=MAX_SUBSCRIPTIONS)
     if errors:
         raise InvalidFields(errors)
     subscription = KeywordSubscription(user_id=user.id, keywords=keywords, category_id=category_id,
-                                       max_price=max_price)
-    db.session.add(subscription)
-    db.session.flush()
+                                       max_price=max_price, choice=choice)
+    try:
+        with db.session.begin_nested():
+            db.session.add(subscription)
+    except IntegrityError:  # the same choice, sent twice at once
+        raise InvalidFields({"keywords": already}) from None
     return subscription
 
 
@@ -56,7 +62,9 @@ def remove_subscription(user: User, subscription_id: int) -> None:
 
 
 def subscribers_matching(text: str, category_id: int, price: int) -> set[int]:
-    """Users with a subscription whose every keyword is in `text` and whose category and price cap allow it."""
+    """Users with a subscription whose every keyword is in `text` (the same text search looks in) and
+    whose category and price cap allow it. Keywords are matched here, not in SQL: the candidates are
+    narrowed by category and price first, and one publish is rare next to the reads."""
     parent_id = db.session.scalar(select(Category.parent_id).where(Category.id == category_id))
     candidates = db.session.execute(
         select(KeywordSubscription.user_id, KeywordSubscription.keywords)
@@ -70,14 +78,13 @@ def subscribers_matching(text: str, category_id: int, price: int) -> set[int]:
 
 @product_published.connect
 def _tell_keyword_subscribers_of_product(product: Product, **_extra) -> None:
-    users = subscribers_matching(f"{product.title} {product.description}", product.category_id,
-                                 product.suggested_price)
+    users = subscribers_matching(" ".join(product_text(product)), product.category_id, product.suggested_price)
     notify(users, Kind.KEYWORD_MATCHES, event="keyword_product", subject=product.title, link=f"/p/{product.slug}")
 
 
 @prototype_opened.connect
 def _tell_keyword_subscribers_of_prototype(prototype: Prototype, **_extra) -> None:
-    users = subscribers_matching(f"{prototype.title} {prototype.description}", prototype.category_id,
+    users = subscribers_matching(" ".join(prototype_text(prototype)), prototype.category_id,
                                  prototype.early_bird_price)
     notify(users, Kind.KEYWORD_MATCHES, event="keyword_prototype", subject=prototype.title,
            link=f"/codesign/{prototype.slug}")

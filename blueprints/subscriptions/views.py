@@ -35,15 +35,15 @@ def add():
     form = SubscriptionForm()
     if form.validate():
         try:
-            subscribe(current_user, keywords=form.keywords.data, category_id=form.category_id.data,
-                      max_price=form.max_price.data)
+            subscription = subscribe(current_user, keywords=form.keywords.data, category_id=form.category_id.data,
+                                     max_price=form.max_price.data)
         except InvalidFields as error:
             db.session.rollback()
             show_field_errors(form, error.errors)
         else:
             db.session.commit()
             flash(_("Saved. New products and prototypes matching “%(keywords)s” will be listed for you.",
-                    keywords=form.keywords.data), "success")
+                    keywords=subscription.keywords), "success")
             return see_other(url_for("subscriptions.mine"))
     return _page(form, status=422)
 

@@ -55,6 +55,17 @@ def create_search_index():
                    " USING gin (to_tsvector('simple', title || ' ' || body))")
 
 
+def fill_search_documents():
+    """Indexes what an existing database already holds, in the shape blueprints/search writes (less the
+    variant options, which the next edit of a product or `flask reindex` adds)."""
+    for kind, table, text_columns in (("product", "products", "i.description"),
+                                      ("prototype", "prototypes", "i.description || ' ' || i.specs")):
+        op.execute(f"INSERT INTO search_documents (kind, item_id, title, body, updated_at)"
+                   f" SELECT '{kind}', i.id, i.title, {text_columns} || ' ' || c.name_en || ' ' || c.name_zh"
+                   f" || ' ' || s.name, CURRENT_TIMESTAMP FROM {table} i"
+                   f" JOIN categories c ON c.id = i.category_id JOIN suppliers s ON s.id = i.supplier_id")
+
+
 def drop_search_index():
     if op.get_bind().dialect.name == 'sqlite':
         for name in ('search_documents_ai', 'search_documents_ad', 'search_documents_au'):
@@ -85,16 +96,19 @@ def upgrade():
     sa.UniqueConstraint('kind', 'item_id', name='uq_search_documents_kind_item')
     )
     create_search_index()
+    fill_search_documents()
     op.create_table('keyword_subscriptions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('keywords', sa.String(length=100), nullable=False),
     sa.Column('category_id', sa.Integer(), nullable=True),
     sa.Column('max_price', sa.Integer(), nullable=True),
+    sa.Column('choice', sa.String(length=140), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_keyword_subscriptions_category_id_categories')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_keyword_subscriptions_user_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_keyword_subscriptions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_keyword_subscriptions')),
+    sa.UniqueConstraint('user_id', 'choice', name='uq_keyword_subscriptions_user_choice')
     )
     with op.batch_alter_table('keyword_subscriptions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_keyword_subscriptions_user_id'), ['user_id'], unique=False)

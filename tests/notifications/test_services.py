@@ -25,10 +25,10 @@ def emails_to(account) -> list[OutboxEmail]:
     return list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == account.id)))
 
 
-def test_only_order_updates_are_on_until_chosen(ctx, make_user):
+def test_only_my_orders_and_replies_to_me_are_on_until_chosen(ctx, make_user):
     chosen = preferences(user(make_user()))
-    assert {kind for kind, wants in chosen.items() if wants.in_site or wants.email} == {Kind.ORDER_UPDATES}
-    assert not chosen[Kind.ORDER_UPDATES].email
+    assert {kind for kind, wants in chosen.items() if wants.in_site} == {Kind.ORDER_UPDATES, Kind.REPLIES}
+    assert not any(wants.email for wants in chosen.values())
 
 
 def test_each_kind_goes_out_on_the_channels_chosen_and_nowhere_else(ctx, make_user):

@@ -27,12 +27,13 @@ def test_settings_save_each_kind_and_channel(client, signed_in):
 
 
 def test_a_bad_daily_cap_is_refused_with_the_choices_kept(client, signed_in):
-    response = client.submit("/my/settings/notifications", {"in_site": ["replies"], "daily_cap": "0"})
-    assert response.status_code == 422
-    page = html(response)
-    assert "from 1 to 20" in page and 'value="0"' in page
-    assert re.search(r'id="in-site-replies"[^>]*checked', page)
-    assert not re.search(r'id="in-site-replies"[^>]*checked', html(client.get("/my/settings/notifications")))
+    for typed in ("0", "²", "99999999999999999999", "three"):
+        response = client.submit("/my/settings/notifications", {"in_site": ["shop_news"], "daily_cap": typed})
+        assert response.status_code == 422
+        page = html(response)
+        assert "from 1 to 20" in page and f'value="{typed}"' in page
+        assert re.search(r'id="in-site-shop_news"[^>]*checked', page)
+    assert not re.search(r'id="in-site-shop_news"[^>]*checked', html(client.get("/my/settings/notifications")))
 
 
 def test_the_bell_counts_unread_and_opening_marks_read(client, app, make_user):
@@ -51,6 +52,9 @@ def test_the_bell_counts_unread_and_opening_marks_read(client, app, make_user):
     response = client.get(f"/my/notifications/{mine}")
     assert response.status_code == 303 and response.headers["Location"].endswith("/orders/SM123")
     assert 'data-unread="0"' in html(client.get("/my/notifications/bell"))
+    client.submit("/logout", {})
+    signed_out = client.get("/my/notifications/bell", headers={"HX-Request": "true"})
+    assert signed_out.status_code == 204 and "HX-Redirect" not in signed_out.headers
 
 
 def test_notification_text_is_escaped_in_pages(client, app, make_user):

@@ -75,6 +75,19 @@ def test_the_index_follows_edits_and_hides_what_the_public_may_not_see(ctx, make
     assert titles(CatalogFilters(query="cotton")) == []
 
 
+def test_renaming_a_supplier_or_category_reindexes_their_items(ctx, make_supplier, make_product, make_category):
+    from blueprints.catalog.models import Category
+
+    kitchen = make_category("kitchen", "Kitchen", "厨房")
+    supplier = make_supplier("Plain Works")
+    make_product(supplier, "Teapot", category_id=kitchen)
+    db.session.get(Supplier, supplier.id).name = "Jingdezhen Clay"
+    db.session.get(Category, kitchen).name_zh = "厨房用品"
+    db.session.commit()
+    assert titles(CatalogFilters(query="jingdezhen")) == titles(CatalogFilters(query="厨房用品")) == ["Teapot"]
+    assert titles(CatalogFilters(query="plain works")) == []
+
+
 def test_prototypes_are_searched_too_but_not_drafts(ctx, make_supplier, make_prototype):
     supplier = make_supplier()
     make_prototype(supplier, "竹纤维便当盒 Bamboo lunch box")

@@ -96,8 +96,8 @@ def test_a_matching_prototype_opening_is_news(ctx, make_user, make_supplier, mak
 
 
 def test_replies_reach_the_comment_author_who_asked(ctx, make_user, make_supplier, make_prototype):
-    author, replier, quiet_author = make_user(), make_user(), make_user()
-    set_preference(user(author), Kind.REPLIES, in_site=True, email=False)
+    author, replier, quiet_author = make_user(), make_user(), make_user()  # replies are on until turned off
+    set_preference(user(quiet_author), Kind.REPLIES, in_site=False, email=False)
     db.session.commit()
     prototype = db.session.get(Prototype, make_prototype(make_supplier())[0])
     first = add_comment(user(author), prototype, "Could it be bigger?")
@@ -120,6 +120,35 @@ def test_the_page_keeps_what_was_typed_when_it_is_refused(client, signed_in):
                              page="/my/subscriptions")
     assert response.status_code == 303
     assert "linen apron" in client.get("/my/subscriptions").get_data(as_text=True)
+
+
+@pytest.mark.postgresql
+def test_the_same_keywords_sent_twice_at_once_are_saved_once(app, make_user):
+    from tests.orders.test_concurrency import run_together
+
+    reader = make_user()
+
+    def follow(_n):
+        with app.app_context():
+            try:
+                subscribe(db.session.get(User, reader.id), keywords="linen apron", category_id=None, max_price=None)
+                db.session.commit()
+                return "saved"
+            except InvalidFields:
+                db.session.rollback()
+                return "refused"
+            finally:
+                db.session.remove()
+
+    assert sorted(run_together(6, follow)) == ["refused"] * 5 + ["saved"]
+
+
+def test_a_category_that_is_not_listed_is_refused_in_words(client, signed_in):
+    for typed in ("99999999999999999999", "abc", "-3"):
+        response = client.submit("/my/subscriptions", {"keywords": "tea", "category_id": typed, "max_price": ""},
+                                 page="/my/subscriptions")
+        assert response.status_code == 422
+        assert "Choose a category from the list." in response.get_data(as_text=True)
 
 
 def test_subscription_pages_need_sign_in(client):
