@@ -146,7 +146,26 @@ def recommend(mine: Iterable[Interaction], others: Iterable[Interaction], candid
             credit(key, TRENDING_WEIGHT * activity / busiest, Reason("trending"))
 
     ranked = sorted(scores, key=lambda key: (-scores[key], -popularity.get(key, 0), key))
-    return [Suggestion(key, reasons[key][1], scores[key]) for key in ranked[:limit]]
+    return [Suggestion(key, reasons[key][1], scores[key]) for key in _varied(ranked, reasons, limit)]
+
+
+def _varied(ranked: list[ItemKey], reasons, limit: int) -> list[ItemKey]:
+    """The best `limit`, but no more than a third of them only for being in the same category ("popular in
+    kitchen" eight times says little); the ones held back fill in if nothing else is left."""
+    most = max(2, limit // 3)
+    per_category: dict[object, int] = defaultdict(int)
+    chosen, held_back = [], []
+    for key in ranked:
+        reason = reasons[key][1]
+        if reason.kind == "category":
+            if per_category[reason.about] >= most:
+                held_back.append(key)
+                continue
+            per_category[reason.about] += 1
+        chosen.append(key)
+        if len(chosen) == limit:
+            return chosen
+    return chosen + held_back[:limit - len(chosen)]
 
 
 def also_chosen(item: ItemKey, others: Iterable[Interaction], candidates: Mapping[ItemKey, ItemInfo], *,

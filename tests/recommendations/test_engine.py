@@ -92,3 +92,14 @@ def test_also_chosen_counts_the_people_who_chose_both():
 def test_the_limit_holds():
     trending = {key: n + 1 for n, key in enumerate(CATALOG)}
     assert len(recommend([], [], CATALOG, popularity={}, trending=trending, limit=2)) == 2
+
+
+def test_one_category_does_not_fill_the_list_while_other_reasons_are_left():
+    kitchen = {("product", n): ItemInfo(("product", n), KITCHEN, f"Pot {n}") for n in range(100, 110)}
+    mine = touches(1, ("product", 100))
+    suggestions = recommend(mine, [], {**kitchen, TOTE: CATALOG[TOTE]}, popularity={},
+                            seed_categories={("product", 100): KITCHEN}, trending={TOTE: 1}, limit=6)
+    kinds = [s.reason.kind for s in suggestions]
+    assert kinds.count("category") == 5 and kinds[2] == "trending"  # two, the tote, then the held-back ones
+    assert len(recommend(mine, [], kitchen, popularity={}, seed_categories={("product", 100): KITCHEN},
+                         limit=6)) == 6
