@@ -79,8 +79,7 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
     shown = request.args.get("image", 0, type=int)
     main_image = product.images[shown] if 0 <= shown < len(product.images) else product.cover
     offer = early_bird_offer(current_user, product) if shop is None else None
-    # Only on the catalog's own page: a shop's page should not send its visitors to the catalog's prices.
-    also = also_chosen_with(product, current_user) if shop is None and not wants_fragment() else []
+    also = [] if wants_fragment() else also_chosen_with(product, current_user, shop=shop)
     return render("catalog/product.html", block="variant_panel", status=status, product=product, variant=variant,
                   price=price, listings=shops_selling(product), shop=shop, add_form=add_form, added=added,
                   main_image=main_image, story=co_design_story(product), offer=offer, for_sale=is_public(product),

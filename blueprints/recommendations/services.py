@@ -21,6 +21,8 @@ from blueprints.codesign.services import open_prototypes
 from blueprints.columns import utcnow
 from blueprints.orders.models import Order, OrderLine, OrderStatus
 from blueprints.recommendations.engine import Interaction, ItemInfo, ItemKey, Reason, also_chosen, recommend
+from blueprints.shops.models import Listing, Shop
+from blueprints.shops.services import storefront_listings
 from blueprints.subscriptions.models import KeywordSubscription
 from extensions import db
 
@@ -39,6 +41,7 @@ class Shown:
     kind: str           # "product" or "prototype"
     reason: str         # supported, bought, category, keyword, together or trending
     about: object       # the title, Category, keyword or count the reason names
+    listing: Listing | None = None  # on a shop's page: the shop's own listing, its link and price
 
 
 def item_key(item: Product | Prototype) -> ItemKey:
@@ -179,14 +182,14 @@ def _info(key: ItemKey, item: Product | Prototype) -> ItemInfo:
     return ItemInfo(key, item.category_id, f"{item.title}\n{item.description}")
 
 
-def _shown(suggestions, pool, titles: dict[ItemKey, str]) -> list[Shown]:
+def _shown(suggestions, pool, titles: dict[ItemKey, str], listings=None) -> list[Shown]:
     shown = []
     for suggestion in suggestions:
         item = pool[suggestion.item]
         reason: Reason = suggestion.reason
-        about = {"supported": titles.get(reason.about), "bought": titles.get(reason.about),
-                 "category": item.category}.get(reason.kind, reason.about)
-        shown.append(Shown(item, suggestion.item[0], reason.kind, about))
+        about = titles.get(reason.about) if reason.kind in ("supported", "bought") else (
+            item.category if reason.kind == "category" else reason.about)
+        shown.append(Shown(item, suggestion.item[0], reason.kind, about, (listings or {}).get(suggestion.item)))
     return shown
 
 
@@ -211,15 +214,25 @@ def for_you(user: User, *, limit: int = 8, now=None) -> list[Shown]:
     return _shown(suggestions, pool, mine.titles)
 
 
-def also_chosen_with(item: Product | Prototype, viewer: User, *, limit: int = 4) -> list[Shown]:
-    """"People who supported this also supported", leaving out what the viewer already took part in."""
+def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | None = None,
+                     limit: int = 4) -> list[Shown]:
+    """"People who supported this also supported", leaving out what the viewer already took part in.
+    On a shop's page only what that shop sells, at its price: the shop's visitors stay in the shop."""
     key = item_key(item)
     mine = _mine(viewer)
     neighbours = _neighbours([key], viewer)
     wanted = {interaction.item for interaction in neighbours} - mine.seen - {key}
-    pool = _pool(wanted, [], []) if wanted else {}
+    listings = {}
+    if not wanted:
+        pool = {}
+    elif shop is not None:
+        listings = {("product", listing.product_id): listing for listing in storefront_listings(shop)
+                    if ("product", listing.product_id) in wanted}
+        pool = {k: listing.product for k, listing in listings.items()}
+    else:
+        pool = _pool(wanted, [], [])
     popularity = _popularity(set(pool) | {key}) if pool else {}
     suggestions = also_chosen(key, neighbours, {k: _info(k, candidate) for k, candidate in pool.items()},
                               popularity=popularity, exclude=mine.seen, limit=limit)
-    return _shown(suggestions, pool, mine.titles)
+    return _shown(suggestions, pool, mine.titles, listings)
 

@@ -3,6 +3,12 @@ import html as entities
 
 import pytest
 
+from blueprints.accounts.models import User
+from blueprints.catalog.models import Product
+from blueprints.money import current_rates
+from blueprints.shops.models import Shop
+from blueprints.shops.services import add_listing
+from extensions import db
 from tests.conftest import sign_in
 from tests.test_query_counts import counting
 
@@ -49,6 +55,24 @@ def test_product_page_shows_what_its_buyers_also_chose(client, neighbourhood):
     assert "1 person chose both" in body
 
 
+def test_on_a_shop_page_only_what_the_shop_sells_at_its_price_and_in_the_shop(
+        app, client, neighbourhood, make_shop, make_user, make_supplier, make_product, acts):
+    _me, flask, _slug = neighbourhood
+    owner = make_user("owner@example.com")
+    shop_id = make_shop(owner, slug="corner")
+    with app.app_context():
+        cup = db.session.scalar(db.select(Product).where(Product.title == "Glass <cup>"))
+        for product_id, price in ((flask.id, 7000), (cup.id, 7900)):
+            add_listing(db.session.get(User, owner.id), db.session.get(Shop, shop_id),
+                        db.session.get(Product, product_id), price, current_rates())
+        db.session.commit()
+        cup_slug = cup.slug
+    body = page(client.get(f"/shops/corner/p/{flask.slug}"))
+    section = body.split('id="also-title"')[1].split("</section>")[0]
+    assert f'href="/shops/corner/p/{cup_slug}"' in section and "79.00" in section
+    assert "Bamboo lunch box" not in section  # the shop does not sell prototypes
+
+
 def test_a_variant_change_does_not_render_the_suggestions(client, neighbourhood):
     _me, flask, _slug = neighbourhood
     body = page(client.get(f"/p/{flask.slug}", headers={"HX-Request": "true"}))
@@ -67,25 +91,39 @@ def test_prototype_page_shows_what_its_supporters_also_chose_but_not_what_i_did(
 
 
 @pytest.mark.parametrize("who, where", [("visitor", "home"), ("me", "home"), ("visitor", "product"),
-                                        ("me", "product"), ("me", "prototype")])
+                                        ("me", "product"), ("me", "prototype"), ("me", "shop product")])
 def test_query_count_does_not_grow_with_the_suggestions(app, client, make_user, make_supplier, make_product,
-                                                        make_prototype, acts, make_category, who, where):
+                                                        make_prototype, acts, make_category, make_shop, who, where):
+
     supplier = make_supplier()
     seed_id, seed_slug = make_prototype(supplier, "Seed idea")
     seed_product = make_product(supplier, "Seed product")
     me = make_user("me@example.com")
     acts.support(me, seed_id)
     acts.buy(me, seed_product)
+    owner = make_user("owner@example.com")
+    shop_id = make_shop(owner, slug="corner")
+
+    def list_in_shop(product):
+        with app.app_context():
+            add_listing(db.session.get(User, owner.id), db.session.get(Shop, shop_id),
+                        db.session.get(Product, product.id), product.suggested_price, current_rates())
+            db.session.commit()
+
+    list_in_shop(seed_product)
     if who == "me":
         sign_in(client, me)
-    url = {"home": "/", "product": f"/p/{seed_product.slug}", "prototype": f"/codesign/{seed_slug}"}[where]
+    url = {"home": "/", "product": f"/p/{seed_product.slug}", "prototype": f"/codesign/{seed_slug}",
+           "shop product": f"/shops/corner/p/{seed_product.slug}"}[where]
 
     def grow(n: int):
         for _ in range(n):
             fan = make_user()
             acts.support(fan, seed_id)
             acts.buy(fan, seed_product)
-            acts.buy(fan, make_product(supplier, f"Product {fan.id}", category_id=make_category(f"c{fan.id}")))
+            product = make_product(supplier, f"Product {fan.id}", category_id=make_category(f"c{fan.id}"))
+            acts.buy(fan, product)
+            list_in_shop(product)
             prototype_id, _slug = make_prototype(supplier, f"Idea {fan.id}")
             acts.support(fan, prototype_id)
             acts.pledge(fan, prototype_id)
