@@ -32,10 +32,20 @@ class Interaction(NamedTuple):
 
 @dataclass(frozen=True)
 class ItemInfo:
-    """What the engine needs to know about a candidate: where it sits and the words that describe it."""
+    """What the engine needs to know about a candidate: where it sits, the words that describe it, its price."""
     key: ItemKey
     category_id: int | None = None
     text: str = ""  # title and description, matched against keywords case-insensitively
+    parent_category_id: int | None = None
+    price: int | None = None  # in fen
+
+
+class Keywords(NamedTuple):
+    """A keyword subscription: every word must appear; optionally only in a category (or its children)
+    and at most a price, as subscriptions/services.py decides who hears about new items."""
+    words: str
+    category_id: int | None = None
+    max_price: int | None = None
 
 
 class Reason(NamedTuple):
@@ -85,18 +95,26 @@ def _similar(popularity: Mapping[ItemKey, int], seed: ItemKey, item: ItemKey, co
     return count / norm if norm else 0.0
 
 
-def matched_keyword(info: ItemInfo, keywords: Iterable[str]) -> str | None:
-    # A substring test, not word splitting: Chinese titles have no spaces between words.
+def matched_keyword(info: ItemInfo, keywords: Iterable[Keywords | str]) -> str | None:
+    """The words of the first subscription the item matches."""
+    # Substring tests, not word splitting: Chinese titles have no spaces between words.
     text = info.text.casefold()
-    for keyword in keywords:
-        if keyword and keyword.casefold() in text:
-            return keyword
+    for wish in keywords:
+        wish = Keywords(wish) if isinstance(wish, str) else wish
+        terms = wish.words.casefold().split()
+        if not terms or not all(term in text for term in terms):
+            continue
+        if wish.category_id is not None and wish.category_id not in (info.category_id, info.parent_category_id):
+            continue
+        if wish.max_price is not None and info.price is not None and info.price > wish.max_price:
+            continue
+        return wish.words
     return None
 
 
 def recommend(mine: Iterable[Interaction], others: Iterable[Interaction], candidates: Mapping[ItemKey, ItemInfo], *,
               popularity: Mapping[ItemKey, int], trending: Mapping[ItemKey, float] | None = None,
-              keywords: Iterable[str] = (), seed_categories: Mapping[ItemKey, int | None] | None = None,
+              keywords: Iterable[Keywords | str] = (), seed_categories: Mapping[ItemKey, int | None] | None = None,
               exclude: Iterable[ItemKey] = (), limit: int = 10) -> list[Suggestion]:
     """Rank `candidates` for one user.
 
@@ -106,7 +124,7 @@ def recommend(mine: Iterable[Interaction], others: Iterable[Interaction], candid
     result is the trending list, so a new user or a visitor still sees something worth a look.
     """
     trending = trending or {}
-    keywords = [keyword for keyword in keywords if keyword]
+    keywords = list(keywords)
     profile = taste(mine)
     seen = set(profile) | set(exclude)
     scores: dict[ItemKey, float] = defaultdict(float)

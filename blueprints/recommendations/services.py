@@ -6,7 +6,6 @@ Only public items are ever suggested (active products and open prototypes of ver
 never one the user already bought, supported, voted on or pledged to, nor the item on the page.
 The number of queries is fixed, however many items are suggested.
 """
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,7 +19,8 @@ from blueprints.codesign.models import Pledge, Poll, PollVote, Prototype, Suppor
 from blueprints.codesign.services import open_prototypes
 from blueprints.columns import utcnow
 from blueprints.orders.models import Order, OrderLine, OrderStatus
-from blueprints.recommendations.engine import Interaction, ItemInfo, ItemKey, Reason, also_chosen, recommend
+from blueprints.recommendations.engine import (Interaction, ItemInfo, ItemKey, Keywords, Reason, also_chosen,
+                                               recommend)
 from blueprints.shops.models import Listing, Shop
 from blueprints.shops.services import storefront_listings
 from blueprints.subscriptions.models import KeywordSubscription
@@ -144,20 +144,17 @@ def _popularity(keys) -> dict[ItemKey, int]:
     return {(kind, item_id): count for kind, item_id, count in rows}
 
 
-def keywords_of(user: User) -> list[str]:
-    """The words of the user's keyword subscriptions, each one on its own (spaces and commas separate them)."""
+def keywords_of(user: User) -> list[Keywords]:
     if not user.is_authenticated:
         return []
-    words = []
-    for keywords in db.session.scalars(select(KeywordSubscription.keywords)
-                                       .where(KeywordSubscription.user_id == user.id)):
-        for word in re.split(r"[\s,，、;；]+", keywords):
-            if word and word.casefold() not in (known.casefold() for known in words):
-                words.append(word)
-    return words
+    rows = db.session.execute(select(KeywordSubscription.keywords, KeywordSubscription.category_id,
+                                     KeywordSubscription.max_price)
+                              .where(KeywordSubscription.user_id == user.id)
+                              .order_by(KeywordSubscription.created_at, KeywordSubscription.id)).all()
+    return [Keywords(*row) for row in rows]
 
 
-def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[str]) -> dict[ItemKey, Product | Prototype]:
+def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[Keywords]) -> dict[ItemKey, Product | Prototype]:
     """Public items that are wanted by key, in the user's favourite categories, or matching their keywords."""
     found: dict[ItemKey, Product | Prototype] = {}
     for model, base, kind, options in (
@@ -167,8 +164,10 @@ def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[str]) -> d
                                                          joinedload(Prototype.category),
                                                          selectinload(Prototype.images)))):
         ids = [item_id for item_kind, item_id in wanted if item_kind == kind]
-        matches = [or_(model.title.icontains(word, autoescape=True), model.description.icontains(word, autoescape=True))
-                   for word in keywords]
+        # A subscription's every word, in the title or the description (the engine checks category and price).
+        matches = [and_(*(or_(model.title.icontains(term, autoescape=True),
+                              model.description.icontains(term, autoescape=True)) for term in wish.words.split()))
+                   for wish in keywords if wish.words.split()]
         chosen = or_(model.id.in_(ids), model.category_id.in_(categories), *matches)
         query = (base.where(chosen).options(*options)
                  .order_by(case((model.id.in_(ids), 0), else_=1), model.created_at.desc(), model.id.desc())
@@ -179,7 +178,9 @@ def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[str]) -> d
 
 
 def _info(key: ItemKey, item: Product | Prototype) -> ItemInfo:
-    return ItemInfo(key, item.category_id, f"{item.title}\n{item.description}")
+    # The prices subscriptions compare with when they tell people about new items.
+    price = item.suggested_price if isinstance(item, Product) else item.early_bird_price
+    return ItemInfo(key, item.category_id, f"{item.title}\n{item.description}", item.category.parent_id, price)
 
 
 def _shown(suggestions, pool, titles: dict[ItemKey, str], listings=None) -> list[Shown]:
@@ -232,7 +233,7 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
     else:
         pool = _pool(wanted, [], [])
     popularity = _popularity(set(pool) | {key}) if pool else {}
-    suggestions = also_chosen(key, neighbours, {k: _info(k, candidate) for k, candidate in pool.items()},
+    suggestions = also_chosen(key, neighbours, {k: ItemInfo(k) for k in pool},
                               popularity=popularity, exclude=mine.seen, limit=limit)
     return _shown(suggestions, pool, mine.titles, listings)
 

@@ -1,5 +1,6 @@
 """The engine alone: plain tuples in, ranked suggestions with reasons out."""
-from blueprints.recommendations.engine import Interaction, ItemInfo, Reason, also_chosen, co_occurrence, recommend, taste
+from blueprints.recommendations.engine import (Interaction, ItemInfo, Keywords, Reason, also_chosen, co_occurrence,
+                                               recommend, taste)
 
 TEAPOT, TEA, CUPS, TOTE, NOTEBOOK = ("product", 1), ("product", 2), ("product", 3), ("product", 4), ("prototype", 5)
 KITCHEN, BAGS, STATIONERY = 10, 20, 30
@@ -68,6 +69,21 @@ def test_keywords_match_inside_chinese_words_and_ignore_case():
     suggestions = recommend([], [], CATALOG, popularity={}, keywords=["乌龙", "NOTEBOOK"])
     assert {s.item: s.reason for s in suggestions} == {TEA: Reason("keyword", "乌龙"),
                                                         NOTEBOOK: Reason("keyword", "NOTEBOOK")}
+
+
+def test_every_word_of_a_subscription_must_match_within_its_category_and_price():
+    flask = ItemInfo(("product", 7), KITCHEN, "不锈钢保温杯 500ml", parent_category_id=1, price=6900)
+    catalog = {flask.key: flask}
+
+    def matched(*wishes):
+        return [s.reason.about for s in recommend([], [], catalog, popularity={}, keywords=wishes)]
+
+    assert matched(Keywords("保温 杯")) == ["保温 杯"]
+    assert matched(Keywords("保温 壶")) == []
+    assert matched(Keywords("保温", category_id=BAGS)) == []
+    assert matched(Keywords("保温", category_id=1)) == ["保温"]  # the parent category counts
+    assert matched(Keywords("保温", max_price=5000)) == []
+    assert matched(Keywords("保温", max_price=6900), Keywords("500ml")) == ["保温"]
 
 
 def test_a_new_user_gets_trending_items_busiest_first():

@@ -12,7 +12,7 @@ from blueprints.codesign.models import Prototype, Stage, Support
 from blueprints.columns import utcnow
 from blueprints.orders.models import Order
 from blueprints.recommendations.services import also_chosen_with, for_you
-from blueprints.subscriptions.models import KeywordSubscription
+from blueprints.subscriptions.services import subscribe
 from blueprints.suppliers.models import Supplier, SupplierAction
 from blueprints.suppliers.services import decide
 from extensions import db
@@ -142,11 +142,15 @@ def test_a_visitor_and_a_new_user_see_what_is_trending_in_the_last_two_weeks(
 def test_keyword_subscriptions_find_items_nobody_else_touched(ctx, make_user, make_supplier, make_product, acts):
     supplier = make_supplier()
     make_product(supplier, "不锈钢保温杯 500ml")
+    make_product(supplier, "保温饭盒", suggested_price=9900, max_price=9900)
     make_product(supplier, "Linen tea towel")
     me = make_user()
-    db.session.add(KeywordSubscription(user_id=me.id, keywords="保温"))
-    db.session.flush()
-    assert suggested(me.id) == [("不锈钢保温杯 500ml", "keyword", "保温")]
+    subscribe(db.session.get(User, me.id), keywords="保温", category_id=None, max_price=8000)
+    subscribe(db.session.get(User, me.id), keywords="linen TOWEL", category_id=None, max_price=None)
+    subscribe(db.session.get(User, me.id), keywords="linen shirt", category_id=None, max_price=None)
+    # Every word of a subscription, under its price cap, as the subscription's own notifications decide.
+    assert sorted(suggested(me.id)) == [("Linen tea towel", "keyword", "linen towel"),
+                                        ("不锈钢保温杯 500ml", "keyword", "保温")]
 
 
 def test_category_affinity_suggests_more_of_what_the_user_likes(
