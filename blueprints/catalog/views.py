@@ -12,8 +12,9 @@ from blueprints.search.services import PRICE_BUCKETS, SORTS, CatalogFilters, bro
 from blueprints.money import format_money
 from blueprints.codesign.services import co_design_story, early_bird_offer
 from blueprints.orders.forms import AddToCartForm
+from blueprints.recommendations.services import also_chosen_with
 from blueprints.shops.services import lowest_listing_prices, shops_selling
-from blueprints.web import query_int, render
+from blueprints.web import query_int, render, wants_fragment
 from extensions import db
 
 
@@ -78,9 +79,11 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
     shown = query_int("image", 0)
     main_image = product.images[shown] if 0 <= shown < len(product.images) else product.cover
     offer = early_bird_offer(current_user, product) if shop is None else None
+    also = [] if wants_fragment() else also_chosen_with(product, current_user, shop=shop)
     return render("catalog/product.html", block="variant_panel", status=status, product=product, variant=variant,
                   price=price, listings=shops_selling(product), shop=shop, add_form=add_form, added=added,
-                  main_image=main_image, story=co_design_story(product), offer=offer, for_sale=is_public(product))
+                  main_image=main_image, story=co_design_story(product), offer=offer, for_sale=is_public(product),
+                  also=also, also_heading=_l("People who bought this also liked"))
 
 
 @bp.get("/p/<slug>")

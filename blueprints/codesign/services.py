@@ -585,6 +585,13 @@ def updates_for(prototype: Prototype) -> list[PrototypeUpdate]:
         .order_by(PrototypeUpdate.created_at.desc(), PrototypeUpdate.id.desc())))
 
 
+def open_prototypes():
+    """Open prototypes the public may see and take part in: not hidden, from a verified supplier."""
+    return (select(Prototype).join(Prototype.supplier)
+            .where(Prototype.stage == Stage.OPEN, Prototype.hidden_reason.is_(None),
+                   Supplier.status == SupplierStatus.VERIFIED))
+
+
 SORTS = ("trending", "newest", "closing", "supported", "moq")
 
 

@@ -18,7 +18,8 @@ from blueprints.codesign.services import (SORTS, add_comment, asks_for, board as
 from blueprints.codesign.text import comment_html
 from blueprints.columns import utcnow
 from blueprints.errors import DomainError, InvalidFields
-from blueprints.web import is_htmx, render, see_other, show_field_errors
+from blueprints.recommendations.services import also_chosen_with
+from blueprints.web import is_htmx, render, see_other, show_field_errors, wants_fragment
 from extensions import db, limiter
 
 
@@ -88,7 +89,9 @@ def render_prototype(prototype, *, block=None, status=200, support_form=None, pl
         updates=updates_for(prototype), is_supplier=is_member_of_supplier(current_user, prototype.supplier_id),
         support_form=support_form or SupportForm(formdata=None), pledge_form=pledge_form or PledgeForm(formdata=None),
         comment_form=comment_form or CommentForm(formdata=None), reply_forms=reply_forms or {},
-        edit_forms=edit_forms or {}, report_form=ReportForm(formdata=None), now=utcnow(), problem=problem)
+        edit_forms=edit_forms or {}, report_form=ReportForm(formdata=None), now=utcnow(), problem=problem,
+        also=[] if wants_fragment() else also_chosen_with(prototype, current_user),
+        also_heading=_l("People who supported this also supported"))
 
 
 @bp.get("/codesign/<slug>")

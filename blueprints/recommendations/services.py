@@ -1,0 +1,239 @@
+"""Recommendations for pages: load a bounded slice of what people did, let the engine rank it, keep what may be shown.
+
+Every taking part counts: supports, poll votes, pledges and purchases. A launched prototype and its
+product are one item, so supporting the prototype is taste for the product and the other way round.
+Only public items are ever suggested (active products and open prototypes of verified suppliers),
+never one the user already bought, supported, voted on or pledged to, nor the item on the page.
+The number of queries is fixed, however many items are suggested.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, case, func, literal_column, or_, select, true, union_all
+from sqlalchemy.orm import joinedload, selectinload
+
+from blueprints.accounts.models import User
+from blueprints.catalog.models import Product, Variant
+from blueprints.catalog.services import visible_products
+from blueprints.codesign.models import Pledge, Poll, PollVote, Prototype, Support
+from blueprints.codesign.services import open_prototypes
+from blueprints.columns import utcnow
+from blueprints.orders.models import Order, OrderLine, OrderStatus
+from blueprints.recommendations.engine import (Interaction, ItemInfo, ItemKey, Keywords, Reason, also_chosen,
+                                               recommend)
+from blueprints.shops.models import Listing, Shop
+from blueprints.shops.services import storefront_listings
+from blueprints.subscriptions.models import KeywordSubscription
+from extensions import db
+
+TRENDING_DAYS = 14
+TRENDING_ITEMS = 40
+NEIGHBOURS = 300        # the people most recently active on the same items
+NEIGHBOUR_ROWS = 5000   # and at most this many of their interactions
+POOL = 200              # candidates loaded with their pictures, beyond those the neighbours suggest
+TOP_CATEGORIES = 3
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One suggestion as a page shows it: the product or prototype, and why (worded by the template)."""
+    item: Product | Prototype
+    kind: str           # "product" or "prototype"
+    reason: str         # supported, bought, category, keyword, together or trending
+    about: object       # the title, Category, keyword or count the reason names
+    listing: Listing | None = None  # on a shop's page: the shop's own listing, its link and price
+
+
+def item_key(item: Product | Prototype) -> ItemKey:
+    if isinstance(item, Product):
+        return ("product", item.id)
+    return ("product", item.product_id) if item.product_id else ("prototype", item.id)
+
+
+def _touches(name: str, *, details: bool = False):
+    """Every interaction as (user_id, kind, item_id, source, at), launched prototypes folded into their product.
+    With `details`, also the item's title and category, for the user's own rows (the reasons name them)."""
+    kind = case((Prototype.product_id.is_not(None), literal_column("'product'")), else_=literal_column("'prototype'"))
+    item = func.coalesce(Prototype.product_id, Prototype.id)
+    extra = [Prototype.title.label("title"), Prototype.category_id.label("category_id")] if details else []
+
+    def on_prototype(row, source: str, prototype_id, *via):
+        query = select(row.user_id.label("user_id"), kind.label("kind"), item.label("item_id"),
+                       literal_column(f"'{source}'").label("source"), row.created_at.label("at"), *extra
+                       ).select_from(row)
+        for target, on in via:
+            query = query.join(target, on)
+        return query.join(Prototype, Prototype.id == prototype_id)
+
+    supports = on_prototype(Support, "support", Support.prototype_id)
+    pledges = on_prototype(Pledge, "pledge", Pledge.prototype_id)
+    votes = on_prototype(PollVote, "vote", Poll.prototype_id, (Poll, Poll.id == PollVote.poll_id))
+    purchases = (select(Order.buyer_id.label("user_id"), literal_column("'product'").label("kind"),
+                        Variant.product_id.label("item_id"), literal_column("'purchase'").label("source"),
+                        Order.placed_at.label("at"),
+                        *([Product.title.label("title"), Product.category_id.label("category_id")] if details else []))
+                 .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
+                 .join(Variant, Variant.id == OrderLine.variant_id)
+                 .where(Order.status != OrderStatus.CANCELLED))
+    if details:
+        purchases = purchases.join(Product, Product.id == Variant.product_id)
+    return union_all(supports, votes, pledges, purchases).subquery(name)
+
+
+def _about(touches, keys) -> object:
+    """A WHERE clause: the interaction is with one of `keys`."""
+    products = [item_id for kind, item_id in keys if kind == "product"]
+    prototypes = [item_id for kind, item_id in keys if kind == "prototype"]
+    return or_(and_(touches.c.kind == "product", touches.c.item_id.in_(products)),
+               and_(touches.c.kind == "prototype", touches.c.item_id.in_(prototypes)))
+
+
+@dataclass
+class _Mine:
+    interactions: list[Interaction]
+    titles: dict[ItemKey, str]
+    categories: dict[ItemKey, int]
+
+    @property
+    def seen(self) -> set[ItemKey]:
+        return set(self.titles)
+
+
+def _mine(user: User) -> _Mine:
+    if not user.is_authenticated:
+        return _Mine([], {}, {})
+    touches = _touches("mine", details=True)
+    rows = db.session.execute(select(touches).where(touches.c.user_id == user.id)).all()
+    return _Mine([Interaction(user.id, (row.kind, row.item_id), row.source) for row in rows],
+                 {(row.kind, row.item_id): row.title for row in rows},
+                 {(row.kind, row.item_id): row.category_id for row in rows})
+
+
+def _neighbours(keys, user: User) -> list[Interaction]:
+    """The interactions of the people most recently active on `keys` (the user aside): a bounded sample."""
+    if not keys:
+        return []
+    near = _touches("near")
+    others = near.c.user_id != user.id if user.is_authenticated else true()
+    people = (select(near.c.user_id).where(_about(near, keys), others)
+              .group_by(near.c.user_id).order_by(func.max(near.c.at).desc()).limit(NEIGHBOURS))
+    touches = _touches("theirs")
+    rows = db.session.execute(select(touches.c.user_id, touches.c.kind, touches.c.item_id, touches.c.source)
+                              .where(touches.c.user_id.in_(people))
+                              .order_by(touches.c.at.desc()).limit(NEIGHBOUR_ROWS)).all()
+    return [Interaction(row.user_id, (row.kind, row.item_id), row.source) for row in rows]
+
+
+def _trending(now=None) -> dict[ItemKey, int]:
+    """Supports, pledges and purchases in the last two weeks, busiest items first."""
+    touches = _touches("recent")
+    since = (now or utcnow()) - timedelta(days=TRENDING_DAYS)
+    activity = func.count()
+    rows = db.session.execute(select(touches.c.kind, touches.c.item_id, activity)
+                              .where(touches.c.at >= since, touches.c.source != "vote")
+                              .group_by(touches.c.kind, touches.c.item_id)
+                              .order_by(activity.desc(), touches.c.kind, touches.c.item_id)
+                              .limit(TRENDING_ITEMS)).all()
+    return {(kind, item_id): count for kind, item_id, count in rows}
+
+
+def _popularity(keys) -> dict[ItemKey, int]:
+    touches = _touches("everyone")
+    rows = db.session.execute(select(touches.c.kind, touches.c.item_id, func.count(touches.c.user_id.distinct()))
+                              .where(_about(touches, keys)).group_by(touches.c.kind, touches.c.item_id)).all()
+    return {(kind, item_id): count for kind, item_id, count in rows}
+
+
+def keywords_of(user: User) -> list[Keywords]:
+    if not user.is_authenticated:
+        return []
+    rows = db.session.execute(select(KeywordSubscription.keywords, KeywordSubscription.category_id,
+                                     KeywordSubscription.max_price)
+                              .where(KeywordSubscription.user_id == user.id)
+                              .order_by(KeywordSubscription.created_at, KeywordSubscription.id)).all()
+    return [Keywords(*row) for row in rows]
+
+
+def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[Keywords]) -> dict[ItemKey, Product | Prototype]:
+    """Public items that are wanted by key, in the user's favourite categories, or matching their keywords."""
+    found: dict[ItemKey, Product | Prototype] = {}
+    for model, base, kind, options in (
+            (Product, visible_products(), "product", (joinedload(Product.supplier), joinedload(Product.category),
+                                                     selectinload(Product.images))),
+            (Prototype, open_prototypes(), "prototype", (joinedload(Prototype.supplier),
+                                                         joinedload(Prototype.category),
+                                                         selectinload(Prototype.images)))):
+        ids = [item_id for item_kind, item_id in wanted if item_kind == kind]
+        # A subscription's every word, in the title or the description (the engine checks category and price).
+        matches = [and_(*(or_(model.title.icontains(term, autoescape=True),
+                              model.description.icontains(term, autoescape=True)) for term in wish.words.split()))
+                   for wish in keywords if wish.words.split()]
+        chosen = or_(model.id.in_(ids), model.category_id.in_(categories), *matches)
+        query = (base.where(chosen).options(*options)
+                 .order_by(case((model.id.in_(ids), 0), else_=1), model.created_at.desc(), model.id.desc())
+                 .limit(POOL + len(ids)))
+        for item in db.session.scalars(query).unique():
+            found[(kind, item.id)] = item
+    return found
+
+
+def _info(key: ItemKey, item: Product | Prototype) -> ItemInfo:
+    # The prices subscriptions compare with when they tell people about new items.
+    price = item.suggested_price if isinstance(item, Product) else item.early_bird_price
+    return ItemInfo(key, item.category_id, f"{item.title}\n{item.description}", item.category.parent_id, price)
+
+
+def _shown(suggestions, pool, titles: dict[ItemKey, str], listings=None) -> list[Shown]:
+    shown = []
+    for suggestion in suggestions:
+        item = pool[suggestion.item]
+        reason: Reason = suggestion.reason
+        about = titles.get(reason.about) if reason.kind in ("supported", "bought") else (
+            item.category if reason.kind == "category" else reason.about)
+        shown.append(Shown(item, suggestion.item[0], reason.kind, about, (listings or {}).get(suggestion.item)))
+    return shown
+
+
+def for_you(user: User, *, limit: int = 8, now=None) -> list[Shown]:
+    """The home page's "for you": from what the user took part in and their keywords; trending for the rest."""
+    mine = _mine(user)
+    keywords = keywords_of(user)
+    neighbours = _neighbours(list(mine.seen), user)
+    trending = _trending(now)
+    weights = {}
+    for interaction in mine.interactions:
+        category = mine.categories.get(interaction.item)
+        weights[category] = weights.get(category, 0) + 1
+    favourite = sorted((c for c in weights if c is not None), key=lambda c: -weights[c])[:TOP_CATEGORIES]
+    seen = mine.seen
+    wanted = ({interaction.item for interaction in neighbours} | set(trending)) - seen
+    pool = _pool(wanted, favourite, keywords)
+    popularity = _popularity(set(pool) | seen)
+    suggestions = recommend(mine.interactions, neighbours, {key: _info(key, item) for key, item in pool.items()},
+                            popularity=popularity, trending=trending, keywords=keywords,
+                            seed_categories=mine.categories, limit=limit)
+    return _shown(suggestions, pool, mine.titles)
+
+
+def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | None = None,
+                     limit: int = 4) -> list[Shown]:
+    """"People who supported this also supported", leaving out what the viewer already took part in.
+    On a shop's page only what that shop sells, at its price: the shop's visitors stay in the shop."""
+    key = item_key(item)
+    mine = _mine(viewer)
+    neighbours = _neighbours([key], viewer)
+    wanted = {interaction.item for interaction in neighbours} - mine.seen - {key}
+    listings = {}
+    if not wanted:
+        pool = {}
+    elif shop is not None:
+        listings = {("product", listing.product_id): listing for listing in storefront_listings(shop)
+                    if ("product", listing.product_id) in wanted}
+        pool = {k: listing.product for k, listing in listings.items()}
+    else:
+        pool = _pool(wanted, [], [])
+    popularity = _popularity(set(pool) | {key}) if pool else {}
+    suggestions = also_chosen(key, neighbours, {k: ItemInfo(k) for k in pool},
+                              popularity=popularity, exclude=mine.seen, limit=limit)
+    return _shown(suggestions, pool, mine.titles, listings)
+

@@ -1,0 +1,143 @@
+"""The suggestions on the pages: worded reasons, the right heading, and a fixed number of queries."""
+import html as entities
+
+import pytest
+
+from blueprints.accounts.models import User
+from blueprints.catalog.models import Product
+from blueprints.money import current_rates
+from blueprints.shops.models import Shop
+from blueprints.shops.services import add_listing
+from extensions import db
+from tests.conftest import sign_in
+from tests.test_query_counts import counting
+
+
+def page(response) -> str:
+    assert response.status_code == 200
+    return entities.unescape(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def neighbourhood(make_user, make_supplier, make_product, make_prototype, acts):
+    """A fan who supported the lunch box and bought a flask and a cup; `me` supported the lunch box too."""
+    supplier = make_supplier()
+    lunch_box_id, lunch_box_slug = make_prototype(supplier, "Bamboo lunch box")
+    flask, cup = make_product(supplier, "Steel flask"), make_product(supplier, "Glass <cup>")
+    me, fan = make_user("me@example.com"), make_user()
+    acts.support(me, lunch_box_id)
+    acts.support(fan, lunch_box_id)
+    acts.buy(fan, flask)
+    acts.buy(fan, cup)
+    return me, flask, lunch_box_slug
+
+
+def test_home_says_why_each_suggestion_is_there(client, neighbourhood):
+    me, _flask, _slug = neighbourhood
+    sign_in(client, me)
+    body = client.get("/").get_data(as_text=True)
+    assert "For you" in body
+    assert entities.unescape(body).count("Because you supported “Bamboo lunch box”") == 2
+    assert "Glass &lt;cup&gt;" in body and "<cup>" not in body  # titles are escaped, in the card and the reason
+
+
+def test_a_visitor_sees_what_is_trending(client, neighbourhood):
+    body = page(client.get("/"))
+    assert "Trending now" in body and "For you" not in body
+    assert "Steel flask" in body and "Because you" not in body
+
+
+def test_product_page_shows_what_its_buyers_also_chose(client, neighbourhood):
+    _me, flask, lunch_box_slug = neighbourhood
+    body = page(client.get(f"/p/{flask.slug}"))
+    assert "People who bought this also liked" in body
+    assert f'href="/codesign/{lunch_box_slug}"' in body and "Glass <cup>" in body
+    assert "1 person chose both" in body
+
+
+def test_on_a_shop_page_only_what_the_shop_sells_at_its_price_and_in_the_shop(
+        app, client, neighbourhood, make_shop, make_user, make_supplier, make_product, acts):
+    _me, flask, _slug = neighbourhood
+    owner = make_user("owner@example.com")
+    shop_id = make_shop(owner, slug="corner")
+    with app.app_context():
+        cup = db.session.scalar(db.select(Product).where(Product.title == "Glass <cup>"))
+        for product_id, price in ((flask.id, 7000), (cup.id, 7900)):
+            add_listing(db.session.get(User, owner.id), db.session.get(Shop, shop_id),
+                        db.session.get(Product, product_id), price, current_rates())
+        db.session.commit()
+        cup_slug = cup.slug
+    body = page(client.get(f"/shops/corner/p/{flask.slug}"))
+    section = body.split('id="also-title"')[1].split("</section>")[0]
+    assert f'href="/shops/corner/p/{cup_slug}"' in section and "79.00" in section
+    assert "Bamboo lunch box" not in section  # the shop does not sell prototypes
+
+
+def test_a_variant_change_does_not_render_the_suggestions(client, neighbourhood):
+    _me, flask, _slug = neighbourhood
+    body = page(client.get(f"/p/{flask.slug}", headers={"HX-Request": "true"}))
+    assert 'id="variant-panel"' in body and "People who bought this also liked" not in body
+
+
+def test_prototype_page_shows_what_its_supporters_also_chose_but_not_what_i_did(client, neighbourhood, acts):
+    me, flask, lunch_box_slug = neighbourhood
+    body = page(client.get(f"/codesign/{lunch_box_slug}"))
+    assert "People who supported this also supported" in body
+    assert "Steel flask" in body and "Glass <cup>" in body
+    acts.buy(me, flask)
+    sign_in(client, me)
+    body = page(client.get(f"/codesign/{lunch_box_slug}"))
+    assert "Glass <cup>" in body and "Steel flask" not in body
+
+
+@pytest.mark.parametrize("who, where", [("visitor", "home"), ("me", "home"), ("visitor", "product"),
+                                        ("me", "product"), ("me", "prototype"), ("me", "shop product")])
+def test_query_count_does_not_grow_with_the_suggestions(app, client, make_user, make_supplier, make_product,
+                                                        make_prototype, acts, make_category, make_shop, who, where):
+
+    supplier = make_supplier()
+    seed_id, seed_slug = make_prototype(supplier, "Seed idea")
+    seed_product = make_product(supplier, "Seed product")
+    me = make_user("me@example.com")
+    acts.support(me, seed_id)
+    acts.buy(me, seed_product)
+    owner = make_user("owner@example.com")
+    shop_id = make_shop(owner, slug="corner")
+
+    def list_in_shop(product):
+        with app.app_context():
+            add_listing(db.session.get(User, owner.id), db.session.get(Shop, shop_id),
+                        db.session.get(Product, product.id), product.suggested_price, current_rates())
+            db.session.commit()
+
+    list_in_shop(seed_product)
+    if who == "me":
+        sign_in(client, me)
+    url = {"home": "/", "product": f"/p/{seed_product.slug}", "prototype": f"/codesign/{seed_slug}",
+           "shop product": f"/shops/corner/p/{seed_product.slug}"}[where]
+
+    def grow(n: int):
+        for _ in range(n):
+            fan = make_user()
+            acts.support(fan, seed_id)
+            acts.buy(fan, seed_product)
+            product = make_product(supplier, f"Product {fan.id}", category_id=make_category(f"c{fan.id}"))
+            acts.buy(fan, product)
+            list_in_shop(product)
+            prototype_id, _slug = make_prototype(supplier, f"Idea {fan.id}")
+            acts.support(fan, prototype_id)
+            acts.pledge(fan, prototype_id)
+
+    def queries() -> tuple[int, int]:
+        client.get(url)
+        with counting(app) as statements:
+            body = page(client.get(url))
+        section = body.split('id="for-you-title"' if where == "home" else 'id="also-title"')[1].split("</section>")[0]
+        return len(statements), section.count('class="product-card"')
+
+    grow(1)
+    few, shown_few = queries()
+    grow(4)
+    many, shown_many = queries()
+    assert shown_many > shown_few
+    assert many == few
