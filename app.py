@@ -103,11 +103,12 @@ def _send_to_sign_in():
 
 # Each domain's Blueprint lives in its package; these modules attach routes and commands to it.
 DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders", "codesign", "notifications",
-           "sharing", "media", "demo", "search", "subscriptions")
+           "sharing", "media", "demo", "search", "subscriptions", "recommendations")
 ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
                  "catalog.manage", "shops.views", "orders.views", "orders.commands", "codesign.views",
                  "codesign.manage", "codesign.commands", "notifications.views", "sharing.views", "media.views",
-                 "demo.commands", "notifications.commands", "search.views", "search.commands", "subscriptions.views")
+                 "demo.commands", "notifications.commands", "search.views", "search.commands", "subscriptions.views",
+                 "recommendations.commands")
 
 
 def _register_blueprints(app: Flask) -> None:

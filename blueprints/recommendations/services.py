@@ -18,6 +18,8 @@ from blueprints.catalog.services import visible_products
 from blueprints.codesign.models import Pledge, Poll, PollVote, Prototype, Support
 from blueprints.codesign.services import open_prototypes
 from blueprints.columns import utcnow
+from blueprints.notifications.models import Kind, Notification, NotificationPreference
+from blueprints.notifications.services import notify
 from blueprints.orders.models import Order, OrderLine, OrderStatus
 from blueprints.recommendations.engine import (Interaction, ItemInfo, ItemKey, Keywords, Reason, also_chosen,
                                                recommend)
@@ -237,3 +239,26 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
                               popularity=popularity, exclude=mine.seen, limit=limit)
     return _shown(suggestions, pool, mine.titles, listings)
 
+
+
+def _link(item: Product | Prototype) -> str:
+    return f"/p/{item.slug}" if isinstance(item, Product) else f"/codesign/{item.slug}"
+
+
+def send_picks(now=None) -> int:
+    """One new suggestion for each user who asked for suggestions; never the same one twice, and never
+    mere trending (that is not about them). Counts against their daily cap like other news."""
+    asked = list(db.session.scalars(
+        select(User).join(NotificationPreference, NotificationPreference.user_id == User.id)
+        .where(NotificationPreference.kind == Kind.RECOMMENDATIONS,
+               or_(NotificationPreference.in_site.is_(True), NotificationPreference.email.is_(True)))))
+    sent = 0
+    for user in asked:
+        already = set(db.session.scalars(select(Notification.link).where(
+            Notification.user_id == user.id, Notification.kind == Kind.RECOMMENDATIONS)))
+        pick = next((shown for shown in for_you(user, limit=5, now=now)
+                     if shown.reason != "trending" and _link(shown.item) not in already), None)
+        if pick is not None:
+            sent += notify({user.id}, Kind.RECOMMENDATIONS, event="recommended", subject=pick.item.title,
+                           link=_link(pick.item), now=now)
+    return sent

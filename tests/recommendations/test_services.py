@@ -202,3 +202,28 @@ def test_taking_a_support_back_takes_its_suggestion_with_it(ctx, make_user, make
     assert titles(me.id) == ["Other idea"]
     db.session.execute(Support.__table__.delete().where(Support.user_id == fan.id, Support.prototype_id == idea))
     assert ("Other idea", "supported", "Idea") not in suggested(me.id)
+
+
+def test_picks_go_only_to_who_asked_once_each_and_never_mere_trending(
+        app, ctx, make_user, make_supplier, make_product, acts):
+    from blueprints.notifications.models import Kind, Notification
+    from blueprints.notifications.services import set_preference
+    from blueprints.recommendations.services import send_picks
+
+    supplier = make_supplier()
+    teapot, tea = make_product(supplier, "Cast iron teapot"), make_product(supplier, "Oolong tea")
+    keen, quiet, newcomer, fan = make_user(), make_user(), make_user(), make_user()
+    for person in (keen, quiet):
+        acts.buy(person, teapot)
+    acts.buy(fan, teapot)
+    acts.buy(fan, tea)
+    for person in (keen, newcomer):
+        set_preference(db.session.get(User, person.id), Kind.RECOMMENDATIONS, in_site=True, email=False)
+    db.session.commit()
+
+    assert send_picks() == 1
+    assert send_picks() == 0  # the same pick is not sent twice
+    picks = db.session.scalars(db.select(Notification).where(Notification.kind == Kind.RECOMMENDATIONS)).all()
+    assert [(n.user_id, n.subject, n.link) for n in picks] == [(keen.id, "Oolong tea", f"/p/{tea.slug}")]
+    result = app.test_cli_runner().invoke(args=["send-picks"])
+    assert "Sent 0 pick(s)." in result.output
