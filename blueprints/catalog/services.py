@@ -188,9 +188,19 @@ def categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
 
 
+def _listed_products():
+    return visible_products().options(selectinload(Product.images), selectinload(Product.variants),
+                                      joinedload(Product.supplier), joinedload(Product.category))
+
+
+def newest_products(limit: int) -> list[Product]:
+    """The newest public products, without counting them all as a page of the catalog does."""
+    return list(db.session.scalars(_listed_products().order_by(Product.created_at.desc(), Product.id.desc())
+                                   .limit(limit)))
+
+
 def catalog_page(*, category: Category | None, page: int, per_page: int = 24):
-    query = visible_products().options(selectinload(Product.images), selectinload(Product.variants),
-                                       joinedload(Product.supplier), joinedload(Product.category))
+    query = _listed_products()
     if category is not None:
         children = select(Category.id).where(Category.parent_id == category.id)
         query = query.where(or_(Product.category_id == category.id, Product.category_id.in_(children)))

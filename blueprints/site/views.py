@@ -1,7 +1,7 @@
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from blueprints.catalog.services import catalog_page
+from blueprints.catalog.services import newest_products
 from blueprints.shops.services import featured_shops
 from blueprints.site import bp
 from blueprints.web import render
@@ -10,7 +10,7 @@ from extensions import db
 
 @bp.get("/")
 def home():
-    return render("site/home.html", new_products=catalog_page(category=None, page=1, per_page=8).items,
+    return render("site/home.html", new_products=newest_products(8),
                   shops=featured_shops(6))
 
 
