@@ -82,6 +82,8 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # How long the catalog's page count may be reused before counting the products again.
+        "CATALOG_COUNT_SECONDS": int(environ.get("CATALOG_COUNT_SECONDS", "60")),
         "CURRENCY": environ.get("CURRENCY", "CNY"),
         # Platform rates in basis points (800 = 8%); see Money in DESIGN.md.
         "PLATFORM_COMMISSION_BP": int(environ.get("PLATFORM_COMMISSION_BP", "800")),

@@ -3,11 +3,13 @@ products of verified suppliers are public."""
 from dataclasses import dataclass
 
 from blinker import Namespace
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
+from blueprints.cache import remembered
 from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
@@ -204,8 +206,13 @@ def catalog_page(*, category: Category | None, page: int, per_page: int = 24):
     if category is not None:
         children = select(Category.id).where(Category.parent_id == category.id)
         query = query.where(or_(Product.category_id == category.id, Product.category_id.in_(children)))
-    query = query.order_by(Product.created_at.desc(), Product.id.desc())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    page_of = db.paginate(query.order_by(Product.created_at.desc(), Product.id.desc()), page=page,
+                          per_page=per_page, error_out=False, count=False)
+    # Counting every public product reads the whole table; the page count may be a minute stale.
+    page_of.total = remembered(f"catalog-count:{category.id if category else 'all'}",
+                               current_app.config["CATALOG_COUNT_SECONDS"],
+                               lambda: db.session.scalar(select(func.count()).select_from(query.subquery())))
+    return page_of
 
 
 def product_for_page(slug: str, viewer: User) -> Product | None:

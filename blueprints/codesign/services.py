@@ -532,7 +532,9 @@ def comments_for(prototype: Prototype, viewer: User, order: str = "newest") -> l
     rows = db.session.execute(select(Comment, func.coalesce(likes.c.likes, 0))
                               .outerjoin(likes, likes.c.comment_id == Comment.id)
                               .where(Comment.prototype_id == prototype.id)
-                              .options(joinedload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
+                              # Authors by primary key in a second query: joining them in makes the
+                              # planner hash the whole users table.
+                              .options(selectinload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
     viewer_id = viewer.id if viewer.is_authenticated else None
     counts = {}
     visible = []
