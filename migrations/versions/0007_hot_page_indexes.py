@@ -1,7 +1,7 @@
 """indexes for the hot pages: catalog and home, storefronts, prototype deadlines
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-25 17:00:00
 
 """
@@ -9,8 +9,7 @@ from alembic import op
 
 
 revision = '0007'
-# Written against 0005; 0006 (search, subscriptions, outbox) lands from issue 7, then this becomes '0006'.
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
