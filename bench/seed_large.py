@@ -5,7 +5,7 @@
 
 At scale 1: 100,000 products (200,000 variants), 1,000 shops with 50,000 listings, 5,000 prototypes,
 200,000 votes (supports), 100,000 comments and 20,000 orders with their shipments and balanced ledger
-entries. Rows go in with Core executemany in large batches (psycopg pipelines them), ids assigned here,
+entries, then the search index. Rows go in with Core executemany in large batches (psycopg pipelines them), ids assigned here,
 instead of one ORM object and flush at a time as the demo seeder does. Every user's password is
 BENCH_PASSWORD, so the load scripts can sign in.
 """
@@ -34,6 +34,7 @@ from blueprints.ledger.models import LedgerEntry  # noqa: E402
 from blueprints.ledger.services import (CUSTOMER_PAYMENTS, PLATFORM_COMMISSION, PLATFORM_MARGIN,  # noqa: E402
                                         shop_account, supplier_account)
 from blueprints.money import current_rates, split_line  # noqa: E402
+from blueprints.search.services import reindex_all  # noqa: E402
 from blueprints.orders.models import (Order, OrderLine, OrderStatus, PaymentMethod, Shipment,  # noqa: E402
                                       ShipmentStatus)
 from blueprints.shops.models import Listing, Shop  # noqa: E402
@@ -284,6 +285,9 @@ def load(url: str, scale: float, seed_value: int = 2026) -> dict:
             db.session.execute(text("PRAGMA synchronous = OFF"))
         counts = seed(sizes(scale), random.Random(seed_value))
         reset_sequences()
+        db.session.commit()
+        # The search index (issue 7) is built from the rows, as `flask reindex` does.
+        counts["search documents"] = reindex_all()
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
