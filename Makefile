@@ -7,12 +7,20 @@ PORT ?= 5000
 PO := translations/zh_Hans/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
 
-.PHONY: run test install install-test translations messages
+.PHONY: run test install install-test translations messages serve-prod
 
 run: install $(MO)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production: several gunicorn workers on PostgreSQL and Redis. Needs SECRET_KEY, DATABASE_URL and REDIS_URL
+# in the environment (see README, "PostgreSQL, Redis and gunicorn"); settings in gunicorn.conf.py.
+serve-prod: install $(MO)
+	@test -n "$$SECRET_KEY" -a -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || \
+		{ echo "serve-prod needs SECRET_KEY, DATABASE_URL (PostgreSQL) and REDIS_URL set" >&2; exit 1; }
+	SHELFMADE_ENV=production $(FLASK) db upgrade
+	SHELFMADE_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py "app:create_app()"
 
 test: install-test $(MO)
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory node_modules/.installed; \

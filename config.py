@@ -37,6 +37,20 @@ def development_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def engine_options(url: str, environ) -> dict:
+    """Connection pool per worker process. A sync gunicorn worker uses one connection at a time, so a small
+    pool is enough; max_overflow covers CLI commands and threads. Keep workers x (pool + overflow) below
+    PostgreSQL's max_connections."""
+    options = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options.update(pool_size=int(environ.get("DATABASE_POOL_SIZE", "5")),
+                       max_overflow=int(environ.get("DATABASE_MAX_OVERFLOW", "5")),
+                       pool_timeout=10,
+                       # Connections older than this are replaced, before a proxy or firewall drops them.
+                       pool_recycle=1800)
+    return options
+
+
 def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
     env_name = environ.get("SHELFMADE_ENV", "development")
     production = env_name == "production"
@@ -49,11 +63,12 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         # Every link in an email is built from it; a wrong default would break them all silently.
         raise ConfigurationError("SITE_URL must be set when SHELFMADE_ENV=production (e.g. https://shelfmade.example).")
     redis_url = environ.get("REDIS_URL") or None
+    database = database_url(environ.get("DATABASE_URL"), instance_path)
     return {
         "SHELFMADE_ENV": env_name,
         "SECRET_KEY": secret_key,
-        "SQLALCHEMY_DATABASE_URI": database_url(environ.get("DATABASE_URL"), instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database, environ),
         "REDIS_URL": redis_url,
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none).
         "TRUSTED_PROXIES": int(environ.get("TRUSTED_PROXIES", "0")),
@@ -70,6 +85,8 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # How long the catalog's page count may be reused before counting the products again.
+        "CATALOG_COUNT_SECONDS": int(environ.get("CATALOG_COUNT_SECONDS", "60")),
         "CURRENCY": environ.get("CURRENCY", "CNY"),
         # Platform rates in basis points (800 = 8%); see Money in DESIGN.md.
         "PLATFORM_COMMISSION_BP": int(environ.get("PLATFORM_COMMISSION_BP", "800")),

@@ -5,9 +5,11 @@ Rates are basis points (1/100 of a percent) so every calculation stays in intege
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
+from babel.numbers import format_currency as babel_format_currency
 from flask import current_app
-from flask_babel import format_currency
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import StopValidation
@@ -69,10 +71,17 @@ def format_money(minor_units: int | None, *, whole: bool = False) -> str:
     """`whole` drops the fen, for round figures such as price ranges."""
     if minor_units is None:
         return ""
+    return _formatted(minor_units, current_app.config["CURRENCY"], str(get_locale()), whole)
+
+
+@lru_cache(maxsize=8192)
+def _formatted(minor_units: int, currency: str, locale: str, whole: bool) -> str:
+    # Babel applies its number pattern in Python on every call; a catalog page formats dozens of prices,
+    # most of them the same few amounts.
     if whole:
-        return format_currency(Decimal(minor_units) / 100, current_app.config["CURRENCY"], format="¤#,##0",
-                               currency_digits=False)
-    return format_currency(Decimal(minor_units) / 100, current_app.config["CURRENCY"])
+        return babel_format_currency(Decimal(minor_units) / 100, currency, format="¤#,##0", currency_digits=False,
+                                     locale=locale)
+    return babel_format_currency(Decimal(minor_units) / 100, currency, locale=locale)
 
 
 _AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")

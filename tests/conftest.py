@@ -30,6 +30,7 @@ BASE_CONFIG = {
     "SECRET_KEY": "test-secret-key",
     "PASSWORD_HASH_PROFILE": "CHEAPEST",
     "RATELIMIT_STORAGE_URI": "memory://",
+    "CATALOG_COUNT_SECONDS": 0,  # every test sees the products it just added
 }
 
 

@@ -115,3 +115,40 @@ def test_query_count_does_not_grow_with_the_items_listed(app, client, world, adm
     few = queries()
     grow(6)
     assert queries() == few
+
+
+@pytest.mark.parametrize("who", ["visitor", "shopper"])
+def test_prototype_page_query_count_does_not_grow_with_comments_and_votes(app, client, make_supplier, make_prototype,
+                                                                          make_user, who):
+    from blueprints.codesign.models import Comment, Prototype
+    from blueprints.codesign.services import add_comment, pledge, toggle_like, toggle_support, vote
+
+    supplier = make_supplier("Maker Co")
+    prototype_id, slug = make_prototype(supplier)
+    if who == "shopper":
+        sign_in(client, make_user("reader@example.com"))
+
+    def grow(n: int):
+        for _ in range(n):
+            fan = make_user()
+            with app.app_context():
+                user, prototype = db.session.get(User, fan.id), db.session.get(Prototype, prototype_id)
+                toggle_support(user, prototype, 7900)
+                pledge(user, prototype, 2)
+                vote(user, prototype.polls[0].options[0])
+                comment = add_comment(user, prototype, "I would buy this in sage.")
+                add_comment(user, prototype, "Me too.", db.session.get(Comment, comment.id))
+                toggle_like(user, comment)
+                db.session.commit()
+
+    def queries() -> int:
+        client.get(f"/codesign/{slug}")
+        with counting(app) as statements:
+            response = client.get(f"/codesign/{slug}")
+        assert response.status_code == 200
+        return len(statements)
+
+    grow(2)
+    few = queries()
+    grow(5)
+    assert queries() == few

@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.columns import UTCDateTime, string_enum, utcnow
@@ -39,6 +39,8 @@ class Product(db.Model):
         CheckConstraint("supply_price > 0", name="supply_price_positive"),
         CheckConstraint("supply_price <= min_price AND min_price <= suggested_price AND suggested_price <= max_price",
                         name="price_band_ordered"),
+        # The catalog and home page: active products, newest first, read in index order a page at a time.
+        Index("ix_products_status_created_at_id", "status", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

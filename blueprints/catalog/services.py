@@ -3,11 +3,13 @@ products of verified suppliers are public."""
 from dataclasses import dataclass
 
 from blinker import Namespace
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
+from blueprints.cache import remembered
 from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
@@ -191,14 +193,29 @@ def categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
 
 
+def _listed_products():
+    return visible_products().options(selectinload(Product.images), selectinload(Product.variants),
+                                      joinedload(Product.supplier), joinedload(Product.category))
+
+
+def newest_products(limit: int) -> list[Product]:
+    """The newest public products, without counting them all as a page of the catalog does."""
+    return list(db.session.scalars(_listed_products().order_by(Product.created_at.desc(), Product.id.desc())
+                                   .limit(limit)))
+
+
 def catalog_page(*, category: Category | None, page: int, per_page: int = 24):
-    query = visible_products().options(selectinload(Product.images), selectinload(Product.variants),
-                                       joinedload(Product.supplier), joinedload(Product.category))
+    query = _listed_products()
     if category is not None:
         children = select(Category.id).where(Category.parent_id == category.id)
         query = query.where(or_(Product.category_id == category.id, Product.category_id.in_(children)))
-    query = query.order_by(Product.created_at.desc(), Product.id.desc())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    page_of = db.paginate(query.order_by(Product.created_at.desc(), Product.id.desc()), page=page,
+                          per_page=per_page, error_out=False, count=False)
+    # Counting every public product reads the whole table; the page count may be a minute stale.
+    page_of.total = remembered(f"catalog-count:{category.id if category else 'all'}",
+                               current_app.config["CATALOG_COUNT_SECONDS"],
+                               lambda: db.session.scalar(select(func.count()).select_from(query.subquery())))
+    return page_of
 
 
 def product_for_page(slug: str, viewer: User) -> Product | None:

@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.accounts.models import User
@@ -26,6 +26,8 @@ class Prototype(db.Model):
         CheckConstraint("target_price > 0 AND early_bird_price > 0 AND early_bird_price <= target_price",
                         name="prices_sensible"),
         CheckConstraint("moq > 0", name="moq_positive"),
+        # Every prototype page first closes the open ones past their deadline.
+        Index("ix_prototypes_stage_deadline", "stage", "deadline"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -532,12 +532,16 @@ def prototype_for_page(slug: str, viewer: User) -> Prototype | None:
 
 def comments_for(prototype: Prototype, viewer: User, order: str = "newest") -> list[tuple[Comment, list[Comment]]]:
     """Top-level comments with their replies; moderated ones stay visible only to their author."""
+    # Only this prototype's likes: counting every like on the site would read the whole table.
     likes = (select(CommentLike.comment_id, func.count(CommentLike.id).label("likes"))
+             .where(CommentLike.comment_id.in_(select(Comment.id).where(Comment.prototype_id == prototype.id)))
              .group_by(CommentLike.comment_id).subquery())
     rows = db.session.execute(select(Comment, func.coalesce(likes.c.likes, 0))
                               .outerjoin(likes, likes.c.comment_id == Comment.id)
                               .where(Comment.prototype_id == prototype.id)
-                              .options(joinedload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
+                              # Authors by primary key in a second query: joining them in makes the
+                              # planner hash the whole users table.
+                              .options(selectinload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
     viewer_id = viewer.id if viewer.is_authenticated else None
     counts = {}
     visible = []

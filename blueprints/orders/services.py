@@ -71,8 +71,12 @@ def get_or_create_cart(user: User, token: str | None) -> Cart:
     cart = find_cart(user, token)
     if cart is None:
         cart = Cart(user_id=user.id) if user.is_authenticated else Cart(token=token or secrets.token_urlsafe(32))
-        db.session.add(cart)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(cart)
+        except IntegrityError:
+            # A parallel request of the same user (a double click on "Add") made the cart first: use that one.
+            cart = find_cart(user, token)
     return cart
 
 

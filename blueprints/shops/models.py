@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.accounts.models import User
@@ -20,7 +20,7 @@ class Shop(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     tagline: Mapped[str] = mapped_column(String(160), default="")
     logo_key: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # newest on the home page
 
     owner: Mapped[User] = relationship()
 
@@ -32,6 +32,8 @@ class Listing(db.Model):
     __table_args__ = (
         UniqueConstraint("shop_id", "product_id", name="uq_listings_shop_product"),
         CheckConstraint("price > 0", name="price_positive"),
+        # A storefront lists its listings in the owner's order.
+        Index("ix_listings_shop_id_position_id", "shop_id", "position", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from blueprints.catalog.services import catalog_page
+from blueprints.catalog.services import newest_products
 from blueprints.recommendations.services import for_you
 from blueprints.shops.services import featured_shops
 from blueprints.site import bp
@@ -12,8 +12,8 @@ from extensions import db
 
 @bp.get("/")
 def home():
-    return render("site/home.html", new_products=catalog_page(category=None, page=1, per_page=8).items,
-                  shops=featured_shops(6), suggestions=for_you(current_user))
+    return render("site/home.html", new_products=newest_products(8), shops=featured_shops(6),
+                  suggestions=for_you(current_user))
 
 
 @bp.get("/healthz")

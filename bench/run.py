@@ -1,0 +1,253 @@
+"""Throughput, latency and page weight of the hot pages, on the large data set (bench/seed_large.py).
+
+    .venv/bin/python bench/run.py --database-url postgresql://postgres@127.0.0.1:5432/bench_large \
+        --redis-url redis://127.0.0.1:6379/1
+    .venv/bin/python bench/run.py --database-url sqlite:////tmp/bench_large.sqlite3
+
+Starts gunicorn (gunicorn.conf.py, several sync workers) on the data set, and the bare Flask + Jinja
+ceiling (bench/ceiling.py) on the same port range, then drives each from a second process, wrk, over
+loopback: first with enough connections to saturate the workers (req/s), then at a moderate load
+(p50/p99). GET pages rotate over many products, shops, prototypes and catalog pages; the vote and
+add-to-cart actions are htmx POSTs from 500 signed-in users, each from its own address (through
+X-Forwarded-For, as behind a proxy) so rate limits apply per user as in production.
+"""
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from sqlalchemy import select  # noqa: E402
+
+from app import create_app  # noqa: E402
+from config import database_url  # noqa: E402
+
+SECRET = "bench-secret-key-not-for-production"
+SEARCH_WORDS = ["保温杯", "陶瓷", "bamboo", "linen tote", "茶具", "notebook"]
+
+
+def server(spec: str, port: int, env: dict, workers: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [os.path.join(ROOT, ".venv/bin/gunicorn"), "-c", os.path.join(ROOT, "gunicorn.conf.py"), spec],
+        cwd=ROOT, env={**os.environ, **env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
+                       "LOG_LEVEL": "warning"})
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read()
+            return process
+        except OSError:  # not listening yet, or still starting
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit(f"{spec} did not start on port {port}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def lua(paths: list[str], *, method: str = "GET", body: str = "", sessions=(), htmx: bool = False) -> str:
+    """A wrk script: each request takes a random path (and signed-in session, with its own address)."""
+    quote = json.dumps
+    return "\n".join([
+        "local paths = {" + ",".join(quote(p) for p in paths) + "}",
+        "local sessions = {" + ",".join("{%s,%s}" % (quote(c), quote(t)) for c, t in sessions) + "}",
+        "local counter = 0",
+        "request = function()",
+        "  counter = counter + 1",
+        "  local headers = {}",
+        f"  if {'true' if htmx else 'false'} then headers['HX-Request'] = 'true' end",
+        "  if #sessions > 0 then",
+        "    local i = math.random(#sessions)",
+        "    headers['Cookie'] = 'session=' .. sessions[i][1]",
+        "    headers['X-CSRFToken'] = sessions[i][2]",
+        "    headers['X-Forwarded-For'] = '10.' .. math.floor(i / 250) .. '.' .. (i % 250) .. '.' .. math.random(1, 250)",
+        "  end",
+        f"  local body = {quote(body)}",
+        "  if body ~= '' then headers['Content-Type'] = 'application/x-www-form-urlencoded' end",
+        f"  return wrk.format({quote(method)}, paths[math.random(#paths)], headers, body ~= '' and body or nil)",
+        "end",
+        "done = function(summary, latency, requests)",
+        "  io.write(string.format('JSON{\"requests\":%d,\"non2xx\":%d,\"errors\":%d,\"p50\":%f,\"p99\":%f}\\n',",
+        "    summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read +",
+        "    summary.errors.write + summary.errors.timeout, latency:percentile(50) / 1000, latency:percentile(99) / 1000))",
+        "end",
+    ])
+
+
+def wrk(port: int, script: str, connections: int, seconds: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    try:
+        out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", file.name,
+                              f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(file.name)
+    result = json.loads(re.search(r"JSON(\{.*\})", out).group(1))
+    result["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return result
+
+
+def signed_in_sessions(url: str, count: int) -> list[tuple[str, str]]:
+    """(session cookie, CSRF token) for `count` bench users, made in-process with the server's secret key."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
+    client = app.test_client()
+    sessions = []
+    for user_id in range(3_000, 3_000 + count):
+        client.delete_cookie("session")
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user_id)
+            session["_fresh"] = True
+        html = client.get("/cart").get_data(as_text=True)
+        sessions.append((client.get_cookie("session").value, re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)))
+    return sessions
+
+
+def sample_paths(url: str) -> dict:
+    from blueprints.catalog.models import Product, ProductStatus
+    from blueprints.codesign.models import Prototype, Stage
+    from blueprints.suppliers.models import Supplier, SupplierStatus
+    from blueprints.shops.models import Listing
+    from extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
+    rng = random.Random(1)
+    with app.app_context():
+        products = list(db.session.scalars(
+            select(Product.slug).join(Product.supplier)
+            .where(Product.status == ProductStatus.ACTIVE, Supplier.status == SupplierStatus.VERIFIED).limit(50_000)))
+        listing = db.session.scalars(select(Listing).limit(1)).one()
+        variant_id = listing.product.variants[0].id
+        prototypes = list(db.session.scalars(select(Prototype.slug).where(Prototype.stage == Stage.OPEN).limit(5_000)))
+        shops = [f"/shops/shop-{n}" for n in rng.sample(range(1, 1_001), 500)]
+        return {
+            "home": ["/"],
+            "catalog": [f"/catalog?page={n}" for n in range(1, 201)] + ["/catalog"] * 50,
+            "search": [f"/search?q={urllib.request.quote(word)}" for word in SEARCH_WORDS],
+            "product": [f"/p/{slug}" for slug in rng.sample(products, 2_000)],
+            "shop": shops,
+            "prototype": [f"/codesign/{slug}" for slug in rng.sample(prototypes, 2_000)],
+            "vote": [f"/codesign/{prototypes[0]}/support"],
+            "add to cart": ["/cart/add"],
+            "_cart_body": f"variant_id={variant_id}&shop_id={listing.shop_id}&quantity=1",
+            "_product": products[0],
+        }
+
+
+def fetch(url: str, headers: dict | None = None, data: bytes | None = None) -> tuple[int, bytes, int]:
+    """(status, body, bytes on the wire including the status line and headers)."""
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        response = urllib.request.urlopen(request, timeout=30)
+    except urllib.error.HTTPError as error:
+        response = error
+    except TimeoutError:
+        return 0, b"", 0
+    body = response.read()
+    head = 17 + sum(len(k) + len(v) + 4 for k, v in response.headers.items()) + 2
+    return response.status, body, head + len(body)
+
+
+def page_weight(port: int, product_slug: str, paths: dict, sessions) -> dict:
+    base = f"http://127.0.0.1:{port}"
+    _status, html, wire = fetch(f"{base}/p/{product_slug}")
+    assets = re.findall(r'<(?:link rel="stylesheet"|script) (?:href|src)="([^"]+)"', html.decode())
+    assets += re.findall(r'<link rel="icon" href="([^"]+)"', html.decode())
+    total, total_gzip = wire, len(gzip.compress(html))
+    for asset in assets:
+        _status, body, asset_wire = fetch(base + asset)
+        total += asset_wire
+        total_gzip += len(gzip.compress(body))
+    cookie, token = sessions[0]
+    signed = {"Cookie": f"session={cookie}", "X-CSRFToken": token, "HX-Request": "true",
+              "X-Forwarded-For": "10.9.9.9"}
+    _status, _body, variant_panel = fetch(f"{base}/p/{product_slug}?variant=1", {"HX-Request": "true"})
+    _status, _body, vote = fetch(base + paths["vote"][0], signed, b"")
+    _status, _body, cart = fetch(base + paths["add to cart"][0],
+                                 {**signed, "Content-Type": "application/x-www-form-urlencoded"},
+                                 paths["_cart_body"].encode())
+    return {"product page + assets (bytes)": total, "same, gzipped by a proxy (bytes)": total_gzip,
+            "assets": assets, "htmx variant panel (bytes)": variant_panel, "htmx vote (bytes)": vote,
+            "htmx add to cart (bytes)": cart}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--redis-url", default="")
+    parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--saturating", type=int, default=16, help="connections for the req/s run")
+    parser.add_argument("--moderate", type=int, default=2, help="connections for the latency run")
+    parser.add_argument("--only", nargs="*", help="page names to run (default: all)")
+    parser.add_argument("--output", help="write the results as JSON here")
+    args = parser.parse_args()
+    url = database_url(args.database_url, "")
+    env = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "REDIS_URL": args.redis_url, "TRUSTED_PROXIES": "1",
+           "SHELFMADE_ENV": "bench"}
+
+    paths = sample_paths(url)
+    sessions = signed_in_sessions(url, 500)
+    results = {"database": url.split(":")[0], "workers": args.workers, "pages": {}}
+
+    app_server = server("app:create_app()", args.port, env, args.workers)
+    try:
+        html = urllib.request.urlopen(f"http://127.0.0.1:{args.port}/p/{paths['_product']}").read().decode()
+        results["weight"] = page_weight(args.port, paths["_product"], paths, sessions)
+        for name in ("home", "catalog", "search", "product", "shop", "prototype", "vote", "add to cart"):
+            if args.only and name not in args.only:
+                continue
+            action = name in ("vote", "add to cart")
+            script = lua(paths[name], method="POST" if action else "GET", htmx=action,
+                         body=paths["_cart_body"] if name == "add to cart" else "", sessions=sessions if action else ())
+            if name == "search" and (status := fetch(f"http://127.0.0.1:{args.port}{paths['search'][0]}")[0]) != 200:
+                results["pages"][name] = ("not available (no /search in this branch)" if status == 404
+                                          else f"not measured: one search took over 30 s (status {status})")
+                print(f"{name:12} {results['pages'][name]}")
+                continue
+            busy = wrk(args.port, script, args.saturating, args.seconds)
+            calm = wrk(args.port, script, args.moderate, args.seconds)
+            results["pages"][name] = {"rps": busy["rps"], "p50_ms": calm["p50"], "p99_ms": calm["p99"],
+                                      "p99_saturated_ms": busy["p99"], "non2xx": busy["non2xx"] + calm["non2xx"],
+                                      "errors": busy["errors"] + calm["errors"]}
+            print(f"{name:12} {results['pages'][name]}", flush=True)
+    finally:
+        stop(app_server)
+
+    with tempfile.TemporaryDirectory() as folder:
+        page = os.path.join(folder, "product.html")
+        with open(page, "w", encoding="utf-8") as file:
+            file.write(html)
+        title = re.search(r"<h1[^>]*>([^<]+)</h1>", html).group(1)
+        with open(page + ".json", "w", encoding="utf-8") as file:
+            json.dump({"title": title}, file)
+        ceiling = server(f"bench.ceiling:create_app({page!r})", args.port + 1, {}, args.workers)
+        try:
+            busy = wrk(args.port + 1, lua(["/"]), args.saturating, args.seconds)
+            calm = wrk(args.port + 1, lua(["/"]), args.moderate, args.seconds)
+        finally:
+            stop(ceiling)
+    results["ceiling"] = {"rps": busy["rps"], "p50_ms": calm["p50"], "p99_ms": calm["p99"]}
+    print(f"{'ceiling':12} {results['ceiling']}")
+    for name, figures in results["pages"].items():
+        if isinstance(figures, dict):
+            figures["share_of_ceiling"] = round(figures["rps"] / results["ceiling"]["rps"], 3)
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as file:
+            json.dump(results, file, indent=2, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()
