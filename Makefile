@@ -14,11 +14,11 @@ run: install $(MO)
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# Production: several gunicorn workers on PostgreSQL and Redis. Needs SECRET_KEY, DATABASE_URL and REDIS_URL
+# Production: several gunicorn workers on PostgreSQL and Redis. Needs SECRET_KEY, DATABASE_URL, REDIS_URL, SITE_URL
 # in the environment (see README, "PostgreSQL, Redis and gunicorn"); settings in gunicorn.conf.py.
 serve-prod: install $(MO)
-	@test -n "$$SECRET_KEY" -a -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || \
-		{ echo "serve-prod needs SECRET_KEY, DATABASE_URL (PostgreSQL) and REDIS_URL set" >&2; exit 1; }
+	@test -n "$$SECRET_KEY" -a -n "$$DATABASE_URL" -a -n "$$REDIS_URL" -a -n "$$SITE_URL" || \
+		{ echo "serve-prod needs SECRET_KEY, DATABASE_URL (PostgreSQL), REDIS_URL and SITE_URL set" >&2; exit 1; }
 	SHELFMADE_ENV=production $(FLASK) db upgrade
 	SHELFMADE_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py "app:create_app()"
 

@@ -31,6 +31,7 @@ BASE_CONFIG = {
     "PASSWORD_HASH_PROFILE": "CHEAPEST",
     "RATELIMIT_STORAGE_URI": "memory://",
     "CATALOG_COUNT_SECONDS": 0,  # every test sees the products it just added
+    "TRENDING_SECONDS": 0,
 }
 
 

@@ -9,10 +9,12 @@ The number of queries is fixed, however many items are suggested.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import and_, case, func, literal_column, or_, select, true, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
+from blueprints.cache import remembered
 from blueprints.catalog.models import Product, Variant
 from blueprints.catalog.services import visible_products
 from blueprints.codesign.models import Pledge, Poll, PollVote, Prototype, Support
@@ -23,6 +25,8 @@ from blueprints.notifications.services import notify
 from blueprints.orders.models import Order, OrderLine, OrderStatus
 from blueprints.recommendations.engine import (Interaction, ItemInfo, ItemKey, Keywords, Reason, also_chosen,
                                                recommend)
+from blueprints.search.models import DocumentKind
+from blueprints.search.services import matches as search_matches
 from blueprints.shops.models import Listing, Shop
 from blueprints.shops.services import storefront_listings
 from blueprints.subscriptions.models import KeywordSubscription
@@ -127,7 +131,17 @@ def _neighbours(keys, user: User) -> list[Interaction]:
 
 
 def _trending(now=None) -> dict[ItemKey, int]:
-    """Supports, pledges and purchases in the last two weeks, busiest items first."""
+    """Supports, pledges and purchases in the last two weeks, busiest items first. The same for everyone,
+    so every worker shares one count for a while (TRENDING_SECONDS) instead of each page reading two
+    weeks of activity."""
+    if now is not None:
+        return _count_trending(now)
+    rows = remembered("trending", current_app.config["TRENDING_SECONDS"],
+                      lambda: [[kind, item_id, count] for (kind, item_id), count in _count_trending(None).items()])
+    return {(kind, item_id): count for kind, item_id, count in rows}
+
+
+def _count_trending(now) -> dict[ItemKey, int]:
     touches = _touches("recent")
     since = (now or utcnow()) - timedelta(days=TRENDING_DAYS)
     activity = func.count()
@@ -166,10 +180,9 @@ def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[Keywords])
                                                          joinedload(Prototype.category),
                                                          selectinload(Prototype.images)))):
         ids = [item_id for item_kind, item_id in wanted if item_kind == kind]
-        # A subscription's every word, in the title or the description (the engine checks category and price).
-        matches = [and_(*(or_(model.title.icontains(term, autoescape=True),
-                              model.description.icontains(term, autoescape=True)) for term in wish.words.split()))
-                   for wish in keywords if wish.words.split()]
+        # A subscription's every word, found through the search index (the engine checks category and price).
+        searched = [search_matches(wish.words, DocumentKind(kind)) for wish in keywords if wish.words.split()]
+        matches = [model.id.in_(select(found.c.item_id)) for found in searched if found is not None]
         chosen = or_(model.id.in_(ids), model.category_id.in_(categories), *matches)
         query = (base.where(chosen).options(*options)
                  .order_by(case((model.id.in_(ids), 0), else_=1), model.created_at.desc(), model.id.desc())

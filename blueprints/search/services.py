@@ -2,12 +2,16 @@
 so `保温杯` finds `不锈钢保温杯`) and PostgreSQL pg_trgm for matching with ts_rank for ranking.
 Every product and prototype is indexed whatever its state; what the public may see is filtered when
 searching, so hiding a supplier needs no reindex."""
+import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-from sqlalchemy import Float, Integer, case, delete, event, func, inspect, or_, select, text
+from flask import current_app
+
+from sqlalchemy import Float, Integer, bindparam, case, delete, event, func, inspect, or_, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from blueprints.cache import remembered
 from blueprints.catalog.models import Category, Product, Variant
 from blueprints.catalog.services import public_product_conditions
 from blueprints.codesign.models import Prototype
@@ -178,6 +182,12 @@ def matches(query: str, kind: DocumentKind):
     return _sqlite_matches(terms, kind)
 
 
+def _textual_matches(sql: str, params: dict):
+    # unique=True: one statement may hold several searches (a user's keywords), each with its own values.
+    return (text(sql).bindparams(*(bindparam(name, value, unique=True) for name, value in params.items()))
+            .columns(item_id=Integer, rank=Float).subquery())
+
+
 def _sqlite_matches(terms: list[str], kind: DocumentKind):
     params = {"kind": kind.value}
     long_terms = [term for term in terms if len(term) >= TRIGRAM]
@@ -185,7 +195,8 @@ def _sqlite_matches(terms: list[str], kind: DocumentKind):
     likes = []
     for number, term in enumerate(short_terms):
         params[f"t{number}"] = _like_pattern(term)
-        likes.append(f"lower(d.title || ' ' || d.body) LIKE :t{number} ESCAPE '\\'")
+        # SQLite's LIKE ignores ASCII case by itself; leaving out lower() and the concatenation halves a scan.
+        likes.append(f"(d.title LIKE :t{number} ESCAPE '\\' OR d.body LIKE :t{number} ESCAPE '\\')")
     if long_terms:
         params["match"] = " ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
         # bm25 is smaller for better matches; a title match weighs ten times a body match.
@@ -194,10 +205,10 @@ def _sqlite_matches(terms: list[str], kind: DocumentKind):
                " WHERE search_fts MATCH :match AND d.kind = :kind")
     else:
         params["title"] = _like_pattern(" ".join(short_terms))
-        sql = ("SELECT d.item_id AS item_id, CASE WHEN lower(d.title) LIKE :title ESCAPE '\\' THEN 2.0 ELSE 1.0 END"
+        sql = ("SELECT d.item_id AS item_id, CASE WHEN d.title LIKE :title ESCAPE '\\' THEN 2.0 ELSE 1.0 END"
                " AS rank FROM search_documents d WHERE d.kind = :kind")
     sql += "".join(f" AND {like}" for like in likes)
-    return text(sql).bindparams(**params).columns(item_id=Integer, rank=Float).subquery("matches")
+    return _textual_matches(sql, params)
 
 
 def _postgres_matches(terms: list[str], kind: DocumentKind):
@@ -211,7 +222,7 @@ def _postgres_matches(terms: list[str], kind: DocumentKind):
            " ts_rank(to_tsvector('simple', d.title || ' ' || d.body), plainto_tsquery('simple', :query))"
            " + similarity(lower(d.title), :query) * 2 AS rank"
            " FROM search_documents d WHERE d.kind = :kind AND " + " AND ".join(likes))
-    return text(sql).bindparams(**params).columns(item_id=Integer, rank=Float).subquery("matches")
+    return _textual_matches(sql, params)
 
 
 # The catalog with facets
@@ -242,6 +253,12 @@ class CatalogFilters:
         if self.sort not in SORTS:
             self.sort = "relevance"
 
+    def cache_key(self) -> str:
+        """Everything but the page and the order: what the counts depend on."""
+        chosen = [" ".join(terms_of(self.query)), self.category.id if self.category else "", self.supplier_id or "",
+                  self.price or "", self.in_stock, self.codesigned]
+        return hashlib.sha1(repr(chosen).encode()).hexdigest()
+
     @property
     def order(self) -> str:
         """Best match needs words to match; without them it means newest first."""
@@ -255,6 +272,15 @@ class Facets:
     prices: dict[str, int]
     in_stock: int
     codesigned: int
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "categories": list(self.categories.items())}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Facets":
+        return cls(categories=dict((int(k), n) for k, n in data["categories"]),
+                   suppliers=[tuple(s) for s in data["suppliers"]], prices=data["prices"],
+                   in_stock=data["in_stock"], codesigned=data["codesigned"])
 
 
 def _in_stock():
@@ -303,7 +329,7 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
             .join(OrderLine, OrderLine.variant_id == Variant.id).group_by(Variant.product_id).subquery())
     order = {
         "relevance": [matched.c.rank.desc()] if matched is not None else [],
-        "newest": [Product.created_at.desc()],
+        "newest": [],  # the tie-break below is the newest order, and the index's
         "price-low": [Product.suggested_price.asc()],
         "price-high": [Product.suggested_price.desc()],
         "popular": [func.coalesce(sold.c.units, 0).desc()],
@@ -314,10 +340,18 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
     query = query.options(selectinload(Product.images), selectinload(Product.variants),
                           joinedload(Product.supplier), joinedload(Product.category))
     page = db.paginate(query.order_by(*order, Product.created_at.desc(), Product.id.desc()),
-                       page=filters.page, per_page=per_page, error_out=False)
+                       page=filters.page, per_page=per_page, error_out=False, count=False)
+    # Counting reads every match; the total and the facets may be a little stale (CATALOG_COUNT_SECONDS).
+    seconds, key = current_app.config["CATALOG_COUNT_SECONDS"], filters.cache_key()
+    page.total = remembered(f"catalog-total:{key}", seconds, lambda: db.session.scalar(
+        _filtered(filters, matched, [func.count(Product.id)], category_ids=category_ids)))
     if not with_facets:
         return page, None
+    return page, Facets.from_json(remembered(f"catalog-facets:{key}", seconds,
+                                             lambda: _facets(filters, matched, category_ids).to_json()))
 
+
+def _facets(filters: CatalogFilters, matched, category_ids) -> "Facets":
     def counts(skip, key):
         rows = _filtered(filters, matched, [key, func.count(Product.id)], skip=skip, category_ids=category_ids)
         return dict(db.session.execute(rows.group_by(key)).all())
@@ -331,7 +365,7 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
             categories[parents[category_id]] = categories.get(parents[category_id], 0) + count
     supplier_counts = counts("supplier", Product.supplier_id)
     names = dict(db.session.execute(select(Supplier.id, Supplier.name).where(Supplier.id.in_(supplier_counts))).all())
-    facets = Facets(
+    return Facets(
         categories=categories,
         suppliers=sorted(((sid, names[sid], n) for sid, n in supplier_counts.items()), key=lambda s: (-s[2], s[1])),
         prices=counts("price", _price_bucket()),
@@ -340,7 +374,6 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
         codesigned=db.session.scalar(_filtered(filters, matched, [func.count(Product.id)], skip="codesigned",
                                                category_ids=category_ids).where(_codesigned())),
     )
-    return page, facets
 
 
 def search_prototypes(query: str, limit: int = 6) -> list[Prototype]:
