@@ -29,6 +29,22 @@ TERM_SPLIT = re.compile(r"[\s,，。;；:：!！?？\"“”'‘’()（）\[\]�
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
+# Two Chinese characters are a common query but shorter than a trigram. Each document also carries its
+# character pairs, marked (保温 becomes 保温‖), so a two-character term is a three-character one the index
+# finds. Migration 0006 writes the same pairs.
+PAIR_MARK = "\u2016"
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+
+
+def cjk_pairs(text: str) -> str:
+    pairs = dict.fromkeys(run[i:i + 2] + PAIR_MARK for run in CJK_RUN.findall(text) for i in range(len(run) - 1))
+    return " ".join(pairs)
+
+
+def _indexed_term(term: str) -> str:
+    return term + PAIR_MARK if len(term) == 2 and CJK_RUN.fullmatch(term) else term
+
+
 def terms_of(query: str) -> list[str]:
     """The words of a query, lower-cased; control characters (which no engine accepts) are spaces."""
     words = TERM_SPLIT.split(CONTROL_CHARACTERS.sub(" ", query or ""))
@@ -44,14 +60,16 @@ def _like_pattern(term: str) -> str:
 def product_text(product: Product) -> tuple[str, str]:
     options = " ".join(str(value) for variant in product.variants for value in (variant.options or {}).values())
     category = product.category
-    return product.title, " ".join(filter(None, [product.description, category.name_en, category.name_zh,
-                                                 product.supplier.name, options]))
+    body = " ".join(filter(None, [product.description, category.name_en, category.name_zh, product.supplier.name,
+                                  options]))
+    return product.title, f"{body} {cjk_pairs(product.title + ' ' + body)}".strip()
 
 
 def prototype_text(prototype: Prototype) -> tuple[str, str]:
     category = prototype.category
-    return prototype.title, " ".join(filter(None, [prototype.description, prototype.specs, category.name_en,
-                                                   category.name_zh, prototype.supplier.name]))
+    body = " ".join(filter(None, [prototype.description, prototype.specs, category.name_en, category.name_zh,
+                                  prototype.supplier.name]))
+    return prototype.title, f"{body} {cjk_pairs(prototype.title + ' ' + body)}".strip()
 
 
 def index_items(kind: DocumentKind, items: list) -> None:
@@ -174,7 +192,7 @@ class Match:
 def matches(query: str, kind: DocumentKind):
     """A subquery of (item_id, rank) for the items whose text has every term of `query`; None when
     the query has no terms."""
-    terms = terms_of(query)
+    terms = [_indexed_term(term) for term in terms_of(query)]
     if not terms:
         return None
     if db.engine.dialect.name == "postgresql":
@@ -213,7 +231,7 @@ def _sqlite_matches(terms: list[str], kind: DocumentKind):
 
 def _postgres_matches(terms: list[str], kind: DocumentKind):
     # Written out so the expressions are exactly those of the indexes in migration 0006.
-    params = {"kind": kind.value, "query": " ".join(terms)}
+    params = {"kind": kind.value, "query": " ".join(terms).replace(PAIR_MARK, "")}
     likes = []
     for number, term in enumerate(terms):
         params[f"t{number}"] = _like_pattern(term)

@@ -5,6 +5,9 @@ Revises: 0005
 Create Date: 2026-11-25 16:30:14.594255
 
 """
+import re
+from datetime import datetime, timezone
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -55,15 +58,32 @@ def create_search_index():
                    " USING gin (to_tsvector('simple', title || ' ' || body))")
 
 
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+
+
+def cjk_pairs(text):
+    """As blueprints/search/services.cjk_pairs (copied: a migration must not change when the code does)."""
+    pairs = dict.fromkeys(run[i:i + 2] + "\u2016" for run in CJK_RUN.findall(text) for i in range(len(run) - 1))
+    return " ".join(pairs)
+
+
 def fill_search_documents():
     """Indexes what an existing database already holds, in the shape blueprints/search writes (less the
     variant options, which the next edit of a product or `flask reindex` adds)."""
+    bind = op.get_bind()
+    documents = sa.table('search_documents', sa.column('kind'), sa.column('item_id'), sa.column('title'),
+                         sa.column('body'), sa.column('updated_at'))
+    now = datetime.now(timezone.utc)
     for kind, table, text_columns in (("product", "products", "i.description"),
                                       ("prototype", "prototypes", "i.description || ' ' || i.specs")):
-        op.execute(f"INSERT INTO search_documents (kind, item_id, title, body, updated_at)"
-                   f" SELECT '{kind}', i.id, i.title, {text_columns} || ' ' || c.name_en || ' ' || c.name_zh"
-                   f" || ' ' || s.name, CURRENT_TIMESTAMP FROM {table} i"
-                   f" JOIN categories c ON c.id = i.category_id JOIN suppliers s ON s.id = i.supplier_id")
+        rows = bind.execute(sa.text(
+            f"SELECT i.id, i.title, {text_columns} || ' ' || c.name_en || ' ' || c.name_zh || ' ' || s.name"
+            f" FROM {table} i JOIN categories c ON c.id = i.category_id JOIN suppliers s ON s.id = i.supplier_id"
+        )).all()
+        batch = [{"kind": kind, "item_id": item_id, "title": title, "updated_at": now,
+                  "body": f"{body} {cjk_pairs(title + ' ' + body)}".strip()} for item_id, title, body in rows]
+        if batch:
+            bind.execute(documents.insert(), batch)
 
 
 def drop_search_index():

@@ -153,3 +153,16 @@ def test_catalog_and_search_pages(client, app, make_supplier, make_product, make
     assert 'value="保温"' in catalog  # the query stays in the box
     assert client.get("/catalog?category=nope").status_code == 404
     assert client.get("/search?q=" + "x" * 500).status_code == 200
+
+
+def test_two_chinese_characters_are_found_through_the_index(ctx, make_supplier, make_product):
+    from blueprints.search.services import cjk_pairs
+
+    supplier = make_supplier()
+    make_product(supplier, "功夫茶具套装")
+    make_product(supplier, "Bamboo tea tray 竹茶盘")
+    assert cjk_pairs("功夫茶具 abc 竹") == "功夫‖ 夫茶‖ 茶具‖"
+    assert titles(CatalogFilters(query="茶具")) == ["功夫茶具套装"]
+    assert titles(CatalogFilters(query="茶盘 bamboo")) == ["Bamboo tea tray 竹茶盘"]
+    assert titles(CatalogFilters(query="具套")) == ["功夫茶具套装"]
+    assert titles(CatalogFilters(query="茶具 tray")) == []
