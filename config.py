@@ -101,6 +101,9 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # a form with up to 10 images of up to 5 MB each
         # How often an open page asks for the unread count in the header.
         "BELL_REFRESH_SECONDS": int(environ.get("BELL_REFRESH_SECONDS", "60")),
+        # Per address: typing sends a request per pause, a scraping bot far more. (The load benchmark,
+        # which sends every request from one address, raises it.)
+        "SEARCH_RATE_LIMIT": environ.get("SEARCH_RATE_LIMIT", "120 per minute"),
         # How long the trending list (recommendations for newcomers) is shared before it is counted again.
         "TRENDING_SECONDS": int(environ.get("TRENDING_SECONDS", "300")),
         # The site's public address, for links in emails (sent from a command, outside any request).

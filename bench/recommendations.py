@@ -6,7 +6,7 @@ It generates a seeded synthetic community (people with tastes over categories an
 keyword subscriptions, items that go together, a few best-sellers), holds out each person's last
 item, and asks the same engine the site uses (blueprints/recommendations/engine.py) for ten
 suggestions from the rest, sampling neighbours the way the service does. It exits with status 1
-when the recommender does not beat the baseline on hit rate. Method and figures: bench/recommendations.md.
+when the recommender does not beat the baseline on hit rate. Method and figures: bench/README.md, "Recommendations".
 """
 import argparse
 import random

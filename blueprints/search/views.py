@@ -1,4 +1,4 @@
-from flask import request
+from flask import current_app, request
 
 from blueprints.search import bp
 from blueprints.search.services import CatalogFilters, browse, search_prototypes, terms_of
@@ -8,7 +8,7 @@ from extensions import limiter
 
 
 @bp.get("/search")
-@limiter.limit("120 per minute")  # typing sends a request per pause; a bot sends far more
+@limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"])
 def search():
     query = request.args.get("q", "").strip()[:100]
     products, prototypes = None, []
