@@ -7,7 +7,6 @@ import re
 from dataclasses import asdict, dataclass
 
 from flask import current_app
-
 from sqlalchemy import Float, Integer, bindparam, case, delete, event, func, inspect, or_, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -17,17 +16,14 @@ from blueprints.catalog.services import public_product_conditions
 from blueprints.codesign.models import Prototype
 from blueprints.codesign.services import public_prototype_conditions
 from blueprints.orders.models import OrderLine
-from blueprints.suppliers.models import Supplier
 from blueprints.search.models import DocumentKind, SearchDocument
+from blueprints.suppliers.models import Supplier
 from extensions import db
 
 MAX_TERMS = 8
 TRIGRAM = 3  # the trigram index cannot match shorter terms; those are matched with LIKE
 TERM_SPLIT = re.compile(r"[\s,，。;；:：!！?？\"“”'‘’()（）\[\]【】]+")
-
-
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-
 
 # Two Chinese characters are a common query but shorter than a trigram. Each document also carries its
 # character pairs, marked (保温 becomes 保温‖), so a two-character term is a three-character one the index
