@@ -204,11 +204,16 @@ def newest_products(limit: int) -> list[Product]:
                                    .limit(limit)))
 
 
+def in_category(category_id_column, category: Category):
+    """A product or prototype in `category` or one of its subcategories."""
+    children = select(Category.id).where(Category.parent_id == category.id)
+    return or_(category_id_column == category.id, category_id_column.in_(children))
+
+
 def catalog_page(*, category: Category | None, page: int, per_page: int = 24):
     query = _listed_products()
     if category is not None:
-        children = select(Category.id).where(Category.parent_id == category.id)
-        query = query.where(or_(Product.category_id == category.id, Product.category_id.in_(children)))
+        query = query.where(in_category(Product.category_id, category))
     page_of = db.paginate(query.order_by(Product.created_at.desc(), Product.id.desc()), page=page,
                           per_page=per_page, error_out=False, count=False)
     # Counting every public product reads the whole table; the page count may be a minute stale.

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
-from blueprints.catalog.services import product_published
+from blueprints.catalog.services import in_category, product_published
 from blueprints.codesign.models import (Ask, AskStatus, Comment, CommentLike, Pledge, Poll, PollOption, PollVote,
                                         Prototype, PrototypeImage, PrototypeUpdate, Report, Stage, Support,
                                         UpdateCause)
@@ -617,8 +617,7 @@ def board(*, sort: str = "trending", category: Category | None = None, now: date
                     Supplier.status == SupplierStatus.VERIFIED)
              .options(selectinload(Prototype.images), joinedload(Prototype.supplier)))
     if category is not None:
-        children = select(Category.id).where(Category.parent_id == category.id)
-        query = query.where((Prototype.category_id == category.id) | Prototype.category_id.in_(children))
+        query = query.where(in_category(Prototype.category_id, category))
     order = {"newest": [Prototype.opened_at.desc()], "closing": [Prototype.deadline.asc()],
              "supported": [support_count.desc()], "moq": [(units * 1.0 / Prototype.moq).desc()],
              "trending": [recent.desc(), support_count.desc()]}.get(sort, [recent.desc(), support_count.desc()])

@@ -1,7 +1,7 @@
 """Who hears about what, and how. Nothing but a user's own orders reaches them unless they opted in,
 and promotional news is capped per day: what is over the cap waits for the daily digest."""
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -70,13 +70,6 @@ def _wants(user_ids: set[int], kind: Kind) -> dict[int, Wants]:
     return {user_id: rows.get(user_id, _default(kind)) for user_id in user_ids}
 
 
-def opted_in(user_ids: set[int], kind: Kind) -> set[int]:
-    """Those of `user_ids` who want this kind on any channel."""
-    if not user_ids:
-        return set()
-    return {user_id for user_id, wants in _wants(set(user_ids), kind).items() if wants.anything}
-
-
 def start_of_day(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -108,13 +101,15 @@ def notify(user_ids: set[int], kind: Kind, *, event: str, subject: str, link: st
     if kind in PROMOTIONAL:
         sent, caps = _promotional_sent_today(set(wanted), now), _caps(set(wanted))
         held = {user_id for user_id in wanted if sent.get(user_id, 0) >= caps[user_id]}
-    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+    emailed = {user_id for user_id, wants in wanted.items() if wants.email and user_id not in held}
+    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(emailed)))} \
+        if emailed else {}
     for user_id in sorted(wanted):
         wants = wanted[user_id]
         db.session.add(Notification(user_id=user_id, kind=kind, event=event, subject=subject[:200], link=link,
                                     in_site=wants.in_site, by_email=wants.email, held=user_id in held,
                                     created_at=now))
-        if wants.email and user_id not in held:
+        if user_id in emailed:
             mail.queue_notification(users[user_id], kind, event=event, subject=subject, link=link)
     db.session.flush()
     return len(wanted)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from blueprints.cache import remembered
 from blueprints.catalog.models import Category, Product, Variant
-from blueprints.catalog.services import public_product_conditions
+from blueprints.catalog.services import in_category, public_product_conditions
 from blueprints.codesign.models import Prototype
 from blueprints.codesign.services import public_prototype_conditions
 from blueprints.orders.models import OrderLine
@@ -306,16 +306,12 @@ def _codesigned():
     return select(Prototype.id).where(Prototype.product_id == Product.id).exists()
 
 
-def _category_ids(category: Category) -> list[int]:
-    return [category.id, *db.session.scalars(select(Category.id).where(Category.parent_id == category.id))]
-
-
-def _filtered(filters: CatalogFilters, matched, columns, *, skip: str | None = None, category_ids=None):
+def _filtered(filters: CatalogFilters, matched, columns, *, skip: str | None = None):
     query = select(*columns).select_from(Product).join(Product.supplier).where(*public_product_conditions())
     if matched is not None:
         query = query.join(matched, matched.c.item_id == Product.id)
-    if category_ids and skip != "category":
-        query = query.where(Product.category_id.in_(category_ids))
+    if filters.category and skip != "category":
+        query = query.where(in_category(Product.category_id, filters.category))
     if filters.supplier_id and skip != "supplier":
         query = query.where(Product.supplier_id == filters.supplier_id)
     if filters.price and skip != "price":
@@ -339,7 +335,6 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
     """The page of products for `filters`, and the facet counts under the same query: each facet is
     counted with every other filter applied but its own, so its counts say what choosing it would give."""
     matched = matches(filters.query, DocumentKind.PRODUCT)
-    category_ids = _category_ids(filters.category) if filters.category else None
     sold = (select(Variant.product_id, func.sum(OrderLine.quantity).label("units"))
             .join(OrderLine, OrderLine.variant_id == Variant.id).group_by(Variant.product_id).subquery())
     order = {
@@ -349,7 +344,7 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
         "price-high": [Product.suggested_price.desc()],
         "popular": [func.coalesce(sold.c.units, 0).desc()],
     }[filters.order]
-    query = _filtered(filters, matched, [Product], category_ids=category_ids)
+    query = _filtered(filters, matched, [Product])
     if filters.order == "popular":
         query = query.outerjoin(sold, sold.c.product_id == Product.id)
     query = query.options(selectinload(Product.images), selectinload(Product.variants),
@@ -359,16 +354,16 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
     # Counting reads every match; the total and the facets may be a little stale (CATALOG_COUNT_SECONDS).
     seconds, key = current_app.config["CATALOG_COUNT_SECONDS"], filters.cache_key()
     page.total = remembered(f"catalog-total:{key}", seconds, lambda: db.session.scalar(
-        _filtered(filters, matched, [func.count(Product.id)], category_ids=category_ids)))
+        _filtered(filters, matched, [func.count(Product.id)])))
     if not with_facets:
         return page, None
     return page, Facets.from_json(remembered(f"catalog-facets:{key}", seconds,
-                                             lambda: _facets(filters, matched, category_ids).to_json()))
+                                             lambda: _facets(filters, matched).to_json()))
 
 
-def _facets(filters: CatalogFilters, matched, category_ids) -> "Facets":
+def _facets(filters: CatalogFilters, matched) -> "Facets":
     def counts(skip, key):
-        rows = _filtered(filters, matched, [key, func.count(Product.id)], skip=skip, category_ids=category_ids)
+        rows = _filtered(filters, matched, [key, func.count(Product.id)], skip=skip)
         return dict(db.session.execute(rows.group_by(key)).all())
 
     by_category = counts("category", Product.category_id)
@@ -380,14 +375,15 @@ def _facets(filters: CatalogFilters, matched, category_ids) -> "Facets":
             categories[parents[category_id]] = categories.get(parents[category_id], 0) + count
     supplier_counts = counts("supplier", Product.supplier_id)
     names = dict(db.session.execute(select(Supplier.id, Supplier.name).where(Supplier.id.in_(supplier_counts))).all())
+    def count_where(skip, condition):
+        return db.session.scalar(_filtered(filters, matched, [func.count(Product.id)], skip=skip).where(condition))
+
     return Facets(
         categories=categories,
         suppliers=sorted(((sid, names[sid], n) for sid, n in supplier_counts.items()), key=lambda s: (-s[2], s[1])),
         prices=counts("price", _price_bucket()),
-        in_stock=db.session.scalar(_filtered(filters, matched, [func.count(Product.id)], skip="in_stock",
-                                             category_ids=category_ids).where(_in_stock())),
-        codesigned=db.session.scalar(_filtered(filters, matched, [func.count(Product.id)], skip="codesigned",
-                                               category_ids=category_ids).where(_codesigned())),
+        in_stock=count_where("in_stock", _in_stock()),
+        codesigned=count_where("codesigned", _codesigned()),
     )
 
 

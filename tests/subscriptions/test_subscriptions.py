@@ -12,7 +12,6 @@ from blueprints.notifications.models import Kind, Notification
 from blueprints.notifications.services import set_preference
 from blueprints.subscriptions.services import MAX_SUBSCRIPTIONS, remove_subscription, subscribe
 from extensions import db
-from tests.conftest import sign_in
 
 pytestmark = pytest.mark.all_databases
 
