@@ -87,6 +87,9 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # How long the catalog's page count may be reused before counting the products again.
         "CATALOG_COUNT_SECONDS": int(environ.get("CATALOG_COUNT_SECONDS", "60")),
+        # How long a page as signed-out visitors see it is shared between them (0: never; see
+        # cache.shared_with_visitors). Off by default in development, so a change shows at once.
+        "PAGE_CACHE_SECONDS": int(environ.get("PAGE_CACHE_SECONDS", "15" if production else "0")),
         "CURRENCY": environ.get("CURRENCY", "CNY"),
         # Platform rates in basis points (800 = 8%); see Money in DESIGN.md.
         "PLATFORM_COMMISSION_BP": int(environ.get("PLATFORM_COMMISSION_BP", "800")),
@@ -104,6 +107,10 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         # Per address: typing sends a request per pause, a scraping bot far more. (The load benchmark,
         # which sends every request from one address, raises it.)
         "SEARCH_RATE_LIMIT": environ.get("SEARCH_RATE_LIMIT", "120 per minute"),
+        # The search page ranks at most this many matches of each kind, the first the index finds: a word
+        # in thousands of items is otherwise slow to rank, and the page shows the best few. (The catalog
+        # ranks every match.)
+        "SEARCH_CANDIDATES": int(environ.get("SEARCH_CANDIDATES", "1000")),
         # How long the trending list (recommendations for newcomers) is shared before it is counted again.
         "TRENDING_SECONDS": int(environ.get("TRENDING_SECONDS", "300")),
         # The site's public address, for links in emails (sent from a command, outside any request).

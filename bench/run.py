@@ -63,6 +63,12 @@ def lua(paths: list[str], *, method: str = "GET", body: str = "", sessions=(), h
         "local paths = {" + ",".join(quote(p) for p in paths) + "}",
         "local sessions = {" + ",".join("{%s,%s}" % (quote(c), quote(t)) for c, t in sessions) + "}",
         "local counter = 0",
+        "local threads = {}",
+        "setup = function(thread) table.insert(threads, thread) end",
+        "hits = 0",
+        "response = function(status, headers, body)",
+        "  if headers['X-Page-Cache'] == 'hit' then hits = hits + 1 end",
+        "end",
         "request = function()",
         "  counter = counter + 1",
         "  local headers = {}",
@@ -78,9 +84,12 @@ def lua(paths: list[str], *, method: str = "GET", body: str = "", sessions=(), h
         f"  return wrk.format({quote(method)}, paths[math.random(#paths)], headers, body ~= '' and body or nil)",
         "end",
         "done = function(summary, latency, requests)",
-        "  io.write(string.format('JSON{\"requests\":%d,\"non2xx\":%d,\"errors\":%d,\"p50\":%f,\"p99\":%f}\\n',",
+        "  local all_hits = 0",
+        "  for _, thread in ipairs(threads) do all_hits = all_hits + thread:get('hits') end",
+        "  io.write(string.format('JSON{\"requests\":%d,\"non2xx\":%d,\"errors\":%d,\"p50\":%f,\"p99\":%f,\"hits\":%d}\\n',",
         "    summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read +",
-        "    summary.errors.write + summary.errors.timeout, latency:percentile(50) / 1000, latency:percentile(99) / 1000))",
+        "    summary.errors.write + summary.errors.timeout, latency:percentile(50) / 1000, latency:percentile(99) / 1000,",
+        "    all_hits))",
         "end",
     ])
 
@@ -191,16 +200,19 @@ def main() -> None:
     parser.add_argument("--saturating", type=int, default=16, help="connections for the req/s run")
     parser.add_argument("--moderate", type=int, default=2, help="connections for the latency run")
     parser.add_argument("--only", nargs="*", help="page names to run (default: all)")
+    parser.add_argument("--page-cache", type=int, default=0, metavar="SECONDS",
+                        help="PAGE_CACHE_SECONDS for the site: signed-out visitors share copies of pages (0: off)")
     parser.add_argument("--output", help="write the results as JSON here")
     args = parser.parse_args()
     url = database_url(args.database_url, "")
     env = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "REDIS_URL": args.redis_url, "TRUSTED_PROXIES": "1",
            "SEARCH_RATE_LIMIT": "1000000 per minute",  # wrk sends every search from one address
-           "SHELFMADE_ENV": "bench"}
+           "SHELFMADE_ENV": "bench", "PAGE_CACHE_SECONDS": str(args.page_cache)}
 
     paths = sample_paths(url)
     sessions = signed_in_sessions(url, 500)
-    results = {"database": url.split(":")[0], "workers": args.workers, "pages": {}}
+    results = {"database": url.split(":")[0], "workers": args.workers, "page_cache_seconds": args.page_cache,
+               "pages": {}}
 
     app_server = server("app:create_app()", args.port, env, args.workers)
     try:
@@ -221,7 +233,10 @@ def main() -> None:
             calm = wrk(args.port, script, args.moderate, args.seconds)
             results["pages"][name] = {"rps": busy["rps"], "p50_ms": calm["p50"], "p99_ms": calm["p99"],
                                       "p99_saturated_ms": busy["p99"], "non2xx": busy["non2xx"] + calm["non2xx"],
-                                      "errors": busy["errors"] + calm["errors"]}
+                                      "errors": busy["errors"] + calm["errors"],
+                                      # Requests served from a shared copy (X-Page-Cache: hit), both runs.
+                                      "cache_hit_share": round((busy["hits"] + calm["hits"]) /
+                                                               max(busy["requests"] + calm["requests"], 1), 3)}
             print(f"{name:12} {results['pages'][name]}", flush=True)
     finally:
         stop(app_server)

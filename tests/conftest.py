@@ -32,6 +32,7 @@ BASE_CONFIG = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "CATALOG_COUNT_SECONDS": 0,  # every test sees the products it just added
     "TRENDING_SECONDS": 0,
+    "PAGE_CACHE_SECONDS": 0,
 }
 
 

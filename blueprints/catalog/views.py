@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from blueprints.cache import shared_with_visitors
 from blueprints.catalog import bp
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import categories, is_public, product_for_page
@@ -50,6 +51,7 @@ def catalog_filters() -> CatalogFilters:
 
 
 @bp.get("/catalog")
+@shared_with_visitors
 def catalog():
     filters = catalog_filters()
     page, facets = browse(filters)
@@ -87,6 +89,7 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
 
 
 @bp.get("/p/<slug>")
+@shared_with_visitors
 def product(slug: str):
     product = product_for_page(slug, current_user) or abort(404)
     return render_product_page(product, price=product.suggested_price)

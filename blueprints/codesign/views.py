@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from blueprints.cache import shared_with_visitors
 from blueprints.catalog.models import Category
 from blueprints.catalog.services import categories
 from blueprints.codesign import bp
@@ -95,6 +96,7 @@ def render_prototype(prototype, *, block=None, status=200, support_form=None, pl
 
 
 @bp.get("/codesign/<slug>")
+@shared_with_visitors
 def prototype(slug: str):
     return render_prototype(_prototype_or_404(slug), block="comments")
 

@@ -56,12 +56,16 @@ def item_key(item: Product | Prototype) -> ItemKey:
     return ("product", item.product_id) if item.product_id else ("prototype", item.id)
 
 
-def _touches(name: str, *, details: bool = False):
+def _touches(name: str, *, details: bool = False, keys=None, users=None, since=None):
     """Every interaction as (user_id, kind, item_id, source, at), launched prototypes folded into their product.
-    With `details`, also the item's title and category, for the user's own rows (the reasons name them)."""
+    With `details`, also the item's title and category, for the user's own rows (the reasons name them).
+    `keys` (items), `users` (ids, or a subquery of them) and `since` filter inside each branch of the union,
+    where the tables' indexes apply; a filter on the union's computed columns would read every interaction."""
     kind = case((Prototype.product_id.is_not(None), literal_column("'product'")), else_=literal_column("'prototype'"))
     item = func.coalesce(Prototype.product_id, Prototype.id)
     extra = [Prototype.title.label("title"), Prototype.category_id.label("category_id")] if details else []
+    products = [item_id for item_kind, item_id in keys or () if item_kind == "product"]
+    prototypes = [item_id for item_kind, item_id in keys or () if item_kind == "prototype"]
 
     def on_prototype(row, source: str, prototype_id, *via):
         query = select(row.user_id.label("user_id"), kind.label("kind"), item.label("item_id"),
@@ -69,7 +73,11 @@ def _touches(name: str, *, details: bool = False):
                        ).select_from(row)
         for target, on in via:
             query = query.join(target, on)
-        return query.join(Prototype, Prototype.id == prototype_id)
+        query = query.join(Prototype, Prototype.id == prototype_id)
+        if keys is not None:
+            query = query.where(or_(Prototype.product_id.in_(products),
+                                    and_(Prototype.product_id.is_(None), Prototype.id.in_(prototypes))))
+        return _narrowed(query, row.user_id, row.created_at, users, since)
 
     supports = on_prototype(Support, "support", Support.prototype_id)
     pledges = on_prototype(Pledge, "pledge", Pledge.prototype_id)
@@ -83,15 +91,18 @@ def _touches(name: str, *, details: bool = False):
                  .where(Order.status != OrderStatus.CANCELLED))
     if details:
         purchases = purchases.join(Product, Product.id == Variant.product_id)
+    if keys is not None:
+        purchases = purchases.where(Variant.product_id.in_(products))
+    purchases = _narrowed(purchases, Order.buyer_id, Order.placed_at, users, since)
     return union_all(supports, votes, pledges, purchases).subquery(name)
 
 
-def _about(touches, keys) -> object:
-    """A WHERE clause: the interaction is with one of `keys`."""
-    products = [item_id for kind, item_id in keys if kind == "product"]
-    prototypes = [item_id for kind, item_id in keys if kind == "prototype"]
-    return or_(and_(touches.c.kind == "product", touches.c.item_id.in_(products)),
-               and_(touches.c.kind == "prototype", touches.c.item_id.in_(prototypes)))
+def _narrowed(query, user_id, at, users, since):
+    if users is not None:
+        query = query.where(user_id.in_(users))
+    if since is not None:
+        query = query.where(at >= since)
+    return query
 
 
 @dataclass
@@ -108,8 +119,8 @@ class _Mine:
 def _mine(user: User) -> _Mine:
     if not user.is_authenticated:
         return _Mine([], {}, {})
-    touches = _touches("mine", details=True)
-    rows = db.session.execute(select(touches).where(touches.c.user_id == user.id)).all()
+    touches = _touches("mine", details=True, users=[user.id])
+    rows = db.session.execute(select(touches)).all()
     return _Mine([Interaction(user.id, (row.kind, row.item_id), row.source) for row in rows],
                  {(row.kind, row.item_id): row.title for row in rows},
                  {(row.kind, row.item_id): row.category_id for row in rows})
@@ -119,13 +130,12 @@ def _neighbours(keys, user: User) -> list[Interaction]:
     """The interactions of the people most recently active on `keys` (the user aside): a bounded sample."""
     if not keys:
         return []
-    near = _touches("near")
+    near = _touches("near", keys=keys)
     others = near.c.user_id != user.id if user.is_authenticated else true()
-    people = (select(near.c.user_id).where(_about(near, keys), others)
+    people = (select(near.c.user_id).where(others)
               .group_by(near.c.user_id).order_by(func.max(near.c.at).desc()).limit(NEIGHBOURS))
-    touches = _touches("theirs")
+    touches = _touches("theirs", users=people)
     rows = db.session.execute(select(touches.c.user_id, touches.c.kind, touches.c.item_id, touches.c.source)
-                              .where(touches.c.user_id.in_(people))
                               .order_by(touches.c.at.desc()).limit(NEIGHBOUR_ROWS)).all()
     return [Interaction(row.user_id, (row.kind, row.item_id), row.source) for row in rows]
 
@@ -142,11 +152,10 @@ def _trending(now=None) -> dict[ItemKey, int]:
 
 
 def _count_trending(now) -> dict[ItemKey, int]:
-    touches = _touches("recent")
-    since = (now or utcnow()) - timedelta(days=TRENDING_DAYS)
+    touches = _touches("recent", since=(now or utcnow()) - timedelta(days=TRENDING_DAYS))
     activity = func.count()
     rows = db.session.execute(select(touches.c.kind, touches.c.item_id, activity)
-                              .where(touches.c.at >= since, touches.c.source != "vote")
+                              .where(touches.c.source != "vote")
                               .group_by(touches.c.kind, touches.c.item_id)
                               .order_by(activity.desc(), touches.c.kind, touches.c.item_id)
                               .limit(TRENDING_ITEMS)).all()
@@ -154,9 +163,9 @@ def _count_trending(now) -> dict[ItemKey, int]:
 
 
 def _popularity(keys) -> dict[ItemKey, int]:
-    touches = _touches("everyone")
+    touches = _touches("everyone", keys=keys)
     rows = db.session.execute(select(touches.c.kind, touches.c.item_id, func.count(touches.c.user_id.distinct()))
-                              .where(_about(touches, keys)).group_by(touches.c.kind, touches.c.item_id)).all()
+                              .group_by(touches.c.kind, touches.c.item_id)).all()
     return {(kind, item_id): count for kind, item_id, count in rows}
 
 
@@ -183,7 +192,12 @@ def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[Keywords])
         # A subscription's every word, found through the search index (the engine checks category and price).
         searched = [search_matches(wish.words, DocumentKind(kind)) for wish in keywords if wish.words.split()]
         matches = [model.id.in_(select(found.c.item_id)) for found in searched if found is not None]
-        chosen = or_(model.id.in_(ids), model.category_id.in_(categories), *matches)
+        # Only the non-empty choices: an empty IN () in the OR keeps the database from using its indexes.
+        choices = ([model.id.in_(ids)] if ids else []) + (
+            [model.category_id.in_(categories)] if categories else []) + matches
+        if not choices:
+            continue
+        chosen = or_(*choices)
         query = (base.where(chosen).options(*options)
                  .order_by(case((model.id.in_(ids), 0), else_=1), model.created_at.desc(), model.id.desc())
                  .limit(POOL + len(ids)))

@@ -185,24 +185,32 @@ class Match:
     rank: float  # higher is better
 
 
-def matches(query: str, kind: DocumentKind):
+def matches(query: str, kind: DocumentKind, *, candidates: int | None = None):
     """A subquery of (item_id, rank) for the items whose text has every term of `query`; None when
-    the query has no terms."""
+    the query has no terms. With `candidates`, only that many matches, the first the index finds, are
+    ranked: a common word's thousands of matches cost most of a search to rank, and a page showing the
+    best few does not need all of them (counts and further pages use the whole set)."""
     terms = [_indexed_term(term) for term in terms_of(query)]
     if not terms:
         return None
     if db.engine.dialect.name == "postgresql":
-        return _postgres_matches(terms, kind)
-    return _sqlite_matches(terms, kind)
-
-
-def _textual_matches(sql: str, params: dict):
+        sql, params = _postgres_matches(terms, kind)
+    else:
+        sql, params = _sqlite_matches(terms, kind)
+    if candidates is not None:
+        sql += " LIMIT :candidates"
+        params["candidates"] = candidates
     # unique=True: one statement may hold several searches (a user's keywords), each with its own values.
-    return (text(sql).bindparams(*(bindparam(name, value, unique=True) for name, value in params.items()))
-            .columns(item_id=Integer, rank=Float).subquery())
+    found = (text(sql).bindparams(*(bindparam(name, value, unique=True) for name, value in params.items()))
+             .columns(item_id=Integer, rank=Float))
+    if candidates is None:
+        return found.subquery()
+    # Planned on its own: inside the page's join, PostgreSQL would read the table in order for the first
+    # matches rather than through the trigram index, which for a common word is several times slower.
+    return found.cte(f"candidates_{kind.value}").prefix_with("MATERIALIZED")
 
 
-def _sqlite_matches(terms: list[str], kind: DocumentKind):
+def _sqlite_matches(terms: list[str], kind: DocumentKind) -> tuple[str, dict]:
     params = {"kind": kind.value}
     long_terms = [term for term in terms if len(term) >= TRIGRAM]
     short_terms = [term for term in terms if len(term) < TRIGRAM]
@@ -222,10 +230,10 @@ def _sqlite_matches(terms: list[str], kind: DocumentKind):
         sql = ("SELECT d.item_id AS item_id, CASE WHEN d.title LIKE :title ESCAPE '\\' THEN 2.0 ELSE 1.0 END"
                " AS rank FROM search_documents d WHERE d.kind = :kind")
     sql += "".join(f" AND {like}" for like in likes)
-    return _textual_matches(sql, params)
+    return sql, params
 
 
-def _postgres_matches(terms: list[str], kind: DocumentKind):
+def _postgres_matches(terms: list[str], kind: DocumentKind) -> tuple[str, dict]:
     # Written out so the expressions are exactly those of the indexes in migration 0006.
     params = {"kind": kind.value, "query": " ".join(terms).replace(PAIR_MARK, "")}
     likes = []
@@ -237,7 +245,7 @@ def _postgres_matches(terms: list[str], kind: DocumentKind):
            " ts_rank(to_tsvector('simple', d.title), plainto_tsquery('simple', :query))"
            " + similarity(lower(d.title), :query) * 2 AS rank"
            " FROM search_documents d WHERE d.kind = :kind AND " + " AND ".join(likes))
-    return _textual_matches(sql, params)
+    return sql, params
 
 
 # The catalog with facets
@@ -331,10 +339,13 @@ def _price_bucket():
                 else_="200-up")
 
 
-def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = True):
+def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = True,
+           candidates: int | None = None):
     """The page of products for `filters`, and the facet counts under the same query: each facet is
-    counted with every other filter applied but its own, so its counts say what choosing it would give."""
-    matched = matches(filters.query, DocumentKind.PRODUCT)
+    counted with every other filter applied but its own, so its counts say what choosing it would give.
+    `candidates` caps the matches ranked for the page (see `matches`); the counts always take them all."""
+    matched = matches(filters.query, DocumentKind.PRODUCT, candidates=candidates)
+    every = matches(filters.query, DocumentKind.PRODUCT) if candidates is not None else matched
     sold = (select(Variant.product_id, func.sum(OrderLine.quantity).label("units"))
             .join(OrderLine, OrderLine.variant_id == Variant.id).group_by(Variant.product_id).subquery())
     order = {
@@ -354,11 +365,11 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
     # Counting reads every match; the total and the facets may be a little stale (CATALOG_COUNT_SECONDS).
     seconds, key = current_app.config["CATALOG_COUNT_SECONDS"], filters.cache_key()
     page.total = remembered(f"catalog-total:{key}", seconds, lambda: db.session.scalar(
-        _filtered(filters, matched, [func.count(Product.id)])))
+        _filtered(filters, every, [func.count(Product.id)])))
     if not with_facets:
         return page, None
     return page, Facets.from_json(remembered(f"catalog-facets:{key}", seconds,
-                                             lambda: _facets(filters, matched).to_json()))
+                                             lambda: _facets(filters, every).to_json()))
 
 
 def _facets(filters: CatalogFilters, matched) -> "Facets":
@@ -387,9 +398,9 @@ def _facets(filters: CatalogFilters, matched) -> "Facets":
     )
 
 
-def search_prototypes(query: str, limit: int = 6) -> list[Prototype]:
-    """Prototypes the public may see whose text matches, best first."""
-    matched = matches(query, DocumentKind.PROTOTYPE)
+def search_prototypes(query: str, limit: int = 6, *, candidates: int | None = None) -> list[Prototype]:
+    """Prototypes the public may see whose text matches, best first (among `candidates`, see `matches`)."""
+    matched = matches(query, DocumentKind.PROTOTYPE, candidates=candidates)
     if matched is None:
         return []
     return list(db.session.scalars(

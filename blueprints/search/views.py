@@ -1,5 +1,6 @@
 from flask import current_app, request
 
+from blueprints.cache import shared_with_visitors
 from blueprints.search import bp
 from blueprints.search.services import CatalogFilters, browse, search_prototypes, terms_of
 from blueprints.shops.services import lowest_listing_prices
@@ -9,11 +10,14 @@ from extensions import limiter
 
 @bp.get("/search")
 @limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"])
+@shared_with_visitors
 def search():
     query = request.args.get("q", "").strip()[:100]
     products, prototypes = None, []
     if terms_of(query):
-        products, _ = browse(CatalogFilters(query=query, sort="relevance"), per_page=8, with_facets=False)
-        prototypes = search_prototypes(query)
+        candidates = current_app.config["SEARCH_CANDIDATES"]
+        products, _ = browse(CatalogFilters(query=query, sort="relevance"), per_page=8, with_facets=False,
+                             candidates=candidates)
+        prototypes = search_prototypes(query, candidates=candidates)
     return render("search/results.html", block="results", query=query, products=products, prototypes=prototypes,
                   lowest_prices=lowest_listing_prices([product.id for product in products.items] if products else []))

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from blueprints.cache import shared_with_visitors
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import catalog_page, categories
 from blueprints.catalog.views import render_product_page
@@ -202,6 +203,7 @@ def _after_listing_change(message: str | None = None):
 
 
 @bp.get("/shops/<slug>")
+@shared_with_visitors
 def storefront(slug: str):
     shop = shop_by_slug(slug) or abort(404)
     listings = storefront_listings(shop)
@@ -210,6 +212,7 @@ def storefront(slug: str):
 
 
 @bp.get("/shops/<slug>/p/<product_slug>")
+@shared_with_visitors
 def listing_page(slug: str, product_slug: str):
     shop = shop_by_slug(slug) or abort(404)
     listing = public_listing(shop, product_slug) or abort(404)

@@ -2,6 +2,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from blueprints.cache import shared_with_visitors
 from blueprints.catalog.services import newest_products
 from blueprints.recommendations.services import for_you
 from blueprints.shops.services import featured_shops
@@ -11,6 +12,7 @@ from extensions import db
 
 
 @bp.get("/")
+@shared_with_visitors
 def home():
     return render("site/home.html", new_products=newest_products(8), shops=featured_shops(6),
                   suggestions=for_you(current_user))

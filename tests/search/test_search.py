@@ -166,3 +166,23 @@ def test_two_chinese_characters_are_found_through_the_index(ctx, make_supplier, 
     assert titles(CatalogFilters(query="茶盘 bamboo")) == ["Bamboo tea tray 竹茶盘"]
     assert titles(CatalogFilters(query="具套")) == ["功夫茶具套装"]
     assert titles(CatalogFilters(query="茶具 tray")) == []
+
+
+def test_the_search_page_ranks_a_few_candidates_but_counts_every_match(client, app, ctx, make_supplier,
+                                                                       make_product, make_prototype):
+    from blueprints.search.models import DocumentKind
+    from blueprints.search.services import matches
+
+    supplier = make_supplier()
+    for n in range(5):
+        make_product(supplier, f"Linen tote no. {n}")
+    make_prototype(supplier, "Linen tote prototype")
+    ranked = db.session.execute(db.select(matches("linen", DocumentKind.PRODUCT, candidates=3))).all()
+    assert len(ranked) == 3
+    assert len(db.session.execute(db.select(matches("linen", DocumentKind.PRODUCT))).all()) == 5
+
+    app.config["SEARCH_CANDIDATES"] = 3
+    page = client.get("/search?q=linen+tote").get_data(as_text=True)
+    assert page.count("Linen tote no.") == 3 and "Linen tote prototype" in page
+    assert "All 5 matching products, with filters" in page
+    assert client.get("/catalog?q=linen").get_data(as_text=True).count("Linen tote no.") == 5

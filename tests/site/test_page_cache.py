@@ -1,0 +1,140 @@
+"""Signed-out visitors share copies of the busy pages for PAGE_CACHE_SECONDS; their own token, cart,
+messages and language never leak into another visitor's copy, and signed-in users always get a fresh page."""
+import re
+import uuid
+
+import pytest
+
+from app import create_app
+from blueprints import cache
+from blueprints.catalog.models import Product
+from blueprints.catalog.services import ProductDetails, update_product
+from blueprints.accounts.models import User
+from extensions import db
+from tests.accounts.test_rate_limits_redis import REDIS_URL, redis_client  # noqa: F401 (a fixture)
+from tests.conftest import BASE_CONFIG, ShopClient, sign_in
+
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture
+def shared(app):
+    app.config["PAGE_CACHE_SECONDS"] = 60
+    cache._memory.clear()
+    yield app
+    cache._memory.clear()
+
+
+@pytest.fixture
+def flask_page(make_supplier, make_product):
+    product = make_product(make_supplier("Clay Co"), "Enamel flask", stock=5)
+    return product
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_a_second_visitor_gets_the_shared_copy_with_a_token_of_their_own_that_works(shared, flask_page, app):
+    first, second = app.test_client(), app.test_client()
+    page = f"/p/{flask_page.slug}"
+    rendered = first.get(page)
+    served = second.get(page)
+    assert (rendered.headers["X-Page-Cache"], served.headers["X-Page-Cache"]) == ("miss", "hit")
+    assert "Enamel flask" in html(served)
+    first_token, second_token = TOKEN.search(html(rendered)).group(1), TOKEN.search(html(served)).group(1)
+    assert first_token != second_token and cache.CSRF_HOLE not in html(served)
+    assert f'"X-CSRFToken": "{second_token}"' in html(served)
+
+    variant_id = re.search(r'name="variant_id" type="hidden" value="(\d+)"', html(served)).group(1)
+    added = second.post("/cart/add", data={"csrf_token": second_token, "variant_id": variant_id, "quantity": "1"})
+    assert added.status_code == 303
+    # The other visitor's token is not this session's: refused as a forged form would be.
+    forged = app.test_client()
+    forged.get("/")
+    assert forged.post("/cart/add", data={"csrf_token": first_token, "variant_id": variant_id,
+                                          "quantity": "1"}).status_code == 400
+
+
+def test_a_visitor_with_a_cart_or_a_message_waiting_gets_a_fresh_page(shared, flask_page, app):
+    page = f"/p/{flask_page.slug}"
+    app.test_client().get(page)  # the shared copy
+    shopper = app.test_client()
+    token = TOKEN.search(html(shopper.get(page))).group(1)
+    variant_id = re.search(r'name="variant_id" type="hidden" value="(\d+)"', html(shopper.get(page))).group(1)
+    shopper.post("/cart/add", data={"csrf_token": token, "variant_id": variant_id, "quantity": "2"})
+    with_cart = shopper.get(page)
+    assert "X-Page-Cache" not in with_cart.headers
+    assert "2 items" in html(with_cart)
+    # The next visitor's copy does not carry that cart.
+    assert "X-Page-Cache" in app.test_client().get(page).headers
+
+
+def test_signed_in_users_never_get_the_shared_copy(shared, flask_page, app, make_user):
+    page = f"/p/{flask_page.slug}"
+    app.test_client().get(page)
+    member = app.test_client()
+    sign_in(member, make_user("mei@example.com", display_name="Mei"))
+    response = member.get(page)
+    assert "X-Page-Cache" not in response.headers
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_copies_are_kept_per_language_and_per_fragment(shared, flask_page, app):
+    page = f"/p/{flask_page.slug}"
+    english = app.test_client().get(page)
+    chinese = app.test_client().get(page, headers={"Accept-Language": "zh-CN"})
+    assert chinese.headers["X-Page-Cache"] == "miss" and 'lang="zh-Hans"' in html(chinese)
+    assert 'lang="en"' in html(english)
+    fragment = app.test_client().get(page, headers={"HX-Request": "true"})
+    assert fragment.headers["X-Page-Cache"] == "miss" and "<html" not in html(fragment)
+    assert "<html" in html(app.test_client().get(page))
+
+
+def test_visitors_see_a_change_once_the_copy_expires_and_signed_in_users_at_once(shared, flask_page, app,
+                                                                                   make_user, monkeypatch):
+    page = f"/p/{flask_page.slug}"
+    app.test_client().get(page)
+    with app.app_context():
+        product = db.session.get(Product, flask_page.id)
+        member = db.session.scalar(db.select(User).where(User.id == product.supplier.members[0].user_id))
+        update_product(member, product, ProductDetails(title="Enamel flask, blue", description=product.description,
+                                                       category_id=product.category_id,
+                                                       supply_price=product.supply_price,
+                                                       suggested_price=product.suggested_price,
+                                                       min_price=product.min_price, max_price=product.max_price))
+        db.session.commit()
+    assert "Enamel flask, blue" not in html(app.test_client().get(page))  # at most PAGE_CACHE_SECONDS old
+    now = cache.time.monotonic()
+    monkeypatch.setattr(cache.time, "monotonic", lambda: now + 61)
+    assert "Enamel flask, blue" in html(app.test_client().get(page))
+
+
+def test_errors_are_not_shared(shared, app):
+    missing = app.test_client().get("/p/no-such-product")
+    assert missing.status_code == 404 and "X-Page-Cache" not in missing.headers
+    assert not cache._memory
+
+
+@pytest.mark.redis
+def test_workers_share_copies_through_redis(database_url, redis_client, make_supplier, make_product):  # noqa: F811
+    product = make_product(make_supplier("Clay Co"), "Enamel flask")
+    config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": REDIS_URL,
+              "PAGE_CACHE_SECONDS": 60}
+    workers = [create_app(config), create_app(config)]
+    for worker in workers:
+        worker.test_client_class = ShopClient
+    run = uuid.uuid4().hex
+    page = f"/p/{product.slug}?run={run}"  # a key no other run has used
+    try:
+        assert workers[0].test_client().get(page).headers["X-Page-Cache"] == "miss"
+        served = workers[1].test_client().get(page)
+        assert served.headers["X-Page-Cache"] == "hit" and "Enamel flask" in html(served)
+        [key] = redis_client.keys(f"shelfmade:page:*{run}")
+        assert 0 < redis_client.ttl(key) <= 60
+    finally:
+        for key in redis_client.keys(f"shelfmade:page:*{run}"):
+            redis_client.delete(key)
+        for worker in workers:
+            with worker.app_context():
+                db.engine.dispose()
