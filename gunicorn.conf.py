@@ -14,9 +14,13 @@ worker_class = "sync"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# Load the app once in the master and fork the workers from it: a worker that restarts is ready at once,
+# instead of spending a second or two importing while its requests wait (a visible p99 at a thousand
+# requests a second). The app opens no database or Redis connection while loading, so none is shared.
+preload_app = True
 # Restart workers now and then so a slow leak cannot grow without bound; jitter avoids restarting all at once.
-max_requests = 10_000
-max_requests_jitter = 1_000
+max_requests = 100_000
+max_requests_jitter = 10_000
 # Only the proxy in front of us may set X-Forwarded-*; ProxyFix (TRUSTED_PROXIES) reads them in the app.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("ACCESS_LOG") or None

@@ -153,6 +153,16 @@ def sample_paths(url: str) -> dict:
         }
 
 
+def skewed(paths: list[str], skew: float, draws: int = 20_000) -> list[str]:
+    """`draws` paths drawn with Zipf weights 1/rank**skew (0: every path equally often), for a script that
+    picks uniformly from the list: a shop's traffic, where a few pages get most of the visits."""
+    if skew <= 0 or len(paths) < 2:
+        return paths
+    rng = random.Random(2)
+    ranked = rng.sample(paths, len(paths))
+    return rng.choices(ranked, weights=[1 / rank ** skew for rank in range(1, len(ranked) + 1)], k=draws)
+
+
 def fetch(url: str, headers: dict | None = None, data: bytes | None = None) -> tuple[int, bytes, int]:
     """(status, body, bytes on the wire including the status line and headers)."""
     request = urllib.request.Request(url, data=data, headers=headers or {})
@@ -202,6 +212,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="page names to run (default: all)")
     parser.add_argument("--page-cache", type=int, default=0, metavar="SECONDS",
                         help="PAGE_CACHE_SECONDS for the site: signed-out visitors share copies of pages (0: off)")
+    parser.add_argument("--skew", type=float, default=0.0,
+                        help="draw GET pages with Zipf weights 1/rank**SKEW (0, the default: uniformly)")
     parser.add_argument("--output", help="write the results as JSON here")
     args = parser.parse_args()
     url = database_url(args.database_url, "")
@@ -212,6 +224,7 @@ def main() -> None:
     paths = sample_paths(url)
     sessions = signed_in_sessions(url, 500)
     results = {"database": url.split(":")[0], "workers": args.workers, "page_cache_seconds": args.page_cache,
+               "skew": args.skew,
                "pages": {}}
 
     app_server = server("app:create_app()", args.port, env, args.workers)
@@ -222,7 +235,8 @@ def main() -> None:
             if args.only and name not in args.only:
                 continue
             action = name in ("vote", "add to cart")
-            script = lua(paths[name], method="POST" if action else "GET", htmx=action,
+            script = lua(paths[name] if action else skewed(paths[name], args.skew),
+                         method="POST" if action else "GET", htmx=action,
                          body=paths["_cart_body"] if name == "add to cart" else "", sessions=sessions if action else ())
             if name == "search" and (status := fetch(f"http://127.0.0.1:{args.port}{paths['search'][0]}")[0]) != 200:
                 results["pages"][name] = ("not available (no /search in this branch)" if status == 404

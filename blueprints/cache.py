@@ -46,8 +46,9 @@ def _put(key: str, value, seconds: int) -> None:
     if server is None:
         if len(_memory) >= MEMORY_ENTRIES:
             now = time.monotonic()
-            for stale in [k for k, (expires, _v) in _memory.items() if expires <= now] or list(_memory)[:MEMORY_ENTRIES // 2]:
-                _memory.pop(stale, None)
+            expired = [name for name, (expires, _value) in _memory.items() if expires <= now]
+            for name in expired or list(_memory)[:MEMORY_ENTRIES // 2]:  # else the oldest half
+                _memory.pop(name, None)
         _memory[key] = (time.monotonic() + seconds, value)
         return
     try:

@@ -7,10 +7,11 @@ never one the user already bought, supported, voted on or pledged to, nor the it
 The number of queries is fixed, however many items are suggested.
 """
 from dataclasses import dataclass
+from functools import cache
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal_column, or_, select, true, union_all
+from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, true, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
@@ -56,16 +57,23 @@ def item_key(item: Product | Prototype) -> ItemKey:
     return ("product", item.product_id) if item.product_id else ("prototype", item.id)
 
 
-def _touches(name: str, *, details: bool = False, keys=None, users=None, since=None):
+def _touches(name: str, *, details: bool = False, about_items: bool = False, users=None, recent: bool = False):
     """Every interaction as (user_id, kind, item_id, source, at), launched prototypes folded into their product.
     With `details`, also the item's title and category, for the user's own rows (the reasons name them).
-    `keys` (items), `users` (ids, or a subquery of them) and `since` filter inside each branch of the union,
-    where the tables' indexes apply; a filter on the union's computed columns would read every interaction."""
+    The filters apply inside each branch of the union, where the tables' indexes serve them (on the union's
+    computed columns every interaction would be read): `about_items`, the items in the bound lists
+    `products` and `prototypes`; `users`, ids from a bound list or a subquery; `recent`, since `since`."""
     kind = case((Prototype.product_id.is_not(None), literal_column("'product'")), else_=literal_column("'prototype'"))
     item = func.coalesce(Prototype.product_id, Prototype.id)
     extra = [Prototype.title.label("title"), Prototype.category_id.label("category_id")] if details else []
-    products = [item_id for item_kind, item_id in keys or () if item_kind == "product"]
-    prototypes = [item_id for item_kind, item_id in keys or () if item_kind == "prototype"]
+    products, prototypes = bindparam("products", expanding=True), bindparam("prototypes", expanding=True)
+
+    def narrowed(query, user_id, at):
+        if users is not None:
+            query = query.where(user_id.in_(users))
+        if recent:
+            query = query.where(at >= bindparam("since"))
+        return query
 
     def on_prototype(row, source: str, prototype_id, *via):
         query = select(row.user_id.label("user_id"), kind.label("kind"), item.label("item_id"),
@@ -74,10 +82,10 @@ def _touches(name: str, *, details: bool = False, keys=None, users=None, since=N
         for target, on in via:
             query = query.join(target, on)
         query = query.join(Prototype, Prototype.id == prototype_id)
-        if keys is not None:
+        if about_items:
             query = query.where(or_(Prototype.product_id.in_(products),
                                     and_(Prototype.product_id.is_(None), Prototype.id.in_(prototypes))))
-        return _narrowed(query, row.user_id, row.created_at, users, since)
+        return narrowed(query, row.user_id, row.created_at)
 
     supports = on_prototype(Support, "support", Support.prototype_id)
     pledges = on_prototype(Pledge, "pledge", Pledge.prototype_id)
@@ -91,18 +99,50 @@ def _touches(name: str, *, details: bool = False, keys=None, users=None, since=N
                  .where(Order.status != OrderStatus.CANCELLED))
     if details:
         purchases = purchases.join(Product, Product.id == Variant.product_id)
-    if keys is not None:
+    if about_items:
         purchases = purchases.where(Variant.product_id.in_(products))
-    purchases = _narrowed(purchases, Order.buyer_id, Order.placed_at, users, since)
+    purchases = narrowed(purchases, Order.buyer_id, Order.placed_at)
     return union_all(supports, votes, pledges, purchases).subquery(name)
 
 
-def _narrowed(query, user_id, at, users, since):
-    if users is not None:
-        query = query.where(user_id.in_(users))
-    if since is not None:
-        query = query.where(at >= since)
-    return query
+def _items(keys) -> dict:
+    """The bound lists of an `about_items` statement."""
+    return {"products": [item_id for kind, item_id in keys if kind == "product"],
+            "prototypes": [item_id for kind, item_id in keys if kind == "prototype"]}
+
+
+# Each statement is built once: building a four-way union costs a few milliseconds, more than running it.
+
+@cache
+def _mine_statement():
+    return select(_touches("mine", details=True, users=bindparam("user_ids", expanding=True)))
+
+
+@cache
+def _neighbours_statement(signed_in: bool):
+    near = _touches("near", about_items=True)
+    others = near.c.user_id != bindparam("viewer") if signed_in else true()
+    people = (select(near.c.user_id).where(others)
+              .group_by(near.c.user_id).order_by(func.max(near.c.at).desc()).limit(NEIGHBOURS))
+    theirs = _touches("theirs", users=people)
+    return (select(theirs.c.user_id, theirs.c.kind, theirs.c.item_id, theirs.c.source)
+            .order_by(theirs.c.at.desc()).limit(NEIGHBOUR_ROWS))
+
+
+@cache
+def _trending_statement():
+    recent = _touches("recent", recent=True)
+    activity = func.count()
+    return (select(recent.c.kind, recent.c.item_id, activity).where(recent.c.source != "vote")
+            .group_by(recent.c.kind, recent.c.item_id)
+            .order_by(activity.desc(), recent.c.kind, recent.c.item_id).limit(TRENDING_ITEMS))
+
+
+@cache
+def _popularity_statement():
+    everyone = _touches("everyone", about_items=True)
+    return (select(everyone.c.kind, everyone.c.item_id, func.count(everyone.c.user_id.distinct()))
+            .group_by(everyone.c.kind, everyone.c.item_id))
 
 
 @dataclass
@@ -119,8 +159,7 @@ class _Mine:
 def _mine(user: User) -> _Mine:
     if not user.is_authenticated:
         return _Mine([], {}, {})
-    touches = _touches("mine", details=True, users=[user.id])
-    rows = db.session.execute(select(touches)).all()
+    rows = db.session.execute(_mine_statement(), {"user_ids": [user.id]}).all()
     return _Mine([Interaction(user.id, (row.kind, row.item_id), row.source) for row in rows],
                  {(row.kind, row.item_id): row.title for row in rows},
                  {(row.kind, row.item_id): row.category_id for row in rows})
@@ -130,13 +169,8 @@ def _neighbours(keys, user: User) -> list[Interaction]:
     """The interactions of the people most recently active on `keys` (the user aside): a bounded sample."""
     if not keys:
         return []
-    near = _touches("near", keys=keys)
-    others = near.c.user_id != user.id if user.is_authenticated else true()
-    people = (select(near.c.user_id).where(others)
-              .group_by(near.c.user_id).order_by(func.max(near.c.at).desc()).limit(NEIGHBOURS))
-    touches = _touches("theirs", users=people)
-    rows = db.session.execute(select(touches.c.user_id, touches.c.kind, touches.c.item_id, touches.c.source)
-                              .order_by(touches.c.at.desc()).limit(NEIGHBOUR_ROWS)).all()
+    params = _items(keys) | ({"viewer": user.id} if user.is_authenticated else {})
+    rows = db.session.execute(_neighbours_statement(user.is_authenticated), params).all()
     return [Interaction(row.user_id, (row.kind, row.item_id), row.source) for row in rows]
 
 
@@ -152,20 +186,13 @@ def _trending(now=None) -> dict[ItemKey, int]:
 
 
 def _count_trending(now) -> dict[ItemKey, int]:
-    touches = _touches("recent", since=(now or utcnow()) - timedelta(days=TRENDING_DAYS))
-    activity = func.count()
-    rows = db.session.execute(select(touches.c.kind, touches.c.item_id, activity)
-                              .where(touches.c.source != "vote")
-                              .group_by(touches.c.kind, touches.c.item_id)
-                              .order_by(activity.desc(), touches.c.kind, touches.c.item_id)
-                              .limit(TRENDING_ITEMS)).all()
+    since = (now or utcnow()) - timedelta(days=TRENDING_DAYS)
+    rows = db.session.execute(_trending_statement(), {"since": since}).all()
     return {(kind, item_id): count for kind, item_id, count in rows}
 
 
 def _popularity(keys) -> dict[ItemKey, int]:
-    touches = _touches("everyone", keys=keys)
-    rows = db.session.execute(select(touches.c.kind, touches.c.item_id, func.count(touches.c.user_id.distinct()))
-                              .group_by(touches.c.kind, touches.c.item_id)).all()
+    rows = db.session.execute(_popularity_statement(), _items(keys)).all()
     return {(kind, item_id): count for kind, item_id, count in rows}
 
 
@@ -201,6 +228,31 @@ def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[Keywords])
         query = (base.where(chosen).options(*options)
                  .order_by(case((model.id.in_(ids), 0), else_=1), model.created_at.desc(), model.id.desc())
                  .limit(POOL + len(ids)))
+        for item in db.session.scalars(query).unique():
+            found[(kind, item.id)] = item
+    return found
+
+
+def _suggestable(wanted: set[ItemKey]) -> set[ItemKey]:
+    """Which of `wanted` are public, by key alone: a prototype page's neighbours name hundreds of items,
+    and loading them all, pictures and all, to show four cost more than the rest of the page."""
+    ids = _items(wanted)
+    products = visible_products().with_only_columns(literal_column("'product'").label("kind"),
+                                                    Product.id.label("item_id")).where(Product.id.in_(ids["products"]))
+    prototypes = open_prototypes().with_only_columns(literal_column("'prototype'").label("kind"),
+                                                     Prototype.id.label("item_id")
+                                                     ).where(Prototype.id.in_(ids["prototypes"]))
+    return {(kind, item_id) for kind, item_id in db.session.execute(union_all(products, prototypes))}
+
+
+def _loaded(keys: set[ItemKey]) -> dict[ItemKey, Product | Prototype]:
+    """The public items to show, pictures and all: one query per kind whichever kinds there are, so a
+    page's query count does not depend on what it happens to suggest."""
+    ids = _items(keys)
+    found: dict[ItemKey, Product | Prototype] = {}
+    for kind, model, base in (("product", Product, visible_products()), ("prototype", Prototype, open_prototypes())):
+        query = base.where(model.id.in_(ids[f"{kind}s"])).options(
+            joinedload(model.supplier), joinedload(model.category), joinedload(model.images))
         for item in db.session.scalars(query).unique():
             found[(kind, item.id)] = item
     return found
@@ -254,16 +306,20 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
     wanted = {interaction.item for interaction in neighbours} - mine.seen - {key}
     listings = {}
     if not wanted:
-        pool = {}
+        candidates = set()
     elif shop is not None:
         listings = {("product", listing.product_id): listing for listing in storefront_listings(shop)
                     if ("product", listing.product_id) in wanted}
-        pool = {k: listing.product for k, listing in listings.items()}
+        candidates = set(listings)
     else:
-        pool = _pool(wanted, [], [])
-    popularity = _popularity(set(pool) | {key}) if pool else {}
-    suggestions = also_chosen(key, neighbours, {k: ItemInfo(k) for k in pool},
+        candidates = _suggestable(wanted)
+    popularity = _popularity(candidates | {key}) if candidates else {}
+    suggestions = also_chosen(key, neighbours, {k: ItemInfo(k) for k in candidates},
                               popularity=popularity, exclude=mine.seen, limit=limit)
+    if shop is not None:
+        pool = {k: listing.product for k, listing in listings.items()}
+    else:  # only the few shown are loaded
+        pool = _loaded({suggestion.item for suggestion in suggestions}) if wanted else {}
     return _shown(suggestions, pool, mine.titles, listings)
 
 

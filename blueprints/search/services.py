@@ -185,6 +185,14 @@ class Match:
     rank: float  # higher is better
 
 
+def _through_the_index() -> None:
+    """For the rest of this transaction, PostgreSQL finds a search's first candidates through the trigram
+    index. Left to itself, it reads the table in order when a word is common, expecting to meet enough
+    matches soon; but testing each document's text costs several times what it assumes (35 ms against 5)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+
+
 def matches(query: str, kind: DocumentKind, *, candidates: int | None = None):
     """A subquery of (item_id, rank) for the items whose text has every term of `query`; None when
     the query has no terms. With `candidates`, only that many matches, the first the index finds, are
@@ -344,6 +352,8 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
     """The page of products for `filters`, and the facet counts under the same query: each facet is
     counted with every other filter applied but its own, so its counts say what choosing it would give.
     `candidates` caps the matches ranked for the page (see `matches`); the counts always take them all."""
+    if candidates is not None:
+        _through_the_index()
     matched = matches(filters.query, DocumentKind.PRODUCT, candidates=candidates)
     every = matches(filters.query, DocumentKind.PRODUCT) if candidates is not None else matched
     sold = (select(Variant.product_id, func.sum(OrderLine.quantity).label("units"))
@@ -400,6 +410,8 @@ def _facets(filters: CatalogFilters, matched) -> "Facets":
 
 def search_prototypes(query: str, limit: int = 6, *, candidates: int | None = None) -> list[Prototype]:
     """Prototypes the public may see whose text matches, best first (among `candidates`, see `matches`)."""
+    if candidates is not None:
+        _through_the_index()
     matched = matches(query, DocumentKind.PROTOTYPE, candidates=candidates)
     if matched is None:
         return []

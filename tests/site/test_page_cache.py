@@ -138,3 +138,14 @@ def test_workers_share_copies_through_redis(database_url, redis_client, make_sup
         for worker in workers:
             with worker.app_context():
                 db.engine.dispose()
+
+
+def test_the_memory_store_stays_bounded(app, monkeypatch):
+    monkeypatch.setattr(cache, "MEMORY_ENTRIES", 10)
+    cache._memory.clear()
+    with app.app_context():
+        for n in range(25):
+            assert cache.remembered(f"bounded:{n}", 60, lambda n=n: n) == n
+        assert len(cache._memory) <= 10
+        assert cache.remembered("bounded:24", 60, lambda: "computed again") == 24  # the newest are kept
+    cache._memory.clear()

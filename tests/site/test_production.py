@@ -1,5 +1,8 @@
 """The production profile: security headers, fingerprinted static files, the connection pool."""
 import re
+from pathlib import Path
+
+import pytest
 
 from config import settings_from_environment
 
@@ -45,3 +48,20 @@ def test_postgresql_gets_a_sized_connection_pool(tmp_path):
     assert options["pool_size"] == 8 and options["pool_pre_ping"] and options["pool_recycle"] > 0
     sqlite = settings_from_environment(str(tmp_path), {})
     assert "pool_size" not in sqlite["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+@pytest.mark.postgresql
+def test_loading_the_app_opens_no_connection_the_forked_workers_would_share(database_url):
+    # gunicorn.conf.py preloads the app in the master and forks the workers from it.
+    from app import create_app
+    from extensions import db
+    from tests.conftest import BASE_CONFIG
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": "redis://127.0.0.1:6379/0"})
+    with app.app_context():
+        assert db.engine.pool.checkedin() == 0 and db.engine.pool.checkedout() == 0
+        assert "shared_cache" not in app.extensions  # the Redis client is made on first use, in the worker
+    gunicorn_settings = {}
+    with open(Path(__file__).parents[2] / "gunicorn.conf.py", encoding="utf-8") as file:
+        exec(file.read(), gunicorn_settings)
+    assert gunicorn_settings["preload_app"] is True
