@@ -152,3 +152,22 @@ def test_prototype_page_query_count_does_not_grow_with_comments_and_votes(app, c
     few = queries()
     grow(5)
     assert queries() == few
+
+
+def test_an_htmx_support_loads_only_what_its_block_shows(app, client, make_supplier, make_prototype, make_user):
+    from blueprints.codesign.models import Prototype
+    from blueprints.codesign.services import add_comment
+
+    _prototype_id, slug = make_prototype(make_supplier("Maker Co"))
+    fan = make_user("fan@example.com")
+    with app.app_context():
+        prototype = db.session.scalar(select(Prototype).where(Prototype.slug == slug))
+        add_comment(db.session.get(User, fan.id), prototype, "I would buy this in sage.")
+        db.session.commit()
+    sign_in(client, make_user("reader@example.com"))
+    token = client.csrf_token(f"/codesign/{slug}")
+    with counting(app) as statements:
+        response = client.post(f"/codesign/{slug}/support", headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert response.status_code == 200 and "I would buy this in sage." not in response.get_data(as_text=True)
+    # The participation block shows the tally: no comments, likes, asks, updates or suggestions are read.
+    assert not [s for s in statements if "FROM comments" in s or "FROM comment_likes" in s or " everyone" in s]

@@ -83,15 +83,22 @@ def _prototype_or_404(slug: str):
 def render_prototype(prototype, *, block=None, status=200, support_form=None, pledge_form=None,
                      comment_form=None, reply_forms=None, edit_forms=None, problem=None):
     order = request.args.get("comments", "newest")
+    only = block if wants_fragment() else None  # htmx swaps one block: load only what it shows
+
+    def shown(*blocks: str) -> bool:
+        return only is None or only in blocks
+
     return render(
         "codesign/prototype.html", block=block, status=status, prototype=prototype,
-        tally=tally(prototype, current_user), comments=comments_for(prototype, current_user, order),
-        comment_order=order, liked=liked_by(current_user, prototype), asks=asks_for(prototype),
-        updates=updates_for(prototype), is_supplier=is_member_of_supplier(current_user, prototype.supplier_id),
+        tally=tally(prototype, current_user) if shown("participation", "polls") else None,
+        comments=comments_for(prototype, current_user, order) if shown("comments") else [],
+        comment_order=order, liked=liked_by(current_user, prototype) if shown("comments") else set(),
+        asks=asks_for(prototype) if shown() else [], updates=updates_for(prototype) if shown() else [],
+        is_supplier=is_member_of_supplier(current_user, prototype.supplier_id) if shown("comments") else False,
         support_form=support_form or SupportForm(formdata=None), pledge_form=pledge_form or PledgeForm(formdata=None),
         comment_form=comment_form or CommentForm(formdata=None), reply_forms=reply_forms or {},
         edit_forms=edit_forms or {}, report_form=ReportForm(formdata=None), now=utcnow(), problem=problem,
-        also=[] if wants_fragment() else also_chosen_with(prototype, current_user),
+        also=also_chosen_with(prototype, current_user) if shown() else [],
         also_heading=_l("People who supported this also supported"))
 
 
