@@ -7,8 +7,8 @@ never one the user already bought, supported, voted on or pledged to, nor the it
 The number of queries is fixed, however many items are suggested.
 """
 from dataclasses import dataclass
-from functools import cache
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, true, union_all
