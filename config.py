@@ -110,7 +110,7 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         # The search page ranks at most this many matches of each kind, the first the index finds: a word
         # in thousands of items is otherwise slow to rank, and the page shows the best few. (The catalog
         # ranks every match.)
-        "SEARCH_CANDIDATES": int(environ.get("SEARCH_CANDIDATES", "500")),
+        "SEARCH_CANDIDATES": int(environ.get("SEARCH_CANDIDATES", "300")),
         # How long the trending list (recommendations for newcomers) is shared before it is counted again.
         "TRENDING_SECONDS": int(environ.get("TRENDING_SECONDS", "300")),
         # The site's public address, for links in emails (sent from a command, outside any request).

@@ -24,8 +24,8 @@ from blueprints.columns import utcnow
 from blueprints.notifications.models import Kind, Notification, NotificationPreference
 from blueprints.notifications.services import notify
 from blueprints.orders.models import Order, OrderLine, OrderStatus
-from blueprints.recommendations.engine import (Interaction, ItemInfo, ItemKey, Keywords, Reason, also_chosen,
-                                               recommend)
+from blueprints.recommendations.engine import (Interaction, ItemInfo, ItemKey, Keywords, Reason, Suggestion,
+                                               also_chosen, recommend)
 from blueprints.search.models import DocumentKind
 from blueprints.search.services import matches as search_matches
 from blueprints.shops.models import Listing, Shop
@@ -277,6 +277,14 @@ def _shown(suggestions, pool, titles: dict[ItemKey, str], listings=None) -> list
 
 def for_you(user: User, *, limit: int = 8, now=None) -> list[Shown]:
     """The home page's "for you": from what the user took part in and their keywords; trending for the rest."""
+    if user.is_authenticated or now is not None:
+        return _shown(*_suggested_for(user, limit, now))
+    # A visitor's suggestions come from trending alone, the same for everyone: shared as long as trending is.
+    return _shared_shown(remembered(f"visitor-suggestions:{limit}", current_app.config["TRENDING_SECONDS"],
+                                    lambda: _rows(_suggested_for(user, limit, None)[0])))
+
+
+def _suggested_for(user: User, limit: int, now) -> tuple[list[Suggestion], dict, dict[ItemKey, str]]:
     mine = _mine(user)
     keywords = keywords_of(user)
     neighbours = _neighbours(list(mine.seen), user)
@@ -293,13 +301,28 @@ def for_you(user: User, *, limit: int = 8, now=None) -> list[Shown]:
     suggestions = recommend(mine.interactions, neighbours, {key: _info(key, item) for key, item in pool.items()},
                             popularity=popularity, trending=trending, keywords=keywords,
                             seed_categories=mine.categories, limit=limit)
-    return _shown(suggestions, pool, mine.titles)
+    return suggestions, pool, mine.titles
 
 
 def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | None = None,
                      limit: int = 4) -> list[Shown]:
     """"People who supported this also supported", leaving out what the viewer already took part in.
     On a shop's page only what that shop sells, at its price: the shop's visitors stay in the shop."""
+    if viewer.is_authenticated or shop is not None:
+        suggestions, titles, listings, wanted = _also_suggested(item, viewer, shop, limit)
+        if shop is not None:
+            pool = {k: listing.product for k, listing in listings.items()}
+        else:  # only the few shown are loaded
+            pool = _loaded({suggestion.item for suggestion in suggestions}) if wanted else {}
+        return _shown(suggestions, pool, titles, listings)
+    # A visitor has taken part in nothing: the list is the same for every visitor, shared as long as trending is.
+    kind, item_id = item_key(item)
+    return _shared_shown(remembered(f"visitor-also:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
+                                    lambda: _rows(_also_suggested(item, viewer, None, limit)[0])))
+
+
+def _also_suggested(item: Product | Prototype, viewer: User, shop: Shop | None, limit: int):
+    """(suggestions, the viewer's titles, the shop's listings by key, whether the neighbours named anything)."""
     key = item_key(item)
     mine = _mine(viewer)
     neighbours = _neighbours([key], viewer)
@@ -316,12 +339,20 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
     popularity = _popularity(candidates | {key}) if candidates else {}
     suggestions = also_chosen(key, neighbours, {k: ItemInfo(k) for k in candidates},
                               popularity=popularity, exclude=mine.seen, limit=limit)
-    if shop is not None:
-        pool = {k: listing.product for k, listing in listings.items()}
-    else:  # only the few shown are loaded
-        pool = _loaded({suggestion.item for suggestion in suggestions}) if wanted else {}
-    return _shown(suggestions, pool, mine.titles, listings)
+    return suggestions, mine.titles, listings, bool(wanted)
 
+
+def _rows(suggestions: list[Suggestion]) -> list[list]:
+    """Suggestions as JSON, to share them in the cache."""
+    return [[*suggestion.item, *suggestion.reason, suggestion.score] for suggestion in suggestions]
+
+
+def _shared_shown(rows: list[list]) -> list[Shown]:
+    """Shared suggestions as shown to a visitor: loaded now, so one taken down since is left out."""
+    suggestions = [Suggestion((kind, item_id), Reason(reason, about), score)
+                   for kind, item_id, reason, about, score in rows]
+    pool = _loaded({suggestion.item for suggestion in suggestions}) if suggestions else {}
+    return _shown([suggestion for suggestion in suggestions if suggestion.item in pool], pool, {})
 
 
 def _link(item: Product | Prototype) -> str:

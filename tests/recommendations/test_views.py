@@ -47,6 +47,28 @@ def test_a_visitor_sees_what_is_trending(client, neighbourhood):
     assert "Steel flask" in body and "Because you" not in body
 
 
+def test_visitors_share_one_trending_list_but_never_see_an_item_taken_down(app, client, neighbourhood):
+    from blueprints import cache
+    from blueprints.catalog.models import ProductStatus
+
+    _me, flask, _slug = neighbourhood
+    app.config["TRENDING_SECONDS"] = 300
+    cache._memory.clear()
+    with app.app_context():
+        cup = db.session.scalar(db.select(Product).where(Product.title == "Glass <cup>"))
+    try:
+        assert "Steel flask" in page(client.get("/"))
+        assert "Glass <cup>" in page(client.get(f"/p/{flask.slug}")).split('id="also-title"')[1]
+        with app.app_context():
+            db.session.get(Product, cup.id).status = ProductStatus.RETIRED
+            db.session.commit()
+        # The shared lists still name it: each item is checked as it is loaded.
+        assert "Glass <cup>" not in page(client.get(f"/p/{flask.slug}"))
+        assert "Glass <cup>" not in page(client.get("/")) and "Steel flask" in page(client.get("/"))
+    finally:
+        cache._memory.clear()
+
+
 def test_product_page_shows_what_its_buyers_also_chose(client, neighbourhood):
     _me, flask, lunch_box_slug = neighbourhood
     body = page(client.get(f"/p/{flask.slug}"))
