@@ -11,12 +11,14 @@ from blueprints.catalog.models import Product, ProductImage, ProductStatus, Vari
 from blueprints.catalog.services import (ProductDetails, add_images, add_variant, categories, change_status,
                                          create_product, remove_image, remove_variant, require_product_editor,
                                          update_product, update_variant)
-from blueprints.errors import DomainError, InvalidFields
-from blueprints.forms import ActionForm
+from blueprints.forms import ActionForm, handle_form, refused_back_to, run_action
 from blueprints.media.images import ImageRejected, uploads_of
 from blueprints.suppliers.services import require_verified_supplier
-from blueprints.web import render, see_other, show_field_errors, succeeded
+from blueprints.web import render, see_other, succeeded
 from extensions import db, limiter
+
+
+IMAGE_FIELD = {ImageRejected: "new_images"}
 
 
 def _category_choices():
@@ -67,21 +69,18 @@ def _edit_page(product: Product, *, status: int = 200, product_form=None, new_va
 def new_product():
     require_verified_supplier(current_user)
     form = _product_form()
-    if form.validate_on_submit():
-        try:
-            product = create_product(current_user, _details(form))
-            add_images(current_user, product, uploads_of(form.new_images.data))
-        except InvalidFields as error:
-            db.session.rollback()
-            show_field_errors(form, error.errors)
-        except ImageRejected as error:
-            db.session.rollback()
-            form.new_images.errors = [*form.new_images.errors, str(error)]
-        else:
-            db.session.commit()
-            flash(_("Product saved as a draft. Add its variants, then publish it."), "success")
-            return see_other(url_for("catalog.edit_product", product_id=product.id))
-    return render("catalog/manage/new.html", status=422 if form.is_submitted() else 200, form=form)
+
+    def create():
+        product = create_product(current_user, _details(form))
+        add_images(current_user, product, uploads_of(form.new_images.data))
+        return product
+
+    def done(product: Product):
+        flash(_("Product saved as a draft. Add its variants, then publish it."), "success")
+        return see_other(url_for("catalog.edit_product", product_id=product.id))
+
+    return handle_form(form, create, done=done, fields=IMAGE_FIELD,
+                       page=lambda status: render("catalog/manage/new.html", status=status, form=form))
 
 
 @bp.route("/supplier/products/<int:product_id>", methods=["GET", "POST"])
@@ -91,22 +90,17 @@ def edit_product(product_id: int):
     if request.method == "GET":
         return _edit_page(product)
     form = _product_form(product)
-    if form.validate_on_submit():
-        try:
-            update_product(current_user, product, _details(form))
-            add_images(current_user, product, uploads_of(form.new_images.data))
-        except InvalidFields as error:
-            db.session.rollback()
-            show_field_errors(form, error.errors)
-        except ImageRejected as error:
-            db.session.rollback()
-            form.new_images.errors = [*form.new_images.errors, str(error)]
-        else:
-            db.session.commit()
-            flash(_("Changes saved."), "success")
-            return see_other(url_for("catalog.edit_product", product_id=product.id))
-    product = _own_product(product_id)
-    return _edit_page(product, status=422, product_form=form)
+
+    def update():
+        update_product(current_user, product, _details(form))
+        add_images(current_user, product, uploads_of(form.new_images.data))
+
+    def done(_result):
+        flash(_("Changes saved."), "success")
+        return see_other(url_for("catalog.edit_product", product_id=product_id))
+
+    return handle_form(form, update, done=done, fields=IMAGE_FIELD,
+                       page=lambda status: _edit_page(_own_product(product_id), status=422, product_form=form))
 
 
 def _options(form: VariantForm) -> dict:
@@ -118,18 +112,15 @@ def _options(form: VariantForm) -> dict:
 def new_variant(product_id: int):
     product = _own_product(product_id)
     form = _variant_form(formdata=request.form)
-    if form.validate_on_submit():
-        try:
-            add_variant(current_user, product, sku=form.sku.data, options=_options(form),
-                        stock_on_hand=form.stock_on_hand.data)
-        except InvalidFields as error:
-            db.session.rollback()
-            show_field_errors(form, error.errors)
-        else:
-            db.session.commit()
-            flash(_("Variant added."), "success")
-            return see_other(url_for("catalog.edit_product", product_id=product.id) + "#variants")
-    return _edit_page(_own_product(product_id), status=422, new_variant_form=form)
+
+    def done(_variant):
+        flash(_("Variant added."), "success")
+        return see_other(url_for("catalog.edit_product", product_id=product_id) + "#variants")
+
+    return handle_form(form, lambda: add_variant(current_user, product, sku=form.sku.data, options=_options(form),
+                                                 stock_on_hand=form.stock_on_hand.data),
+                       done=done, page=lambda status: _edit_page(_own_product(product_id), status=422,
+                                                                 new_variant_form=form))
 
 
 @bp.post("/supplier/variants/<int:variant_id>")
@@ -137,35 +128,31 @@ def new_variant(product_id: int):
 def edit_variant(variant_id: int):
     variant = db.session.get(Variant, variant_id) or abort(404)
     require_product_editor(current_user, variant.product)
+    product_id = variant.product_id
     form = _variant_form(variant, formdata=request.form)
-    if form.validate_on_submit():
-        try:
-            update_variant(current_user, variant, sku=form.sku.data, options=_options(form),
-                           stock_on_hand=form.stock_on_hand.data)
-        except InvalidFields as error:
-            db.session.rollback()
-            show_field_errors(form, error.errors)
-        else:
-            db.session.commit()
-            flash(_("Variant %(sku)s saved.", sku=variant.sku), "success")
-            return see_other(url_for("catalog.edit_product", product_id=variant.product_id) + "#variants")
-    product = _own_product(variant.product_id)
-    return _edit_page(product, status=422, variant_forms={variant_id: form})
+
+    def done(_result):
+        flash(_("Variant %(sku)s saved.", sku=variant.sku), "success")
+        return see_other(url_for("catalog.edit_product", product_id=product_id) + "#variants")
+
+    return handle_form(form, lambda: update_variant(current_user, variant, sku=form.sku.data,
+                                                    options=_options(form), stock_on_hand=form.stock_on_hand.data),
+                       done=done, page=lambda status: _edit_page(_own_product(product_id), status=422,
+                                                                 variant_forms={variant_id: form}))
 
 
 @bp.post("/supplier/variants/<int:variant_id>/delete")
 @login_required
 def delete_variant(variant_id: int):
     variant = db.session.get(Variant, variant_id) or abort(404)
-    product_id = variant.product_id
-    try:
-        remove_variant(current_user, variant)
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    back = url_for("catalog.edit_product", product_id=variant.product_id) + "#variants"
+
+    def done(_result):
         flash(_("Variant removed."), "success")
-    return see_other(url_for("catalog.edit_product", product_id=product_id) + "#variants")
+        return see_other(back)
+
+    return run_action(lambda: remove_variant(current_user, variant), done=done,
+                      refused=refused_back_to(back))
 
 
 @bp.post("/supplier/images/<int:image_id>/delete")
@@ -184,14 +171,16 @@ def delete_image(image_id: int):
 def set_status(product_id: int):
     product = _own_product(product_id)
     try:
-        change_status(current_user, product, ProductStatus(request.form.get("status", "")))
+        status = ProductStatus(request.form.get("status", ""))
     except ValueError:
         abort(400)
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    back = url_for("catalog.edit_product", product_id=product_id)
+
+    def done(_result):
         messages = {ProductStatus.ACTIVE: _("Published: the product is in the catalog."),
                     ProductStatus.RETIRED: _("Retired: the product is hidden from the catalog and shops.")}
-        flash(messages[product.status], "success")
-    return see_other(url_for("catalog.edit_product", product_id=product.id))
+        flash(messages[status], "success")
+        return see_other(back)
+
+    return run_action(lambda: change_status(current_user, product, status), done=done,
+                      refused=refused_back_to(back))
