@@ -80,8 +80,26 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
     login_manager.unauthorized_handler(_send_to_sign_in)
 
-    from blueprints.orders.views import merge_cart_at_sign_in
+    _connect_listeners(app)
 
+
+def _connect_listeners(app: Flask) -> None:
+    """Every domain's answers to other domains' signals, in one list, rather than connected as a side effect of
+    importing a module. Blinker and SQLAlchemy keep one connection per receiver, so a second app adds none."""
+    from blueprints.catalog.services import product_published
+    from blueprints.codesign.services import prototype_opened, tell_supporters_of_launch
+    from blueprints.orders.listeners import tell_shop_customers
+    from blueprints.orders.views import merge_cart_at_sign_in
+    from blueprints.search.services import keep_index_in_step
+    from blueprints.shops.services import listing_added
+    from blueprints.subscriptions.services import (tell_keyword_subscribers_of_product,
+                                                   tell_keyword_subscribers_of_prototype)
+
+    keep_index_in_step()
+    product_published.connect(tell_supporters_of_launch)
+    product_published.connect(tell_keyword_subscribers_of_product)
+    prototype_opened.connect(tell_keyword_subscribers_of_prototype)
+    listing_added.connect(tell_shop_customers)
     user_logged_in.connect(merge_cart_at_sign_in, app)
 
 

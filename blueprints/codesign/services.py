@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
-from blueprints.catalog.services import in_category, product_published
+from blueprints.catalog.services import in_category
 from blueprints.codesign.models import (Ask, AskStatus, Comment, CommentLike, Pledge, Poll, PollOption, PollVote,
                                         Prototype, PrototypeImage, PrototypeUpdate, Report, Stage, Support,
                                         UpdateCause)
@@ -22,7 +22,6 @@ from blueprints.media.images import image_path, store_image, store_images
 from blueprints.money import BASIS_POINTS, current_rates, listing_price_floor
 from blueprints.notifications.models import Kind
 from blueprints.notifications.services import notify
-from blueprints.orders.models import Order, OrderLine, OrderStatus
 from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import Supplier, SupplierMember, SupplierStatus
 from blueprints.suppliers.services import require_admin, require_verified_supplier
@@ -673,51 +672,31 @@ def _early_bird_open(prototype: Prototype) -> bool:
     return pledged >= prototype.moq
 
 
-def pledge_units_bought(pledge_id: int) -> int:
-    return db.session.scalar(select(func.coalesce(func.sum(OrderLine.quantity), 0)).join(Order)
-                             .where(OrderLine.pledge_id == pledge_id, Order.status != OrderStatus.CANCELLED))
-
-
 def early_bird_price(prototype: Prototype) -> int:
     """What a pledger pays: the promised price, unless the supplier's supply price has since risen so far that
     the platform would pay to sell at it (then the lowest price that does not)."""
     return max(prototype.early_bird_price, listing_price_floor(prototype.product.supply_price, current_rates()))
 
 
-@dataclass(frozen=True)
-class EarlyBirdOffer:
-    pledge: Pledge
-    price: int
-    units_left: int
-
-
-def early_bird_offer(user: User, product: Product) -> EarlyBirdOffer | None:
-    """The user's pledge on the prototype this product came from, if they may still buy at the early-bird price."""
-    if not user.is_authenticated or product.published_at is None:
-        return None
+def open_early_bird_pledge(user_id: int, product_id: int) -> Pledge | None:
+    """The user's pledge on the prototype this product came from, while its early-bird offer holds. How much
+    of it was already bought is for orders to say (see orders.early_bird)."""
     found = db.session.scalar(select(Pledge).join(Pledge.prototype)
-                              .where(Prototype.product_id == product.id, Pledge.user_id == user.id))
-    if found is None or not _early_bird_open(found.prototype):
-        return None
-    left = found.quantity - pledge_units_bought(found.id)
-    return EarlyBirdOffer(found, early_bird_price(found.prototype), left) if left > 0 else None
+                              .where(Prototype.product_id == product_id, Pledge.user_id == user_id))
+    return found if found is not None and _early_bird_open(found.prototype) else None
 
 
-def early_bird_price_for(pledge_id: int, user_id: int | None, product_id: int) -> tuple[int, int] | None:
-    """(price, units still allowed) for buying `product_id` with this pledge, or None when it does not apply:
-    another user's pledge, another product, the week is over, the MOQ was not reached, or it is used up."""
+def early_bird_pledge(pledge_id: int, user_id: int | None, product_id: int) -> Pledge | None:
+    """This pledge, if its early-bird offer holds for this user and product: not another user's pledge,
+    another product, the week is over or the MOQ was not reached."""
     found = db.session.get(Pledge, pledge_id)
     if found is None or found.user_id != user_id:
         return None
     prototype = found.prototype
-    if prototype.product_id != product_id or not _early_bird_open(prototype):
-        return None
-    left = found.quantity - pledge_units_bought(found.id)
-    return (early_bird_price(prototype), left) if left > 0 else None
+    return found if prototype.product_id == product_id and _early_bird_open(prototype) else None
 
 
-@product_published.connect
-def _tell_supporters(product: Product, **_extra) -> None:
+def tell_supporters_of_launch(product: Product, **_extra) -> None:
     """A co-designed product went on sale: supporters and pledgers who opted in hear about it."""
     prototype = origin_of(product)
     if prototype is not None:

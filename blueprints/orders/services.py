@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, ProductStatus, Variant
-from blueprints.codesign.services import early_bird_price_for
+from blueprints.orders.early_bird import early_bird_price_for
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.ledger.services import (CUSTOMER_PAYMENTS, PAYMENTS_RECEIVED, PLATFORM_COMMISSION, PLATFORM_MARGIN,

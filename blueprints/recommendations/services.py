@@ -23,7 +23,7 @@ from blueprints.codesign.services import open_prototypes
 from blueprints.columns import utcnow
 from blueprints.notifications.models import Kind, Notification, NotificationPreference
 from blueprints.notifications.services import notify
-from blueprints.orders.models import Order, OrderLine, OrderStatus
+from blueprints.orders.queries import purchases as bought_items
 from blueprints.recommendations.engine import (Interaction, ItemInfo, ItemKey, Keywords, Reason, Suggestion,
                                                also_chosen, recommend)
 from blueprints.search.models import DocumentKind
@@ -90,18 +90,17 @@ def _touches(name: str, *, details: bool = False, about_items: bool = False, use
     supports = on_prototype(Support, "support", Support.prototype_id)
     pledges = on_prototype(Pledge, "pledge", Pledge.prototype_id)
     votes = on_prototype(PollVote, "vote", Poll.prototype_id, (Poll, Poll.id == PollVote.poll_id))
-    purchases = (select(Order.buyer_id.label("user_id"), literal_column("'product'").label("kind"),
-                        Variant.product_id.label("item_id"), literal_column("'purchase'").label("source"),
-                        Order.placed_at.label("at"),
-                        *([Product.title.label("title"), Product.category_id.label("category_id")] if details else []))
-                 .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
-                 .join(Variant, Variant.id == OrderLine.variant_id)
-                 .where(Order.status != OrderStatus.CANCELLED))
+    bought = bought_items()
+    who, what, when = bought.selected_columns.user_id, bought.selected_columns.product_id, bought.selected_columns.at
+    purchases = bought.with_only_columns(
+        who, literal_column("'product'").label("kind"), what.element.label("item_id"),
+        literal_column("'purchase'").label("source"), when,
+        *([Product.title.label("title"), Product.category_id.label("category_id")] if details else []))
     if details:
-        purchases = purchases.join(Product, Product.id == Variant.product_id)
+        purchases = purchases.join(Product, Product.id == what.element)
     if about_items:
-        purchases = purchases.where(Variant.product_id.in_(products))
-    purchases = narrowed(purchases, Order.buyer_id, Order.placed_at)
+        purchases = purchases.where(what.element.in_(products))
+    purchases = narrowed(purchases, who.element, when.element)
     return union_all(supports, votes, pledges, purchases).subquery(name)
 
 

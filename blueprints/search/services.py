@@ -15,7 +15,7 @@ from blueprints.catalog.models import Category, Product, Variant
 from blueprints.catalog.services import in_category, public_product_conditions
 from blueprints.codesign.models import Prototype
 from blueprints.codesign.services import public_prototype_conditions
-from blueprints.orders.models import OrderLine
+from blueprints.orders.queries import units_sold_by_product
 from blueprints.search.models import DocumentKind, SearchDocument
 from blueprints.suppliers.models import Supplier
 from extensions import db
@@ -129,7 +129,6 @@ def _pending(session) -> dict[str, set]:
                                               "forget_prototypes": set()})
 
 
-@event.listens_for(Session, "after_flush")
 def _note_changed_items(session, _flush_context):
     """Notes what to reindex before the commit; stock and price changes (every checkout) are not noted."""
     pending = _pending(session)
@@ -151,7 +150,6 @@ def _note_changed_items(session, _flush_context):
             pending["forget_prototypes"].add(instance.id)
 
 
-@event.listens_for(Session, "before_commit")
 def _index_changed_items(session):
     pending = session.info.pop(_PENDING, None)
     if not pending or not any(pending.values()):
@@ -172,9 +170,19 @@ def _index_changed_items(session):
     session.info.pop(_PENDING, None)  # the flush above noted the documents' own items again
 
 
-@event.listens_for(Session, "after_rollback")
 def _drop_pending(session):
     session.info.pop(_PENDING, None)
+
+
+_INDEX_LISTENERS = (("after_flush", _note_changed_items), ("before_commit", _index_changed_items),
+                    ("after_rollback", _drop_pending))
+
+
+def keep_index_in_step() -> None:
+    """Every session's edits reindex their items as they commit (create_app calls this; safe to call again)."""
+    for name, listener in _INDEX_LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 # Searching
@@ -356,8 +364,7 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
         _through_the_index()
     matched = matches(filters.query, DocumentKind.PRODUCT, candidates=candidates)
     every = matches(filters.query, DocumentKind.PRODUCT) if candidates is not None else matched
-    sold = (select(Variant.product_id, func.sum(OrderLine.quantity).label("units"))
-            .join(OrderLine, OrderLine.variant_id == Variant.id).group_by(Variant.product_id).subquery())
+    sold = units_sold_by_product()
     order = {
         "relevance": [matched.c.rank.desc()] if matched is not None else [],
         "newest": [],  # the tie-break below is the newest order, and the index's

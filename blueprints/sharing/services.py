@@ -15,7 +15,6 @@ from blueprints.codesign.models import Prototype, Stage
 from blueprints.errors import AccessDenied, DomainError
 from blueprints.ledger.models import LedgerEntry
 from blueprints.ledger.services import owed_to, referrer_account
-from blueprints.orders.models import Order, OrderLine, OrderStatus
 from blueprints.sharing.models import ShareClick, ShareLink
 from blueprints.shops.services import public_listing, shop_by_slug
 from extensions import db
@@ -102,8 +101,8 @@ def record_click(link: ShareLink, visitor: str, user_agent: str | None, today: d
     return True
 
 
-def links_with_stats(user: User) -> list[tuple[ShareLink, int, int, int]]:
-    """(link, clicks, orders, reward earned) for each of the user's links, in three queries."""
+def links_with_clicks(user: User) -> list[tuple[ShareLink, int]]:
+    """(link, clicks) for each of the user's links, newest first, in two queries."""
     links = list(db.session.scalars(select(ShareLink).where(ShareLink.user_id == user.id)
                                     .order_by(ShareLink.created_at.desc())))
     ids = [link.id for link in links]
@@ -111,13 +110,7 @@ def links_with_stats(user: User) -> list[tuple[ShareLink, int, int, int]]:
         return []
     clicks = dict(db.session.execute(select(ShareClick.link_id, func.count(ShareClick.id))
                                      .where(ShareClick.link_id.in_(ids)).group_by(ShareClick.link_id)).all())
-    rows = db.session.execute(
-        select(Order.share_link_id, func.count(func.distinct(Order.id)), func.coalesce(func.sum(OrderLine.referral_reward), 0))
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(Order.share_link_id.in_(ids), Order.status != OrderStatus.CANCELLED, Order.buyer_id != user.id)
-        .group_by(Order.share_link_id)).all()
-    orders = {link_id: (count, earned) for link_id, count, earned in rows}
-    return [(link, clicks.get(link.id, 0), *orders.get(link.id, (0, 0))) for link in links]
+    return [(link, clicks.get(link.id, 0)) for link in links]
 
 
 def balances(user: User) -> dict[str, int]:

@@ -10,7 +10,8 @@ from blueprints.columns import utcnow
 from blueprints.errors import DomainError
 from blueprints.sharing import bp
 from blueprints.sharing.models import ShareLink
-from blueprints.sharing.services import (balances, find_link, get_or_create_link, history, link_of, links_with_stats,
+from blueprints.orders.queries import sales_through_links
+from blueprints.sharing.services import (balances, find_link, get_or_create_link, history, link_of, links_with_clicks,
                                          record_click, visitor_key)
 from blueprints.web import render, see_other
 from extensions import db, limiter
@@ -82,8 +83,10 @@ def make_link():
 @bp.get("/my/rewards")
 @login_required
 def rewards():
-    return render("sharing/rewards.html", links=links_with_stats(current_user), balances=balances(current_user),
-                  history=history(current_user))
+    links = links_with_clicks(current_user)
+    sales = sales_through_links([link.id for link, _clicks in links], current_user.id)
+    stats = [(link, clicks, *sales.get(link.id, (0, 0))) for link, clicks in links]
+    return render("sharing/rewards.html", links=stats, balances=balances(current_user), history=history(current_user))
 
 
 @bp.app_template_global()

@@ -2,6 +2,7 @@
 band and never below the floor that keeps the shop's earnings at or above zero."""
 from dataclasses import dataclass
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
@@ -16,10 +17,10 @@ from blueprints.money import (BASIS_POINTS, Rates, current_rates, format_money, 
 from blueprints.slugs import is_valid_slug
 from blueprints.suppliers.models import Supplier, SupplierStatus
 from blueprints.shops.models import Listing, Shop
-from blueprints.notifications.models import Kind
-from blueprints.notifications.services import notify
-from blueprints.orders.models import Order, OrderStatus
 from extensions import db
+
+# Sent when a shop adds a product; orders tells the shop's customers (they are orders' to know).
+listing_added = Namespace().signal("listing-added")
 
 
 
@@ -117,17 +118,8 @@ def add_listing(user: User, shop: Shop, product: Product, price: int | None, rat
     listing = Listing(shop_id=shop.id, product_id=product.id, price=price, position=(last or 0) + 1)
     db.session.add(listing)
     db.session.flush()
-    _tell_customers(shop, product)
+    listing_added.send(shop, product=product)
     return listing
-
-
-def _tell_customers(shop: Shop, product: Product) -> None:
-    """People who bought through this shop and asked for its news hear about what it adds."""
-    customers = set(db.session.scalars(select(Order.buyer_id).where(Order.shop_id == shop.id,
-                                                                  Order.status != OrderStatus.CANCELLED).distinct()))
-    customers.discard(shop.owner_id)
-    notify(customers, Kind.SHOP_NEWS, event="shop_listing", subject=f"{shop.name}: {product.title}",
-           link=f"/shops/{shop.slug}/p/{product.slug}")
 
 
 def set_listing_price(user: User, listing: Listing, price: int | None, rates: Rates) -> None:

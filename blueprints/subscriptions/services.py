@@ -6,9 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Category, Product
-from blueprints.catalog.services import product_published
 from blueprints.codesign.models import Prototype
-from blueprints.codesign.services import prototype_opened
 from blueprints.errors import AccessDenied, InvalidFields
 from blueprints.notifications.models import Kind
 from blueprints.notifications.services import notify
@@ -76,14 +74,12 @@ def subscribers_matching(text: str, category_id: int, price: int) -> set[int]:
             if all(term in haystack for term in keywords.split())}
 
 
-@product_published.connect
-def _tell_keyword_subscribers_of_product(product: Product, **_extra) -> None:
+def tell_keyword_subscribers_of_product(product: Product, **_extra) -> None:
     users = subscribers_matching(" ".join(product_text(product)), product.category_id, product.suggested_price)
     notify(users, Kind.KEYWORD_MATCHES, event="keyword_product", subject=product.title, link=f"/p/{product.slug}")
 
 
-@prototype_opened.connect
-def _tell_keyword_subscribers_of_prototype(prototype: Prototype, **_extra) -> None:
+def tell_keyword_subscribers_of_prototype(prototype: Prototype, **_extra) -> None:
     users = subscribers_matching(" ".join(prototype_text(prototype)), prototype.category_id,
                                  prototype.early_bird_price)
     notify(users, Kind.KEYWORD_MATCHES, event="keyword_prototype", subject=prototype.title,

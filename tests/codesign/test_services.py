@@ -302,7 +302,7 @@ def test_pledgers_buy_at_the_early_bird_price_for_seven_days(ctx, make_supplier,
 
 
 def test_no_early_bird_price_when_the_moq_was_not_reached(ctx, make_supplier, make_prototype, make_user):
-    from blueprints.codesign.services import early_bird_offer
+    from blueprints.orders.early_bird import early_bird_offer
 
     supplier = make_supplier()
     member = user(supplier.member)
