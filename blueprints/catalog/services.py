@@ -174,10 +174,11 @@ def remove_image(user: User, image: ProductImage) -> None:
     delete_image(image.key)
 
 
-# Reading the catalog
+# Reading the catalog. The one rule of what the public may see of it: active products of verified suppliers,
+# in SQL (public_product_conditions) and in Python (is_public). Every list and page uses one of the two.
 
 def public_product_conditions() -> tuple:
-    """Active products of verified suppliers: what the public may see (join Product.supplier)."""
+    """SQL conditions for a public product; the query must join Product.supplier."""
     return Product.status == ProductStatus.ACTIVE, Supplier.status == SupplierStatus.VERIFIED
 
 

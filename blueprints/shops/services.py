@@ -8,14 +8,13 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
 from blueprints.accounts.models import User
-from blueprints.catalog.models import Product, ProductStatus
-from blueprints.catalog.services import is_public
+from blueprints.catalog.models import Product
+from blueprints.catalog.services import is_public, public_product_conditions
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.media.images import delete_image, store_image
 from blueprints.money import (BASIS_POINTS, Rates, current_rates, format_money, listing_price_floor,
                               shop_earnings_per_unit)
 from blueprints.slugs import is_valid_slug
-from blueprints.suppliers.models import Supplier, SupplierStatus
 from blueprints.shops.models import Listing, Shop
 from extensions import db
 
@@ -181,16 +180,19 @@ def priced_within_limits(rates: Rates):
                 Listing.price * keep >= Product.supply_price * BASIS_POINTS)
 
 
-def _public_listings(query):
+# A listing is for sale when its product is public and its price still fits the product's band: in SQL
+# (public_listings) and in Python (listing_problem is None). Every shop list and page uses one of the two.
+
+def public_listings(query):
+    """`query` (selecting from Listing) narrowed to the listings a shop's visitors may buy."""
     return (query.join(Listing.product).join(Product.supplier)
-            .where(Product.status == ProductStatus.ACTIVE, Supplier.status == SupplierStatus.VERIFIED,
-                   priced_within_limits(current_rates())))
+            .where(*public_product_conditions(), priced_within_limits(current_rates())))
 
 
 def listing_problem(listing: Listing, rates: Rates) -> str | None:
     """Why a listing is not for sale in its shop right now, for its owner; None when it is."""
     product = listing.product
-    if product.status != ProductStatus.ACTIVE or product.supplier.status != SupplierStatus.VERIFIED:
+    if not is_public(product):
         return _l("Hidden from your shop: the supplier has retired this product or is suspended. "
                   "It comes back when that changes.")
     limits = allowed_prices(product, rates)
@@ -206,7 +208,7 @@ def owner_listings(shop: Shop) -> list[Listing]:
 
 
 def storefront_listings(shop: Shop) -> list[Listing]:
-    return list(db.session.scalars(_public_listings(_listing_query()).where(Listing.shop_id == shop.id)).unique())
+    return list(db.session.scalars(public_listings(_listing_query()).where(Listing.shop_id == shop.id)).unique())
 
 
 def shop_by_slug(slug: str) -> Shop | None:
@@ -214,23 +216,22 @@ def shop_by_slug(slug: str) -> Shop | None:
 
 
 def public_listing(shop: Shop, product_slug: str) -> Listing | None:
-    return db.session.scalar(_public_listings(_listing_query())
+    return db.session.scalar(public_listings(_listing_query())
                              .where(Listing.shop_id == shop.id, Product.slug == product_slug))
 
 
 def shops_selling(product: Product) -> list[Listing]:
     return list(db.session.scalars(
-        select(Listing).where(Listing.product_id == product.id).options(joinedload(Listing.shop))
-        .join(Listing.shop).join(Listing.product).where(priced_within_limits(current_rates())).order_by(Shop.name)))
+        public_listings(select(Listing).where(Listing.product_id == product.id).options(joinedload(Listing.shop))
+                        .join(Listing.shop)).order_by(Shop.name)))
 
 
 def lowest_listing_prices(product_ids: list[int]) -> dict[int, int]:
     """{product id: the lowest price any shop sells it for}, in one query."""
     if not product_ids:
         return {}
-    rows = db.session.execute(select(Listing.product_id, func.min(Listing.price)).join(Listing.product)
-                              .where(Listing.product_id.in_(product_ids), priced_within_limits(current_rates()))
-                              .group_by(Listing.product_id))
+    rows = db.session.execute(public_listings(select(Listing.product_id, func.min(Listing.price)))
+                              .where(Listing.product_id.in_(product_ids)).group_by(Listing.product_id))
     return dict(rows.all())
 
 
