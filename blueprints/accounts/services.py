@@ -2,6 +2,7 @@
 from functools import cache
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -14,7 +15,9 @@ LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
 
 
 class EmailTaken(DomainError):
-    pass
+    def __init__(self, email: str):
+        super().__init__(_l("An account with this email already exists. Sign in instead?"))
+        self.email = email
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -8,6 +8,7 @@ from blueprints.accounts.locale import LOCALE_COOKIE
 from blueprints.accounts.services import LANGUAGES, EmailTaken, authenticate, register_user, set_credit, set_locale
 from blueprints.shops.services import shop_of
 from blueprints.suppliers.services import latest_decision, supplier_of
+from blueprints.forms import handle_form
 from blueprints.web import render, safe_next_url, see_other, succeeded
 from extensions import db, limiter
 
@@ -42,19 +43,19 @@ def signup():
     if current_user.is_authenticated:
         return see_other(url_for("accounts.account"))
     form = SignupForm(next=request.args.get("next"))
-    if form.validate_on_submit():
-        try:
-            user = register_user(form.email.data, form.display_name.data, form.password.data,
-                                 locale=request.cookies.get(LOCALE_COOKIE))
-        except EmailTaken:
-            form.email.errors.append(_("An account with this email already exists. Sign in instead?"))
-        else:
-            login_user(user)  # before the commit: signing in also moves the visitor's cart over
-            db.session.commit()
-            flash(_("Welcome to Shelfmade, %(name)s.", name=user.display_name), "success")
-            return see_other(_after_sign_in(form.next.data))
-    status = 422 if form.is_submitted() else 200
-    return render("accounts/signup.html", block="form", status=status, form=form)
+
+    def register_and_sign_in():
+        user = register_user(form.email.data, form.display_name.data, form.password.data,
+                             locale=request.cookies.get(LOCALE_COOKIE))
+        login_user(user)  # before the commit: signing in also moves the visitor's cart over
+        return user
+
+    def done(user):
+        flash(_("Welcome to Shelfmade, %(name)s.", name=user.display_name), "success")
+        return see_other(_after_sign_in(form.next.data))
+
+    return handle_form(form, register_and_sign_in, done=done, fields={EmailTaken: "email"},
+                       page=lambda status: render("accounts/signup.html", block="form", status=status, form=form))
 
 
 def _sign_in_failed(response) -> bool:

@@ -7,6 +7,7 @@ from blueprints.codesign.models import Comment, Prototype
 from blueprints.codesign.services import moderate, open_reports
 from blueprints.orders.services import flagged_referrals
 from blueprints.errors import DomainError, InvalidFields
+from blueprints.forms import handle_form, run_action
 from blueprints.suppliers.forms import DecisionForm
 from blueprints.suppliers.models import Supplier, SupplierAction
 from blueprints.suppliers.services import all_suppliers, audit_trail, decide, require_admin, verification_queue
@@ -43,16 +44,15 @@ def decide_supplier(supplier_id: int, action: str):
     except ValueError:
         abort(404)
     form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            decide(current_user, supplier, chosen, form.reason.data)
-        except DomainError as error:
-            form.reason.errors = [*form.reason.errors, str(error)]
-        else:
-            db.session.commit()
-            flash(DONE_MESSAGES[chosen] % {"name": supplier.name}, "success")
-            return see_other(url_for("admin.suppliers"))
-    return _suppliers_page(status=422, forms={(supplier.id, chosen.value): form})
+    name = supplier.name
+
+    def done(_decision):
+        flash(DONE_MESSAGES[chosen] % {"name": name}, "success")
+        return see_other(url_for("admin.suppliers"))
+
+    return handle_form(form, lambda: decide(current_user, supplier, chosen, form.reason.data), done=done,
+                       fields={DomainError: "reason"},
+                       page=lambda status: _suppliers_page(status=422, forms={(supplier_id, chosen.value): form}))
 
 
 @bp.get("/audit")
@@ -78,14 +78,17 @@ def moderate_item():
     if comment_id := request.form.get("comment_id", type=int):
         comment = db.session.get(Comment, comment_id) or abort(404)
     hide = request.form.get("action") == "hide"
-    try:
-        moderate(current_user, prototype=prototype, comment=comment, hide=hide, reason=request.form.get("reason", ""))
-    except InvalidFields as error:
+
+    def done(_result):
+        flash(_l("Hidden; its author sees your reason.") if hide else _l("Restored."), "success")
+        return see_other(safe_next_url(request.form.get("back")) or url_for("admin.reports"))
+
+    def refused(error: InvalidFields):
         flash(" ".join(str(message) for message in error.errors.values()), "error")
         return see_other(url_for("admin.reports"))
-    db.session.commit()
-    flash(_l("Hidden; its author sees your reason.") if hide else _l("Restored."), "success")
-    return see_other(safe_next_url(request.form.get("back")) or url_for("admin.reports"))
+
+    return run_action(lambda: moderate(current_user, prototype=prototype, comment=comment, hide=hide,
+                                       reason=request.form.get("reason", "")), done=done, refused=refused)
 
 
 @bp.get("/referrals")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
 from blueprints.cache import remembered
-from blueprints.catalog.models import Product, Variant
+from blueprints.catalog.models import Product
 from blueprints.catalog.services import visible_products
 from blueprints.codesign.models import Pledge, Poll, PollVote, Prototype, Support
 from blueprints.codesign.services import open_prototypes

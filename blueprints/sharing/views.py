@@ -1,13 +1,13 @@
 """Share links: making one, following one, and what a sharer has earned."""
 import segno
-from flask import current_app, flash, request, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user, login_required
 from flask_limiter.errors import RateLimitExceeded
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 
 from blueprints.columns import utcnow
-from blueprints.errors import DomainError
+from blueprints.forms import refused_back_to, run_action
 from blueprints.sharing import bp
 from blueprints.sharing.models import ShareLink
 from blueprints.orders.queries import sales_through_links
@@ -71,13 +71,8 @@ def follow(code: str):
 @limiter.limit("30 per hour", key_func=_per_user)
 def make_link():
     path = request.form.get("path", "")
-    try:
-        get_or_create_link(current_user, path)
-    except DomainError as error:
-        flash(str(error), "error")
-        return see_other(url_for("site.home"))
-    db.session.commit()
-    return see_other(path + "?shared=1#share")
+    return run_action(lambda: get_or_create_link(current_user, path), done=lambda _link: see_other(path + "?shared=1#share"),
+                      refused=refused_back_to(url_for("site.home")))
 
 
 @bp.get("/my/rewards")

@@ -9,8 +9,7 @@ from blueprints.cache import shared_with_visitors
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import catalog_page, categories
 from blueprints.catalog.views import render_product_page
-from blueprints.errors import DomainError, InvalidFields
-from blueprints.forms import ActionForm
+from blueprints.forms import ActionForm, handle_form
 from blueprints.media.images import ImageRejected
 from blueprints.money import current_rates
 from blueprints.shops import bp
@@ -21,8 +20,10 @@ from blueprints.shops.services import (add_listing, allowed_prices, earnings, li
                                        owner_listings, public_listing, remove_listing, set_featured,
                                        set_listing_price, set_logo, shop_by_slug, shop_of, storefront_listings,
                                        update_shop)
-from blueprints.web import is_htmx, render, see_other, show_field_errors, succeeded
+from blueprints.web import is_htmx, render, see_other, succeeded
 from extensions import db, limiter
+
+LOGO_FIELD = {ImageRejected: "logo"}
 
 
 def _dashboard(shop, *, status=200, settings_form=None, price_forms=None, notice=None):
@@ -46,22 +47,18 @@ def my_shop():
     if shop is not None:
         return _dashboard(shop)
     form = ShopForm()
-    if form.validate_on_submit():
-        try:
-            shop = open_shop(current_user, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "")
-            if form.logo.data:
-                set_logo(current_user, shop, form.logo.data.stream)
-        except InvalidFields as error:
-            db.session.rollback()
-            show_field_errors(form, error.errors)
-        except ImageRejected as error:
-            db.session.rollback()
-            form.logo.errors = [*form.logo.errors, str(error)]
-        else:
-            db.session.commit()
-            flash(_("Your shop is open. Add products from the catalog to start selling."), "success")
-            return see_other(url_for("shops.add_products"))
-    return render("shops/open.html", block="form", status=422 if form.is_submitted() else 200, form=form)
+
+    def open_it():
+        shop = open_shop(current_user, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "")
+        if form.logo.data:
+            set_logo(current_user, shop, form.logo.data.stream)
+
+    def done(_result):
+        flash(_("Your shop is open. Add products from the catalog to start selling."), "success")
+        return see_other(url_for("shops.add_products"))
+
+    return handle_form(form, open_it, done=done, fields=LOGO_FIELD,
+                       page=lambda status: render("shops/open.html", block="form", status=status, form=form))
 
 
 def _own_shop():
@@ -73,24 +70,20 @@ def _own_shop():
 def shop_settings():
     shop = _own_shop()
     form = ShopForm()
-    if form.validate_on_submit():
-        try:
-            update_shop(current_user, shop, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "")
-            if form.logo.data:
-                set_logo(current_user, shop, form.logo.data.stream)
-            elif form.remove_logo.data and shop.logo_key:
-                set_logo(current_user, shop, None)
-        except InvalidFields as error:
-            db.session.rollback()
-            show_field_errors(form, error.errors)
-        except ImageRejected as error:
-            db.session.rollback()
-            form.logo.errors = [*form.logo.errors, str(error)]
-        else:
-            db.session.commit()
-            flash(_("Shop details saved."), "success")
-            return see_other(url_for("shops.my_shop"))
-    return _dashboard(_own_shop(), status=422, settings_form=form)
+
+    def save():
+        update_shop(current_user, shop, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "")
+        if form.logo.data:
+            set_logo(current_user, shop, form.logo.data.stream)
+        elif form.remove_logo.data and shop.logo_key:
+            set_logo(current_user, shop, None)
+
+    def done(_result):
+        flash(_("Shop details saved."), "success")
+        return see_other(url_for("shops.my_shop"))
+
+    return handle_form(form, save, done=done, fields=LOGO_FIELD,
+                       page=lambda status: _dashboard(_own_shop(), status=422, settings_form=form))
 
 
 def _add_page(shop, *, category_slug=None, page_number=1, status=200, forms=None, failed_product=None):
@@ -123,24 +116,22 @@ def create_listing():
     back = request.form.get("back", "")
     if not back.startswith("/my/shop/add"):
         back = url_for("shops.add_products")
-    if form.validate_on_submit():
-        try:
-            add_listing(current_user, shop, product, form.price.data, current_rates())
-        except InvalidFields as error:
-            show_field_errors(form, error.errors)
-        except DomainError as error:
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("%(title)s is now in your shop.", title=product.title), "success")
-            return see_other(back)
-    db.session.rollback()
-    # Back on the page the owner was looking at, with the typed price and its message.
-    query = parse_qs(urlsplit(back).query)
-    page_text = query.get("page", ["1"])[0]
-    return _add_page(shop, category_slug=query.get("category", [None])[0],
-                     page_number=int(page_text) if page_text.isdigit() else 1, status=422, forms={product.id: form},
-                     failed_product=product)
+    title = product.title
+
+    def done(_listing):
+        flash(_("%(title)s is now in your shop.", title=title), "success")
+        return see_other(back)
+
+    def page(_status):
+        # Back on the page the owner was looking at, with the typed price and its message.
+        query = parse_qs(urlsplit(back).query)
+        page_text = query.get("page", ["1"])[0]
+        return _add_page(shop, category_slug=query.get("category", [None])[0],
+                         page_number=int(page_text) if page_text.isdigit() else 1, status=422,
+                         forms={product.id: form}, failed_product=product)
+
+    return handle_form(form, lambda: add_listing(current_user, shop, product, form.price.data, current_rates()),
+                       done=done, page=page)
 
 
 def _listing(listing_id: int) -> Listing:
@@ -152,17 +143,14 @@ def _listing(listing_id: int) -> Listing:
 def listing_price(listing_id: int):
     listing = _listing(listing_id)
     form = ListingPriceForm(prefix=f"listing-{listing.id}")
-    if form.validate_on_submit():
-        try:
-            set_listing_price(current_user, listing, form.price.data, current_rates())
-        except InvalidFields as error:
-            db.session.rollback()
-            show_field_errors(form, error.errors)
-        else:
-            db.session.commit()
-            flash(_("Price saved."), "success")
-            return see_other(url_for("shops.my_shop"))
-    return _dashboard(_own_shop(), status=422, price_forms={listing_id: form})
+
+    def done(_result):
+        flash(_("Price saved."), "success")
+        return see_other(url_for("shops.my_shop"))
+
+    return handle_form(form, lambda: set_listing_price(current_user, listing, form.price.data, current_rates()),
+                       done=done, page=lambda status: _dashboard(_own_shop(), status=422,
+                                                                 price_forms={listing_id: form}))
 
 
 @bp.post("/my/shop/listings/<int:listing_id>/move")

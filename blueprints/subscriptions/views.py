@@ -4,13 +4,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.catalog.services import categories
-from blueprints.errors import InvalidFields
 from blueprints.notifications.models import Kind
 from blueprints.notifications.services import preferences
+from blueprints.forms import handle_form
 from blueprints.subscriptions import bp
 from blueprints.subscriptions.forms import SubscriptionForm
 from blueprints.subscriptions.services import remove_subscription, subscribe, subscriptions_of
-from blueprints.web import render, see_other, show_field_errors
+from blueprints.web import render, see_other
 from extensions import db, limiter
 
 
@@ -33,19 +33,15 @@ def mine():
 @limiter.limit("30 per minute")
 def add():
     form = SubscriptionForm()
-    if form.validate():
-        try:
-            subscription = subscribe(current_user, keywords=form.keywords.data, category_id=form.category_id.data,
-                                     max_price=form.max_price.data)
-        except InvalidFields as error:
-            db.session.rollback()
-            show_field_errors(form, error.errors)
-        else:
-            db.session.commit()
-            flash(_("Saved. New products and prototypes matching “%(keywords)s” will be listed for you.",
-                    keywords=subscription.keywords), "success")
-            return see_other(url_for("subscriptions.mine"))
-    return _page(form, status=422)
+
+    def done(subscription):
+        flash(_("Saved. New products and prototypes matching “%(keywords)s” will be listed for you.",
+                keywords=subscription.keywords), "success")
+        return see_other(url_for("subscriptions.mine"))
+
+    return handle_form(form, lambda: subscribe(current_user, keywords=form.keywords.data,
+                                               category_id=form.category_id.data, max_price=form.max_price.data),
+                       done=done, page=lambda status: _page(form, status=422))
 
 
 @bp.post("/my/subscriptions/<int:subscription_id>/delete")

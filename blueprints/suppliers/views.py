@@ -3,13 +3,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.catalog.services import supplier_products
+from blueprints.forms import handle_form
 from blueprints.suppliers import bp
 from blueprints.suppliers.forms import SupplierApplicationForm
 from blueprints.suppliers.models import SupplierStatus
-from blueprints.suppliers.services import (AlreadyASupplier, apply_for_supplier, latest_decision,
+from blueprints.suppliers.services import (apply_for_supplier, latest_decision,
                                            require_verified_supplier, supplier_of)
 from blueprints.web import render, see_other, succeeded
-from extensions import db, limiter
+from extensions import limiter
 
 
 @bp.route("/supplier/apply", methods=["GET", "POST"])
@@ -20,18 +21,16 @@ def apply():
     if existing is not None and existing.status != SupplierStatus.REJECTED:
         return see_other(url_for("accounts.account"))
     form = SupplierApplicationForm(obj=existing)
-    if form.validate_on_submit():
-        try:
-            apply_for_supplier(current_user, name=form.name.data, description=form.description.data,
-                               contact=form.contact.data, registration_number=form.registration_number.data)
-        except AlreadyASupplier as error:
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Thank you. Our team will check your application and reply within two working days."), "success")
-            return see_other(url_for("accounts.account"))
-    status = 422 if form.is_submitted() else 200
-    return render("suppliers/apply.html", block="form", status=status, form=form)
+
+    def done(_supplier):
+        flash(_("Thank you. Our team will check your application and reply within two working days."), "success")
+        return see_other(url_for("accounts.account"))
+
+    return handle_form(form, lambda: apply_for_supplier(current_user, name=form.name.data,
+                                                        description=form.description.data, contact=form.contact.data,
+                                                        registration_number=form.registration_number.data),
+                       done=done, page=lambda status: render("suppliers/apply.html", block="form", status=status,
+                                                             form=form))
 
 
 @bp.get("/supplier")
