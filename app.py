@@ -87,7 +87,8 @@ def _connect_listeners(app: Flask) -> None:
     """Every domain's answers to other domains' signals, in one list, rather than connected as a side effect of
     importing a module. Blinker and SQLAlchemy keep one connection per receiver, so a second app adds none."""
     from blueprints.catalog.services import product_published
-    from blueprints.codesign.services import prototype_opened, tell_supporters_of_launch
+    from blueprints.codesign.services.launch import tell_supporters_of_launch
+    from blueprints.codesign.services.prototypes import prototype_opened
     from blueprints.orders.listeners import tell_shop_customers
     from blueprints.orders.views import merge_cart_at_sign_in
     from blueprints.search.services import keep_index_in_step

@@ -121,7 +121,9 @@ def test_query_count_does_not_grow_with_the_items_listed(app, client, world, adm
 def test_prototype_page_query_count_does_not_grow_with_comments_and_votes(app, client, make_supplier, make_prototype,
                                                                           make_user, who):
     from blueprints.codesign.models import Comment, Prototype
-    from blueprints.codesign.services import add_comment, pledge, toggle_like, toggle_support, vote
+    from blueprints.codesign.services.comments import add_comment, toggle_like
+    from blueprints.codesign.services.pledges import pledge
+    from blueprints.codesign.services.support import toggle_support, vote
 
     supplier = make_supplier("Maker Co")
     prototype_id, slug = make_prototype(supplier)
@@ -156,7 +158,7 @@ def test_prototype_page_query_count_does_not_grow_with_comments_and_votes(app, c
 
 def test_an_htmx_support_loads_only_what_its_block_shows(app, client, make_supplier, make_prototype, make_user):
     from blueprints.codesign.models import Prototype
-    from blueprints.codesign.services import add_comment
+    from blueprints.codesign.services.comments import add_comment
 
     _prototype_id, slug = make_prototype(make_supplier("Maker Co"))
     fan = make_user("fan@example.com")

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from blueprints.admin import bp
 from blueprints.codesign.models import Comment, Prototype
-from blueprints.codesign.services import moderate, open_reports
+from blueprints.codesign.services.comments import moderate, open_reports
 from blueprints.orders.services import flagged_referrals
 from blueprints.errors import DomainError, InvalidFields
 from blueprints.forms import handle_form, run_action

@@ -11,7 +11,7 @@ from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import categories, is_public, product_for_page
 from blueprints.search.services import PRICE_BUCKETS, SORTS, CatalogFilters, browse
 from blueprints.money import format_money
-from blueprints.codesign.services import co_design_story
+from blueprints.codesign.services.launch import co_design_story
 from blueprints.orders.early_bird import early_bird_offer
 from blueprints.orders.forms import AddToCartForm
 from blueprints.recommendations.services import also_chosen_with

@@ -1,7 +1,7 @@
 import click
 
 from blueprints.codesign import bp
-from blueprints.codesign.services import close_due_prototypes
+from blueprints.codesign.services.prototypes import close_due_prototypes
 from extensions import db
 
 

@@ -13,10 +13,14 @@ from blueprints.catalog.services import categories
 from blueprints.codesign import bp
 from blueprints.codesign.forms import AskForm, DeclineForm, PollForm, PrototypeForm, UpdateForm
 from blueprints.codesign.models import Ask, AskStatus, Comment, Prototype
-from blueprints.codesign.services import (PrototypeDetails, accept, add_images, add_poll, analytics, answer_ask,
-                                          asks_for, close_for_review, comments_for, create_prototype, decline, launch,
-                                          make_ask, open_prototype, post_update, require_prototype_editor,
-                                          supplier_prototypes, update_prototype)
+from blueprints.codesign.services.analytics import analytics
+from blueprints.codesign.services.comments import comments_for
+from blueprints.codesign.services.launch import launch
+from blueprints.codesign.services.prototypes import (PrototypeDetails, accept, add_images, close_for_review,
+                                                     create_prototype, decline, open_prototype, require_prototype_editor,
+                                                     supplier_prototypes, update_prototype)
+from blueprints.codesign.services.support import add_poll
+from blueprints.codesign.services.updates import answer_ask, asks_for, make_ask, post_update
 from blueprints.errors import DomainError, InvalidFields
 from blueprints.media.images import ImageRejected, uploads_of
 from blueprints.suppliers.services import require_verified_supplier

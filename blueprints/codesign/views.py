@@ -11,11 +11,13 @@ from blueprints.catalog.services import categories
 from blueprints.codesign import bp
 from blueprints.codesign.forms import CommentForm, PledgeForm, ReportForm, SupportForm
 from blueprints.codesign.models import Comment, PollOption, Prototype, Stage
-from blueprints.codesign.services import (SORTS, add_comment, asks_for, board as board_rows, can_edit, cancel_pledge,
-                                          close_due_prototypes,
-                                          comments_for, delete_comment, edit_comment, is_member_of_supplier, liked_by,
-                                          pledge, prototype_for_page, report, set_would_buy_at, tally, toggle_like,
-                                          toggle_support, updates_for, vote)
+from blueprints.codesign.services.comments import (add_comment, can_edit, comments_for, delete_comment, edit_comment,
+                                                   liked_by, report, toggle_like)
+from blueprints.codesign.services.pledges import cancel_pledge, pledge
+from blueprints.codesign.services.prototypes import (SORTS, board as board_rows, close_due_prototypes,
+                                                     is_member_of_supplier, prototype_for_page)
+from blueprints.codesign.services.support import set_would_buy_at, tally, toggle_support, vote
+from blueprints.codesign.services.updates import asks_for, updates_for
 from blueprints.codesign.text import comment_html
 from blueprints.columns import utcnow
 from blueprints.errors import DomainError, InvalidFields

@@ -13,9 +13,12 @@ from blueprints.accounts.services import find_user_by_email, register_user
 from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from blueprints.catalog.services import change_status
 from blueprints.codesign.models import AskStatus, Prototype, PrototypeImage, Stage
-from blueprints.codesign.services import (PrototypeDetails, accept, add_comment, add_poll, answer_ask, create_prototype,
-                                         decline, launch, make_ask, open_prototype, pledge, post_update, toggle_like,
-                                         toggle_support, vote)
+from blueprints.codesign.services.comments import add_comment, toggle_like
+from blueprints.codesign.services.launch import launch
+from blueprints.codesign.services.pledges import pledge
+from blueprints.codesign.services.prototypes import PrototypeDetails, accept, create_prototype, decline, open_prototype
+from blueprints.codesign.services.support import add_poll, toggle_support, vote
+from blueprints.codesign.services.updates import answer_ask, make_ask, post_update
 from blueprints.columns import utcnow
 from blueprints.media.images import store_image
 from blueprints.money import current_rates

@@ -19,7 +19,7 @@ from blueprints.cache import remembered
 from blueprints.catalog.models import Product
 from blueprints.catalog.services import visible_products
 from blueprints.codesign.models import Pledge, Poll, PollVote, Prototype, Support
-from blueprints.codesign.services import open_prototypes
+from blueprints.codesign.queries import open_prototypes
 from blueprints.columns import utcnow
 from blueprints.notifications.models import Kind, Notification, NotificationPreference
 from blueprints.notifications.services import notify

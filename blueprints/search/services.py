@@ -14,7 +14,7 @@ from blueprints.cache import remembered
 from blueprints.catalog.models import Category, Product, Variant
 from blueprints.catalog.services import in_category, public_product_conditions
 from blueprints.codesign.models import Prototype
-from blueprints.codesign.services import public_prototype_conditions
+from blueprints.codesign.queries import public_prototype_conditions
 from blueprints.orders.queries import units_sold_by_product
 from blueprints.search.models import DocumentKind, SearchDocument
 from blueprints.suppliers.models import Supplier

@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Pledge, PollOption, PollVote, Prototype, Support
-from blueprints.codesign.services import pledge, toggle_support, vote
+from blueprints.codesign.services.pledges import pledge
+from blueprints.codesign.services.support import toggle_support, vote
 from extensions import db
 from tests.orders.test_concurrency import run_together
 

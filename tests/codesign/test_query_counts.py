@@ -1,7 +1,10 @@
 """The board and a prototype's page run a fixed number of queries however much they show."""
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Prototype
-from blueprints.codesign.services import add_comment, make_ask, pledge, toggle_like, toggle_support, vote
+from blueprints.codesign.services.comments import add_comment, toggle_like
+from blueprints.codesign.services.pledges import pledge
+from blueprints.codesign.services.support import toggle_support, vote
+from blueprints.codesign.services.updates import make_ask
 from extensions import db
 from tests.conftest import sign_in
 from tests.test_query_counts import counting

@@ -7,11 +7,13 @@ from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, ProductStatus
 from blueprints.catalog.services import add_variant, change_status
 from blueprints.codesign.models import (AskStatus, Comment, Pledge, PollVote, Prototype, Stage, Support)
-from blueprints.codesign.services import (PrototypeDetails, accept, add_comment, add_poll, answer_ask, board,
-                                          cancel_pledge, close_due_prototypes, close_for_review, co_design_story,
-                                          create_prototype, decline, delete_comment, edit_comment, launch, make_ask,
-                                          moderate, open_prototype, pledge, post_update, tally, toggle_like,
-                                          toggle_support, vote, winning_options)
+from blueprints.codesign.services.comments import add_comment, delete_comment, edit_comment, moderate, toggle_like
+from blueprints.codesign.services.launch import co_design_story, launch
+from blueprints.codesign.services.pledges import cancel_pledge, pledge
+from blueprints.codesign.services.prototypes import (PrototypeDetails, accept, board, close_due_prototypes,
+                                                     close_for_review, create_prototype, decline, open_prototype)
+from blueprints.codesign.services.support import add_poll, tally, toggle_support, vote, winning_options
+from blueprints.codesign.services.updates import answer_ask, make_ask, post_update
 from blueprints.codesign.text import comment_html
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields

@@ -190,7 +190,7 @@ def test_the_csv_export_neutralises_spreadsheet_formulas(client, make_supplier, 
     client.submit(f"/codesign/{slug}/comments", {"body": '=HYPERLINK("http://evil.example","Click me")'},
                   page=f"/codesign/{slug}")
     with app.app_context():
-        from blueprints.codesign.services import toggle_like
+        from blueprints.codesign.services.comments import toggle_like
 
         comment = db.session.scalar(select(Comment))
         toggle_like(db.session.get(__import__("blueprints.accounts.models", fromlist=["User"]).User, fan.id), comment)
@@ -211,7 +211,8 @@ def test_moderation_never_redirects_off_site(client, make_supplier, make_prototy
 
 def test_a_hidden_comment_leaves_the_public_asks_list(client, make_supplier, make_prototype, make_user, admin, app):
     from blueprints.accounts.models import User
-    from blueprints.codesign.services import add_comment, make_ask, moderate
+    from blueprints.codesign.services.comments import add_comment, moderate
+    from blueprints.codesign.services.updates import make_ask
 
     supplier = make_supplier()
     prototype_id, slug = make_prototype(supplier)

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Variant
 from blueprints.codesign.models import Prototype
-from blueprints.codesign.services import pledge, toggle_support, vote
+from blueprints.codesign.services.pledges import pledge
+from blueprints.codesign.services.support import toggle_support, vote
 from blueprints.money import current_rates
 from blueprints.orders.models import PaymentMethod
 from blueprints.orders.services import AddressDetails, add_to_cart, get_or_create_cart, place_order

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Prototype
-from blueprints.codesign.services import toggle_support
+from blueprints.codesign.services.support import toggle_support
 from blueprints.money import current_rates
 from blueprints.catalog.models import Product
 from blueprints.shops.models import Shop

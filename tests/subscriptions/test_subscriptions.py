@@ -6,7 +6,8 @@ from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, ProductStatus
 from blueprints.catalog.services import change_status
 from blueprints.codesign.models import Prototype
-from blueprints.codesign.services import add_comment, open_prototype
+from blueprints.codesign.services.comments import add_comment
+from blueprints.codesign.services.prototypes import open_prototype
 from blueprints.errors import AccessDenied, InvalidFields
 from blueprints.notifications.models import Kind, Notification
 from blueprints.notifications.services import set_preference

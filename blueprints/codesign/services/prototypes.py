@@ -1,0 +1,221 @@
+"""A prototype's life: a verified supplier creates and edits it, moves it through its stages, and the
+board and its page show it. Also the checks every way of taking part shares."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from blinker import Namespace
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from blueprints.accounts.models import User
+from blueprints.catalog.models import Category
+from blueprints.catalog.services import in_category
+from blueprints.codesign.models import Pledge, Poll, Prototype, PrototypeImage, Stage, Support
+from blueprints.columns import utcnow
+from blueprints.errors import AccessDenied, DomainError, InvalidFields
+from blueprints.media.images import store_images
+from blueprints.slugs import unique_slug
+from blueprints.suppliers.models import Supplier, SupplierMember, SupplierStatus
+from blueprints.suppliers.services import require_verified_supplier
+from extensions import db
+
+TRANSITIONS = {
+    Stage.DRAFT: {Stage.OPEN},
+    Stage.OPEN: {Stage.REVIEW},
+    Stage.REVIEW: {Stage.ACCEPTED, Stage.DECLINED},
+    Stage.ACCEPTED: {Stage.LAUNCHED},
+    Stage.DECLINED: set(),
+    Stage.LAUNCHED: set(),
+}
+
+# Sent the first time a prototype opens for feedback (keyword subscribers hear about it).
+prototype_opened = Namespace().signal("prototype-opened")
+
+
+@dataclass(frozen=True)
+class PrototypeDetails:
+    title: str
+    description: str
+    specs: str
+    category_id: int
+    target_price: int
+    early_bird_price: int
+    moq: int
+    deadline: datetime
+
+
+# Suppliers
+
+def require_prototype_editor(user: User, prototype: Prototype) -> None:
+    if require_verified_supplier(user).id != prototype.supplier_id:
+        raise AccessDenied()
+
+
+def is_member_of_supplier(user: User, supplier_id: int) -> bool:
+    if not user.is_authenticated:
+        return False
+    return db.session.scalar(select(SupplierMember.user_id).where(SupplierMember.user_id == user.id,
+                                                                  SupplierMember.supplier_id == supplier_id)) is not None
+
+
+def _check(details: PrototypeDetails) -> None:
+    errors = {}
+    if db.session.get(Category, details.category_id) is None:
+        errors["category_id"] = _l("Choose a category.")
+    if details.target_price is None or details.target_price <= 0:
+        errors["target_price"] = _l("The target price must be more than zero.")
+    elif details.early_bird_price is None or not 0 < details.early_bird_price <= details.target_price:
+        errors["early_bird_price"] = _l("The early-bird price must be above zero and at most the target price.")
+    if details.moq is None or details.moq < 1:
+        errors["moq"] = _l("The minimum order quantity must be at least 1.")
+    if details.deadline is None or details.deadline <= utcnow():
+        errors["deadline"] = _l("The feedback deadline must be in the future.")
+    if errors:
+        raise InvalidFields(errors)
+
+
+def create_prototype(user: User, details: PrototypeDetails) -> Prototype:
+    supplier = require_verified_supplier(user)
+    _check(details)
+    prototype = Prototype(supplier_id=supplier.id, slug=unique_slug(Prototype.slug, details.title, fallback="prototype"),
+                          **_fields(details))
+    db.session.add(prototype)
+    db.session.flush()
+    return prototype
+
+
+def update_prototype(user: User, prototype: Prototype, details: PrototypeDetails) -> None:
+    require_prototype_editor(user, prototype)
+    if prototype.stage not in (Stage.DRAFT, Stage.OPEN):
+        raise DomainError(_l("Only a draft or open prototype can be edited."))
+    _check(details)
+    for name, value in _fields(details).items():
+        setattr(prototype, name, value)
+    db.session.flush()
+
+
+def _fields(details: PrototypeDetails) -> dict:
+    return {"title": details.title.strip(), "description": details.description.strip(), "specs": details.specs.strip(),
+            "category_id": details.category_id, "target_price": details.target_price,
+            "early_bird_price": details.early_bird_price, "moq": details.moq, "deadline": details.deadline}
+
+
+def add_images(user: User, prototype: Prototype, uploads) -> None:
+    require_prototype_editor(user, prototype)
+    stored = store_images(uploads)
+    first = len(prototype.images)
+    prototype.images.extend(PrototypeImage(key=s.key, width=s.width, height=s.height, position=first + n)
+                            for n, s in enumerate(stored))
+    db.session.flush()
+
+
+# Stages
+
+def move_to_stage(prototype: Prototype, to: Stage) -> None:
+    if to not in TRANSITIONS[prototype.stage]:
+        raise DomainError(_l("A prototype cannot go from this stage to that one."))
+    prototype.stage = to
+
+
+def open_prototype(user: User, prototype: Prototype) -> None:
+    require_prototype_editor(user, prototype)
+    if prototype.deadline <= utcnow():
+        raise DomainError(_l("Move the feedback deadline into the future first."))
+    first_time = prototype.opened_at is None
+    move_to_stage(prototype, Stage.OPEN)
+    prototype.opened_at = utcnow()
+    db.session.flush()
+    if first_time:
+        prototype_opened.send(prototype)
+
+
+def close_for_review(user: User, prototype: Prototype) -> None:
+    require_prototype_editor(user, prototype)
+    move_to_stage(prototype, Stage.REVIEW)
+    db.session.flush()
+
+
+def close_due_prototypes(now: datetime | None = None) -> list[Prototype]:
+    """Open prototypes past their deadline go to review (a command, and checked on every read)."""
+    due = list(db.session.scalars(select(Prototype).where(Prototype.stage == Stage.OPEN,
+                                                          Prototype.deadline <= (now or utcnow()))))
+    for prototype in due:
+        prototype.stage = Stage.REVIEW
+    db.session.flush()
+    return due
+
+
+def accept(user: User, prototype: Prototype) -> None:
+    require_prototype_editor(user, prototype)
+    move_to_stage(prototype, Stage.ACCEPTED)
+    db.session.flush()
+
+
+def decline(user: User, prototype: Prototype, reason: str) -> None:
+    require_prototype_editor(user, prototype)
+    if not reason.strip():
+        raise InvalidFields({"reason": _l("Say why, in a sentence or two: everyone who took part will read it.")})
+    move_to_stage(prototype, Stage.DECLINED)
+    prototype.decline_reason = reason.strip()
+    db.session.flush()
+
+
+# What every way of taking part checks first
+
+def require_signed_in(user: User) -> None:
+    if not user.is_authenticated:
+        raise AccessDenied()
+
+
+def require_open(prototype: Prototype) -> None:
+    if prototype.stage != Stage.OPEN or prototype.hidden_reason:
+        raise DomainError(_l("This prototype is no longer taking votes, pledges or comments."))
+
+
+# Reading
+
+def prototype_for_page(slug: str, viewer: User) -> Prototype | None:
+    prototype = db.session.scalar(select(Prototype).where(Prototype.slug == slug).options(
+        selectinload(Prototype.images), selectinload(Prototype.polls).selectinload(Poll.options),
+        joinedload(Prototype.supplier), joinedload(Prototype.category)))
+    if prototype is None:
+        return None
+    own = is_member_of_supplier(viewer, prototype.supplier_id)
+    public = (prototype.stage != Stage.DRAFT and prototype.supplier.status == SupplierStatus.VERIFIED
+              and not prototype.hidden_reason)
+    return prototype if public or own or (viewer.is_authenticated and viewer.is_admin) else None
+
+
+SORTS = ("trending", "newest", "closing", "supported", "moq")
+
+
+def board(*, sort: str = "trending", category: Category | None = None, now: datetime | None = None):
+    """Open prototypes with their counts, in one query however many there are."""
+    now = now or utcnow()
+    supporters = (select(Support.prototype_id, func.count(Support.id).label("n"),
+                         func.sum(case((Support.created_at >= now - timedelta(days=7), 1), else_=0)).label("recent"))
+                  .group_by(Support.prototype_id).subquery())
+    pledged = (select(Pledge.prototype_id, func.sum(Pledge.quantity).label("units"))
+               .group_by(Pledge.prototype_id).subquery())
+    support_count = func.coalesce(supporters.c.n, 0)
+    recent = func.coalesce(supporters.c.recent, 0)
+    units = func.coalesce(pledged.c.units, 0)
+    query = (select(Prototype, support_count, units)
+             .join(Prototype.supplier).outerjoin(supporters, supporters.c.prototype_id == Prototype.id)
+             .outerjoin(pledged, pledged.c.prototype_id == Prototype.id)
+             .where(Prototype.stage == Stage.OPEN, Prototype.hidden_reason.is_(None),
+                    Supplier.status == SupplierStatus.VERIFIED)
+             .options(selectinload(Prototype.images), joinedload(Prototype.supplier)))
+    if category is not None:
+        query = query.where(in_category(Prototype.category_id, category))
+    order = {"newest": [Prototype.opened_at.desc()], "closing": [Prototype.deadline.asc()],
+             "supported": [support_count.desc()], "moq": [(units * 1.0 / Prototype.moq).desc()],
+             "trending": [recent.desc(), support_count.desc()]}.get(sort, [recent.desc(), support_count.desc()])
+    return [(prototype, count, pledged_units) for prototype, count, pledged_units
+            in db.session.execute(query.order_by(*order, Prototype.id.desc())).all()]
+
+
+def supplier_prototypes(supplier: Supplier) -> list[Prototype]:
+    return list(db.session.scalars(select(Prototype).where(Prototype.supplier_id == supplier.id)
+                                   .options(selectinload(Prototype.images)).order_by(Prototype.created_at.desc())))

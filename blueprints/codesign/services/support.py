@@ -1,0 +1,141 @@
+"""Supporting a prototype (and the price one would pay), its polls and their votes, and the counts a page
+shows: one voice per user, whatever the timing."""
+from collections import Counter
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from blueprints.accounts.models import User
+from blueprints.codesign.models import Pledge, Poll, PollOption, PollVote, Prototype, Stage, Support
+from blueprints.codesign.services.prototypes import require_open, require_prototype_editor, require_signed_in
+from blueprints.errors import DomainError, InvalidFields
+from extensions import db
+
+
+def _check_price(prototype: Prototype, would_buy_at: int | None) -> None:
+    if would_buy_at is not None and not 0 < would_buy_at <= prototype.target_price * 10:
+        raise InvalidFields({"would_buy_at": _l("Name a price from ¥0.01 up to ten times the target price.")})
+
+
+def toggle_support(user: User, prototype: Prototype, would_buy_at: int | None = None) -> bool:
+    """Support, or take support back; returns whether the user now supports it."""
+    require_signed_in(user)
+    require_open(prototype)
+    _check_price(prototype, would_buy_at)
+    mine = (Support.prototype_id == prototype.id, Support.user_id == user.id)
+    if db.session.scalar(select(Support.id).where(*mine)) is not None:
+        # A statement, not an ORM delete: a parallel click may have removed the row already.
+        db.session.execute(delete(Support).where(*mine))
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(Support(prototype_id=prototype.id, user_id=user.id, would_buy_at=would_buy_at))
+    except IntegrityError:
+        pass  # a parallel click got there first: the user supports it, once
+    return True
+
+
+def set_would_buy_at(user: User, prototype: Prototype, would_buy_at: int | None) -> None:
+    require_signed_in(user)
+    require_open(prototype)
+    _check_price(prototype, would_buy_at)
+    support = db.session.scalar(select(Support).where(Support.prototype_id == prototype.id,
+                                                      Support.user_id == user.id))
+    if support is None:
+        toggle_support(user, prototype, would_buy_at)
+    else:
+        support.would_buy_at = would_buy_at
+        db.session.flush()
+
+
+# Polls
+
+def add_poll(user: User, prototype: Prototype, question: str, options: list[str],
+             variant_option: str | None = None) -> Poll:
+    require_prototype_editor(user, prototype)
+    if prototype.stage not in (Stage.DRAFT, Stage.OPEN):
+        raise DomainError(_l("Polls can only be added before the review."))
+    labels = [label.strip() for label in options if label.strip()]
+    errors = {}
+    if not question.strip():
+        errors["question"] = _l("Ask a question.")
+    if not 2 <= len(labels) <= 8:
+        errors["options"] = _l("Give 2 to 8 answers, one per line.")
+    elif len({label.casefold() for label in labels}) != len(labels):
+        errors["options"] = _l("Each answer must be different.")
+    if errors:
+        raise InvalidFields(errors)
+    poll = Poll(question=question.strip(), variant_option=(variant_option or "").strip() or None,
+                position=len(prototype.polls),
+                options=[PollOption(label=label[:80], position=n) for n, label in enumerate(labels)])
+    prototype.polls.append(poll)
+    db.session.flush()
+    return poll
+
+
+def vote(user: User, option: PollOption) -> None:
+    require_signed_in(user)
+    poll = option.poll
+    require_open(poll.prototype)
+    existing = db.session.scalar(select(PollVote).where(PollVote.poll_id == poll.id, PollVote.user_id == user.id))
+    if existing is not None:
+        existing.option_id = option.id
+        db.session.flush()
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(PollVote(poll_id=poll.id, option_id=option.id, user_id=user.id))
+    except IntegrityError:
+        # A parallel click voted first; the latest choice wins, and there is still one vote.
+        db.session.execute(PollVote.__table__.update().where(PollVote.poll_id == poll.id,
+                                                             PollVote.user_id == user.id).values(option_id=option.id))
+
+
+def winning_options(poll: Poll) -> list[PollOption]:
+    """The most-voted answer (ties all win), or every answer when nobody voted."""
+    counts = Counter(dict(db.session.execute(select(PollVote.option_id, func.count(PollVote.id))
+                                             .where(PollVote.poll_id == poll.id).group_by(PollVote.option_id)).all()))
+    if not counts:
+        return list(poll.options)
+    best = max(counts.values())
+    return [option for option in poll.options if counts.get(option.id, 0) == best]
+
+
+# Counting
+
+@dataclass
+class Tally:
+    supporters: int = 0
+    pledged: int = 0
+    supported_by_me: bool = False
+    my_pledge: int = 0
+    my_would_buy_at: int | None = None
+    votes: dict[int, int] = field(default_factory=dict)      # option id -> votes
+    my_votes: dict[int, int] = field(default_factory=dict)   # poll id -> option id
+
+
+def tally(prototype: Prototype, user: User) -> Tally:
+    """Counts for one prototype page, always summed from the rows (never a stored number that drifts)."""
+    result = Tally()
+    result.supporters = db.session.scalar(select(func.count(Support.id)).where(Support.prototype_id == prototype.id))
+    result.pledged = db.session.scalar(select(func.coalesce(func.sum(Pledge.quantity), 0))
+                                       .where(Pledge.prototype_id == prototype.id))
+    poll_ids = [poll.id for poll in prototype.polls]
+    if poll_ids:
+        result.votes = dict(db.session.execute(select(PollVote.option_id, func.count(PollVote.id))
+                                               .where(PollVote.poll_id.in_(poll_ids))
+                                               .group_by(PollVote.option_id)).all())
+    if user.is_authenticated:
+        support = db.session.scalar(select(Support).where(Support.prototype_id == prototype.id,
+                                                          Support.user_id == user.id))
+        result.supported_by_me = support is not None
+        result.my_would_buy_at = support.would_buy_at if support else None
+        result.my_pledge = db.session.scalar(select(Pledge.quantity).where(Pledge.prototype_id == prototype.id,
+                                                                           Pledge.user_id == user.id)) or 0
+        if poll_ids:
+            result.my_votes = dict(db.session.execute(select(PollVote.poll_id, PollVote.option_id)
+                                                      .where(PollVote.poll_id.in_(poll_ids),
+                                                             PollVote.user_id == user.id)).all())
+    return result

@@ -1,0 +1,63 @@
+"""What the supplier does with feedback: comments taken on as asks (with a status and an answer), and
+updates on the timeline naming the asks, comments and polls that caused them."""
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from blueprints.accounts.models import User
+from blueprints.codesign.models import Ask, AskStatus, Comment, Poll, Prototype, PrototypeUpdate, UpdateCause
+from blueprints.codesign.services.comments import check_body
+from blueprints.codesign.services.prototypes import require_prototype_editor
+from extensions import db
+
+
+def make_ask(user: User, comment: Comment) -> Ask:
+    prototype = db.session.get(Prototype, comment.prototype_id)
+    require_prototype_editor(user, prototype)
+    existing = db.session.scalar(select(Ask).where(Ask.comment_id == comment.id))
+    if existing is not None:
+        return existing
+    ask = Ask(prototype_id=prototype.id, comment_id=comment.id)
+    db.session.add(ask)
+    db.session.flush()
+    return ask
+
+
+def answer_ask(user: User, ask: Ask, status: AskStatus, answer: str) -> None:
+    require_prototype_editor(user, db.session.get(Prototype, ask.prototype_id))
+    ask.status, ask.answer = status, (answer or "").strip()
+    db.session.flush()
+
+
+def post_update(user: User, prototype: Prototype, body: str, *, ask_ids=(), comment_ids=(), poll_ids=()) -> PrototypeUpdate:
+    require_prototype_editor(user, prototype)
+    body = check_body(body)
+    update = PrototypeUpdate(prototype_id=prototype.id, author_id=user.id, body=body)
+    own = lambda model, ids: list(db.session.scalars(select(model.id).where(model.id.in_(ids),  # noqa: E731
+                                                                             model.prototype_id == prototype.id)))
+    update.causes = ([UpdateCause(ask_id=i) for i in own(Ask, ask_ids)]
+                     + [UpdateCause(comment_id=i) for i in own(Comment, comment_ids)]
+                     + [UpdateCause(poll_id=i) for i in own(Poll, poll_ids)])
+    db.session.add(update)
+    db.session.flush()
+    return update
+
+
+# Reading
+
+def asks_for(prototype: Prototype, *, public: bool = True) -> list[Ask]:
+    """The prototype's asks; the public never sees one whose comment was deleted or hidden by a moderator."""
+    query = (select(Ask).join(Ask.comment).where(Ask.prototype_id == prototype.id)
+             .options(joinedload(Ask.comment).joinedload(Comment.author)).order_by(Ask.updated_at.desc(), Ask.id.desc()))
+    if public:
+        query = query.where(Comment.deleted_at.is_(None), Comment.hidden_reason.is_(None))
+    return list(db.session.scalars(query))
+
+
+def updates_for(prototype: Prototype) -> list[PrototypeUpdate]:
+    return list(db.session.scalars(
+        select(PrototypeUpdate).where(PrototypeUpdate.prototype_id == prototype.id)
+        .options(selectinload(PrototypeUpdate.causes).joinedload(UpdateCause.ask).joinedload(Ask.comment)
+                 .joinedload(Comment.author),
+                 selectinload(PrototypeUpdate.causes).joinedload(UpdateCause.comment).joinedload(Comment.author),
+                 selectinload(PrototypeUpdate.causes).joinedload(UpdateCause.poll))
+        .order_by(PrototypeUpdate.created_at.desc(), PrototypeUpdate.id.desc())))
