@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Product
 from blueprints.catalog.services import is_public
-from blueprints.codesign.models import Prototype, Stage
+from blueprints.codesign.queries import public_prototype
 from blueprints.errors import AccessDenied, DomainError
 from blueprints.ledger.models import LedgerEntry
 from blueprints.ledger.services import owed_to, referrer_account
@@ -39,9 +39,8 @@ def page_title(path: str) -> str | None:
         product = db.session.scalar(select(Product).where(Product.slug == parts[1]))
         return product.title if product is not None and is_public(product) else None
     if parts[0] == "codesign":
-        prototype = db.session.scalar(select(Prototype).where(Prototype.slug == parts[1]))
-        visible = prototype is not None and prototype.stage != Stage.DRAFT and not prototype.hidden_reason
-        return prototype.title if visible else None
+        prototype = public_prototype(parts[1])
+        return prototype.title if prototype is not None else None
     shop = shop_by_slug(parts[1])
     if shop is None:
         return None

@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, Variant
@@ -275,3 +275,26 @@ def test_held_rewards_are_listed_for_the_admin(client, listing, make_user, admin
     sign_in(client, admin)
     page = html(client.get("/admin/referrals"))
     assert number in page and "alice@example.com" in page and "alice.again@example.com" in page
+
+
+def test_a_suspended_suppliers_prototype_cannot_be_shared(client, make_supplier, make_prototype, make_user, admin,
+                                                          app):
+    from blueprints.suppliers.models import Supplier, SupplierAction
+    from blueprints.suppliers.services import decide
+
+    supplier = make_supplier("Paused Co")
+    _id, slug = make_prototype(supplier, "Paper lamp")
+    fan = make_user()
+    sign_in(client, fan)
+    assert client.submit("/share", {"path": f"/codesign/{slug}"}, page="/").headers["Location"].startswith(
+        f"/codesign/{slug}?shared=1")
+    with app.app_context():
+        decide(db.session.get(User, admin.id), db.session.get(Supplier, supplier.id), SupplierAction.SUSPEND,
+               "Under review")
+        db.session.execute(delete(ShareLink))
+        db.session.commit()
+    response = client.submit("/share", {"path": f"/codesign/{slug}"}, page="/")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert "That page cannot be shared." in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ShareLink.id))) == 0

@@ -12,11 +12,12 @@ from blueprints.accounts.models import User
 from blueprints.catalog.models import Category
 from blueprints.catalog.services import in_category
 from blueprints.codesign.models import Pledge, Poll, Prototype, PrototypeImage, Stage, Support
+from blueprints.codesign.queries import is_public_prototype, open_conditions, public_prototype_conditions
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.media.images import store_images
 from blueprints.slugs import unique_slug
-from blueprints.suppliers.models import Supplier, SupplierMember, SupplierStatus
+from blueprints.suppliers.models import Supplier, SupplierMember
 from blueprints.suppliers.services import require_verified_supplier
 from extensions import db
 
@@ -181,10 +182,9 @@ def prototype_for_page(slug: str, viewer: User) -> Prototype | None:
         joinedload(Prototype.supplier), joinedload(Prototype.category)))
     if prototype is None:
         return None
-    own = is_member_of_supplier(viewer, prototype.supplier_id)
-    public = (prototype.stage != Stage.DRAFT and prototype.supplier.status == SupplierStatus.VERIFIED
-              and not prototype.hidden_reason)
-    return prototype if public or own or (viewer.is_authenticated and viewer.is_admin) else None
+    if is_public_prototype(prototype) or (viewer.is_authenticated and viewer.is_admin):
+        return prototype
+    return prototype if is_member_of_supplier(viewer, prototype.supplier_id) else None
 
 
 SORTS = ("trending", "newest", "closing", "supported", "moq")
@@ -204,8 +204,7 @@ def board(*, sort: str = "trending", category: Category | None = None, now: date
     query = (select(Prototype, support_count, units)
              .join(Prototype.supplier).outerjoin(supporters, supporters.c.prototype_id == Prototype.id)
              .outerjoin(pledged, pledged.c.prototype_id == Prototype.id)
-             .where(Prototype.stage == Stage.OPEN, Prototype.hidden_reason.is_(None),
-                    Supplier.status == SupplierStatus.VERIFIED)
+             .where(*public_prototype_conditions(), *open_conditions())
              .options(selectinload(Prototype.images), joinedload(Prototype.supplier)))
     if category is not None:
         query = query.where(in_category(Prototype.category_id, category))
