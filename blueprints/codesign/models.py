@@ -26,7 +26,7 @@ class Prototype(db.Model):
         CheckConstraint("target_price > 0 AND early_bird_price > 0 AND early_bird_price <= target_price",
                         name="prices_sensible"),
         CheckConstraint("moq > 0", name="moq_positive"),
-        # Every prototype page first closes the open ones past their deadline.
+        # `flask close-prototypes` finds the open ones past their deadline; the board, the open ones before it.
         Index("ix_prototypes_stage_deadline", "stage", "deadline"),
     )
 
@@ -59,6 +59,16 @@ class Prototype(db.Model):
     @property
     def cover(self):
         return self.images[0] if self.images else None
+
+    def stage_at(self, now: datetime) -> Stage:
+        """The stage at `now`: an open prototype past its deadline is in review, whether or not
+        `flask close-prototypes` has recorded it yet (`codesign.queries.open_conditions` in SQL)."""
+        return Stage.REVIEW if self.stage == Stage.OPEN and self.deadline <= now else self.stage
+
+    @property
+    def effective_stage(self) -> Stage:
+        """The stage to show and to act on now (see `stage_at`)."""
+        return self.stage_at(utcnow())
 
 
 class PrototypeImage(db.Model):

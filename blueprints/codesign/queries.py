@@ -1,9 +1,12 @@
 """Which prototypes the public may see and take part in, written once: every list and page (the board, a
 prototype's page, search, suggestions, share links) asks here rather than repeating the rule, and other
 rooms read co-design through these functions rather than joining on its tables."""
+from datetime import datetime
+
 from sqlalchemy import Select, select
 
 from blueprints.codesign.models import Prototype, Stage
+from blueprints.columns import utcnow
 from blueprints.suppliers.models import Supplier, SupplierStatus
 from extensions import db
 
@@ -21,18 +24,19 @@ def is_public_prototype(prototype: Prototype) -> bool:
             and prototype.supplier.status == SupplierStatus.VERIFIED)
 
 
-def open_conditions() -> tuple:
-    """Prototypes taking supports, votes, pledges and comments."""
-    return (Prototype.stage == Stage.OPEN,)
+def open_conditions(now: datetime | None = None) -> tuple:
+    """Prototypes taking supports, votes, pledges and comments at `now`: open, and before their deadline
+    (`Prototype.stage_at(now) == Stage.OPEN` in SQL; past it they are in review, recorded or not)."""
+    return Prototype.stage == Stage.OPEN, Prototype.deadline > (now or utcnow())
 
 
 def visible_prototypes() -> Select:
     return select(Prototype).join(Prototype.supplier).where(*public_prototype_conditions())
 
 
-def open_prototypes() -> Select:
+def open_prototypes(now: datetime | None = None) -> Select:
     """Prototypes the public may see and take part in."""
-    return visible_prototypes().where(*open_conditions())
+    return visible_prototypes().where(*open_conditions(now))
 
 
 def public_prototype(slug: str) -> Prototype | None:

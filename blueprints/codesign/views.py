@@ -14,8 +14,7 @@ from blueprints.codesign.models import Comment, PollOption, Prototype, Stage
 from blueprints.codesign.services.comments import (add_comment, can_edit, comments_for, delete_comment, edit_comment,
                                                    liked_by, report, toggle_like)
 from blueprints.codesign.services.pledges import cancel_pledge, pledge
-from blueprints.codesign.services.prototypes import (SORTS, board as board_rows, close_due_prototypes,
-                                                     is_member_of_supplier, prototype_for_page)
+from blueprints.codesign.services.prototypes import SORTS, board as board_rows, is_member_of_supplier, prototype_for_page
 from blueprints.codesign.services.support import set_would_buy_at, tally, toggle_support, vote
 from blueprints.codesign.services.updates import asks_for, updates_for
 from blueprints.codesign.text import comment_html
@@ -65,20 +64,12 @@ def board():
     category = None
     if slug := request.args.get("category"):
         category = db.session.scalar(select(Category).where(Category.slug == slug)) or abort(404)
-    _close_due()
-    rows = board_rows(sort=sort, category=category)
-    return render("codesign/board.html", rows=rows, sort=sort, category=category, categories=categories(),
-                  now=utcnow())
-
-
-def _close_due():
-    """Prototypes past their deadline move to review as soon as anyone looks (and by `flask close-prototypes`)."""
-    if close_due_prototypes():
-        db.session.commit()
+    now = utcnow()
+    return render("codesign/board.html", rows=board_rows(sort=sort, category=category, now=now), sort=sort,
+                  category=category, categories=categories(), now=now)
 
 
 def _prototype_or_404(slug: str):
-    _close_due()
     return prototype_for_page(slug, current_user) or abort(404)
 
 

@@ -88,6 +88,7 @@ def create_prototype(user: User, details: PrototypeDetails) -> Prototype:
 
 def update_prototype(user: User, prototype: Prototype, details: PrototypeDetails) -> None:
     require_prototype_editor(user, prototype)
+    settle_stage(prototype)
     if prototype.stage not in (Stage.DRAFT, Stage.OPEN):
         raise DomainError(_l("Only a draft or open prototype can be edited."))
     _check(details)
@@ -113,7 +114,17 @@ def add_images(user: User, prototype: Prototype, uploads) -> None:
 
 # Stages
 
+def settle_stage(prototype: Prototype, now: datetime | None = None) -> None:
+    """Record the stage the prototype is in by now: an open one past its deadline goes to review, as
+    `flask close-prototypes` would have done. Every action on a prototype starts here."""
+    stage = prototype.stage_at(now or utcnow())
+    if stage != prototype.stage:
+        prototype.stage = stage
+        db.session.flush()
+
+
 def move_to_stage(prototype: Prototype, to: Stage) -> None:
+    settle_stage(prototype)
     if to not in TRANSITIONS[prototype.stage]:
         raise DomainError(_l("A prototype cannot go from this stage to that one."))
     prototype.stage = to
@@ -138,7 +149,8 @@ def close_for_review(user: User, prototype: Prototype) -> None:
 
 
 def close_due_prototypes(now: datetime | None = None) -> list[Prototype]:
-    """Open prototypes past their deadline go to review (a command, and checked on every read)."""
+    """Open prototypes past their deadline go to review (`flask close-prototypes`). Until it runs, pages
+    show them in review already and actions on them record it first (`settle_stage`)."""
     due = list(db.session.scalars(select(Prototype).where(Prototype.stage == Stage.OPEN,
                                                           Prototype.deadline <= (now or utcnow()))))
     for prototype in due:
@@ -170,6 +182,9 @@ def require_signed_in(user: User) -> None:
 
 
 def require_open(prototype: Prototype) -> None:
+    """Refuse a support, vote, pledge or comment unless the prototype takes them now; past its deadline it
+    goes to review first (though a refused action keeps nothing, so the command still records that)."""
+    settle_stage(prototype)
     if prototype.stage != Stage.OPEN or prototype.hidden_reason:
         raise DomainError(_l("This prototype is no longer taking votes, pledges or comments."))
 
@@ -204,7 +219,7 @@ def board(*, sort: str = "trending", category: Category | None = None, now: date
     query = (select(Prototype, support_count, units)
              .join(Prototype.supplier).outerjoin(supporters, supporters.c.prototype_id == Prototype.id)
              .outerjoin(pledged, pledged.c.prototype_id == Prototype.id)
-             .where(*public_prototype_conditions(), *open_conditions())
+             .where(*public_prototype_conditions(), *open_conditions(now))
              .options(selectinload(Prototype.images), joinedload(Prototype.supplier)))
     if category is not None:
         query = query.where(in_category(Prototype.category_id, category))

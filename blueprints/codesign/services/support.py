@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Pledge, Poll, PollOption, PollVote, Prototype, Stage, Support
-from blueprints.codesign.services.prototypes import require_open, require_prototype_editor, require_signed_in
+from blueprints.codesign.services.prototypes import (require_open, require_prototype_editor, require_signed_in,
+                                                     settle_stage)
 from blueprints.errors import DomainError, InvalidFields
 from extensions import db
 
@@ -55,6 +56,7 @@ def set_would_buy_at(user: User, prototype: Prototype, would_buy_at: int | None)
 def add_poll(user: User, prototype: Prototype, question: str, options: list[str],
              variant_option: str | None = None) -> Poll:
     require_prototype_editor(user, prototype)
+    settle_stage(prototype)
     if prototype.stage not in (Stage.DRAFT, Stage.OPEN):
         raise DomainError(_l("Polls can only be added before the review."))
     labels = [label.strip() for label in options if label.strip()]
