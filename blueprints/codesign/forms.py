@@ -5,8 +5,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from blueprints.codesign.models import AskStatus
 from blueprints.forms import strip
 from blueprints.money import MoneyField
 
@@ -76,5 +77,6 @@ class UpdateForm(FlaskForm):
 
 
 class AskForm(FlaskForm):
-    status = SelectField(_l("Status"), validate_choice=False)
+    status = SelectField(_l("Status"), validate_choice=False,  # the choices' labels are set per request
+                         validators=[AnyOf([status.value for status in AskStatus], message=_l("Choose a status."))])
     answer = TextAreaField(_l("Official answer"), filters=[strip], validators=[_at_most(2000)])

@@ -17,15 +17,18 @@ from blueprints.codesign.services.analytics import analytics
 from blueprints.codesign.services.comments import comments_for
 from blueprints.codesign.services.launch import launch
 from blueprints.codesign.services.prototypes import (PrototypeDetails, accept, add_images, close_for_review,
-                                                     create_prototype, decline, open_prototype, require_prototype_editor,
-                                                     supplier_prototypes, update_prototype)
+                                                     create_prototype, decline, open_prototype,
+                                                     require_prototype_editor, supplier_prototypes, update_prototype)
 from blueprints.codesign.services.support import add_poll
 from blueprints.codesign.services.updates import answer_ask, asks_for, make_ask, post_update
-from blueprints.errors import DomainError, InvalidFields
+from blueprints.forms import handle_form, refused_back_to, run_action
 from blueprints.media.images import ImageRejected, uploads_of
 from blueprints.suppliers.services import require_verified_supplier
-from blueprints.web import render, see_other, show_field_errors, succeeded
+from blueprints.web import render, see_other, succeeded
 from extensions import db, limiter
+
+IMAGE_FIELD = {ImageRejected: "new_images"}
+
 
 def _category_choices():
     locale = str(get_locale())
@@ -67,31 +70,25 @@ def my_prototypes():
 def new_prototype():
     require_verified_supplier(current_user)
     form = _form()
-    if form.validate_on_submit():
-        try:
-            prototype = create_prototype(current_user, _details(form))
-            add_images(current_user, prototype, uploads_of(form.new_images.data))
-        except InvalidFields as error:
-            db.session.rollback()
-            show_field_errors(form, error.errors)
-        except ImageRejected as error:
-            db.session.rollback()
-            form.new_images.errors = [*form.new_images.errors, str(error)]
-        else:
-            db.session.commit()
-            flash(_("Prototype saved as a draft. Add a poll if you like, then open it for feedback."), "success")
-            return see_other(url_for("codesign.edit_prototype", prototype_id=prototype.id))
-    return render("codesign/manage/new.html", status=422 if form.is_submitted() else 200, form=form)
+
+    def create():
+        prototype = create_prototype(current_user, _details(form))
+        add_images(current_user, prototype, uploads_of(form.new_images.data))
+        return prototype
+
+    def done(prototype: Prototype):
+        flash(_("Prototype saved as a draft. Add a poll if you like, then open it for feedback."), "success")
+        return see_other(url_for("codesign.edit_prototype", prototype_id=prototype.id))
+
+    return handle_form(form, create, done=done, fields=IMAGE_FIELD,
+                       page=lambda status: render("codesign/manage/new.html", status=status, form=form))
 
 
 def _edit_page(prototype, *, status=200, form=None, poll_form=None, decline_form=None, update_form=None,
                ask_forms=None):
     asks = asks_for(prototype, public=False)
-    forms = {ask.id: AskForm(formdata=None, prefix=f"ask-{ask.id}", status=ask.status.value, answer=ask.answer)
-             for ask in asks}
+    forms = {ask.id: _ask_form(ask) for ask in asks}
     forms.update(ask_forms or {})
-    for ask_form in forms.values():
-        ask_form.status.choices = [SelectChoice(status.value, label) for status, label in ask_status_labels().items()]
     return render("codesign/manage/edit.html", status=status, prototype=prototype, form=form or _form(prototype),
                   poll_form=poll_form or PollForm(formdata=None), decline_form=decline_form or DeclineForm(formdata=None),
                   update_form=update_form or UpdateForm(formdata=None), asks=asks, ask_forms=forms,
@@ -103,6 +100,22 @@ def ask_status_labels() -> dict:
             AskStatus.DECLINED: _("Declined")}
 
 
+def _ask_form(ask: Ask, *, sent: bool = False) -> AskForm:
+    """The form for one ask: as the supplier sent it, or as the ask stands."""
+    form = (AskForm(prefix=f"ask-{ask.id}") if sent
+            else AskForm(formdata=None, prefix=f"ask-{ask.id}", status=ask.status.value, answer=ask.answer))
+    form.status.choices = [SelectChoice(status.value, label) for status, label in ask_status_labels().items()]
+    return form
+
+
+def _back_to_edit(prototype_id: int, message: str, part: str = ""):
+    """After a supplier's change: its message, and back to the prototype's edit page (at `part`)."""
+    def done(_result):
+        flash(message, "success")
+        return see_other(url_for("codesign.edit_prototype", prototype_id=prototype_id) + part)
+    return done
+
+
 @bp.route("/supplier/prototypes/<int:prototype_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_prototype(prototype_id: int):
@@ -110,24 +123,13 @@ def edit_prototype(prototype_id: int):
     if request.method == "GET":
         return _edit_page(prototype)
     form = _form(prototype)
-    if form.validate_on_submit():
-        try:
-            update_prototype(current_user, prototype, _details(form))
-            add_images(current_user, prototype, uploads_of(form.new_images.data))
-        except InvalidFields as error:
-            db.session.rollback()
-            show_field_errors(form, error.errors)
-        except ImageRejected as error:
-            db.session.rollback()
-            form.new_images.errors = [*form.new_images.errors, str(error)]
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Changes saved."), "success")
-            return see_other(url_for("codesign.edit_prototype", prototype_id=prototype.id))
-    return _edit_page(_own(prototype_id), status=422, form=form)
+
+    def save():
+        update_prototype(current_user, prototype, _details(form))
+        add_images(current_user, prototype, uploads_of(form.new_images.data))
+
+    return handle_form(form, save, done=_back_to_edit(prototype_id, _("Changes saved.")), fields=IMAGE_FIELD,
+                       page=lambda status: _edit_page(_own(prototype_id), status=status, form=form))
 
 
 @bp.post("/supplier/prototypes/<int:prototype_id>/polls")
@@ -135,20 +137,17 @@ def edit_prototype(prototype_id: int):
 def new_poll(prototype_id: int):
     prototype = _own(prototype_id)
     form = PollForm()
-    if form.validate_on_submit():
-        try:
-            add_poll(current_user, prototype, form.question.data, form.options.data.splitlines(),
-                     form.variant_option.data)
-        except InvalidFields as error:
-            show_field_errors(form, error.errors)
-        except DomainError as error:
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Poll added."), "success")
-            return see_other(url_for("codesign.edit_prototype", prototype_id=prototype.id) + "#polls")
-    db.session.rollback()
-    return _edit_page(_own(prototype_id), status=422, poll_form=form)
+    return handle_form(form, lambda: add_poll(current_user, prototype, form.question.data,
+                                              form.options.data.splitlines(), form.variant_option.data),
+                       done=_back_to_edit(prototype_id, _("Poll added."), "#polls"),
+                       page=lambda status: _edit_page(_own(prototype_id), status=status, poll_form=form))
+
+
+def _stage_moves() -> dict:
+    """The stage buttons that need nothing but a press: the service, and what to tell the supplier."""
+    return {"open": (open_prototype, _("Open for feedback: it is on the co-design board.")),
+            "review": (close_for_review, _("Closed for review. Decide whether to make it.")),
+            "accept": (accept, _("Accepted. Launch it into the catalog when you are ready."))}
 
 
 @bp.post("/supplier/prototypes/<int:prototype_id>/stage")
@@ -156,39 +155,25 @@ def new_poll(prototype_id: int):
 def change_stage(prototype_id: int):
     prototype = _own(prototype_id)
     action = request.form.get("action")
-    form = DeclineForm()
-    try:
-        if action == "open":
-            open_prototype(current_user, prototype)
-            message = _("Open for feedback: it is on the co-design board.")
-        elif action == "review":
-            close_for_review(current_user, prototype)
-            message = _("Closed for review. Decide whether to make it.")
-        elif action == "accept":
-            accept(current_user, prototype)
-            message = _("Accepted. Launch it into the catalog when you are ready.")
-        elif action == "decline":
-            decline(current_user, prototype, form.reason.data or "")
-            message = _("Declined. Your reason is shown on the prototype's page.")
-        elif action == "launch":
-            product = launch(current_user, prototype)
-            db.session.commit()
+    back = url_for("codesign.edit_prototype", prototype_id=prototype_id)
+    if action == "decline":
+        form = DeclineForm()
+        declined = _("Declined. Your reason is shown on the prototype's page.")
+        return handle_form(form, lambda: decline(current_user, prototype, form.reason.data or ""),
+                           done=_back_to_edit(prototype_id, declined),
+                           page=lambda status: _edit_page(_own(prototype_id), status=status, decline_form=form))
+    if action == "launch":
+        def launched(product):
             flash(_("Launched: a draft product was made from the prototype. Check its prices and stock, then publish."),
                   "success")
             return see_other(url_for("catalog.edit_product", product_id=product.id))
-        else:
-            abort(400)
-    except InvalidFields as error:
-        db.session.rollback()
-        show_field_errors(form, error.errors)
-        return _edit_page(_own(prototype_id), status=422, decline_form=form)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return see_other(url_for("codesign.edit_prototype", prototype_id=prototype_id))
-    db.session.commit()
-    flash(message, "success")
-    return see_other(url_for("codesign.edit_prototype", prototype_id=prototype.id))
+
+        return run_action(lambda: launch(current_user, prototype), done=launched, refused=refused_back_to(back))
+    if action not in (moves := _stage_moves()):
+        abort(400)
+    move, message = moves[action]
+    return run_action(lambda: move(current_user, prototype), done=_back_to_edit(prototype_id, message),
+                      refused=refused_back_to(back))
 
 
 @bp.post("/supplier/prototypes/<int:prototype_id>/updates")
@@ -196,31 +181,25 @@ def change_stage(prototype_id: int):
 def new_update(prototype_id: int):
     prototype = _own(prototype_id)
     form = UpdateForm()
-    if form.validate_on_submit():
-        try:
-            post_update(current_user, prototype, form.body.data,
-                        ask_ids=request.form.getlist("ask_id", type=int),
-                        comment_ids=request.form.getlist("comment_id", type=int),
-                        poll_ids=request.form.getlist("poll_id", type=int))
-        except InvalidFields as error:
-            show_field_errors(form, error.errors)
-        else:
-            db.session.commit()
-            flash(_("Update posted on the prototype's timeline."), "success")
-            return see_other(url_for("codesign.edit_prototype", prototype_id=prototype.id) + "#updates")
-    db.session.rollback()
-    return _edit_page(_own(prototype_id), status=422, update_form=form)
+    return handle_form(form, lambda: post_update(current_user, prototype, form.body.data,
+                                                 ask_ids=request.form.getlist("ask_id", type=int),
+                                                 comment_ids=request.form.getlist("comment_id", type=int),
+                                                 poll_ids=request.form.getlist("poll_id", type=int)),
+                       done=_back_to_edit(prototype_id, _("Update posted on the prototype's timeline."), "#updates"),
+                       page=lambda status: _edit_page(_own(prototype_id), status=status, update_form=form))
 
 
 @bp.post("/codesign/comments/<int:comment_id>/ask")
 @login_required
 def turn_into_ask(comment_id: int):
     comment = db.session.get(Comment, comment_id) or abort(404)
-    make_ask(current_user, comment)
-    db.session.commit()
-    flash(_("Added to the asks. Give it a status and an answer from your prototype page."), "success")
-    prototype = db.session.get(Prototype, comment.prototype_id)
-    return see_other(url_for("codesign.prototype", slug=prototype.slug) + "#asks")
+    asks = url_for("codesign.prototype", slug=db.session.get(Prototype, comment.prototype_id).slug) + "#asks"
+
+    def done(_ask):
+        flash(_("Added to the asks. Give it a status and an answer from your prototype page."), "success")
+        return see_other(asks)
+
+    return run_action(lambda: make_ask(current_user, comment), done=done, refused=refused_back_to(asks))
 
 
 @bp.post("/supplier/asks/<int:ask_id>")
@@ -228,15 +207,10 @@ def turn_into_ask(comment_id: int):
 def update_ask(ask_id: int):
     ask = db.session.get(Ask, ask_id) or abort(404)
     prototype = _own(ask.prototype_id)
-    form = AskForm(prefix=f"ask-{ask_id}")
-    form.status.choices = [SelectChoice(status.value, label) for status, label in ask_status_labels().items()]
-    if form.validate_on_submit() and form.status.data in {status.value for status in AskStatus}:
-        answer_ask(current_user, ask, AskStatus(form.status.data), form.answer.data)
-        db.session.commit()
-        flash(_("Ask updated."), "success")
-        return see_other(url_for("codesign.edit_prototype", prototype_id=prototype.id) + "#asks")
-    form.status.errors = [*form.status.errors, _("Choose a status.")]
-    return _edit_page(prototype, status=422, ask_forms={ask_id: form})
+    form = _ask_form(ask, sent=True)
+    return handle_form(form, lambda: answer_ask(current_user, ask, AskStatus(form.status.data), form.answer.data),
+                       done=_back_to_edit(prototype.id, _("Ask updated."), "#asks"),
+                       page=lambda status: _edit_page(_own(prototype.id), status=status, ask_forms={ask_id: form}))
 
 
 @bp.get("/supplier/prototypes/<slug>")

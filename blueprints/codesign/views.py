@@ -14,14 +14,16 @@ from blueprints.codesign.models import Comment, PollOption, Prototype, Stage
 from blueprints.codesign.services.comments import (add_comment, can_edit, comments_for, delete_comment, edit_comment,
                                                    liked_by, report, toggle_like)
 from blueprints.codesign.services.pledges import cancel_pledge, pledge
-from blueprints.codesign.services.prototypes import SORTS, board as board_rows, is_member_of_supplier, prototype_for_page
+from blueprints.codesign.services.prototypes import (SORTS, board as board_rows, is_member_of_supplier,
+                                                     prototype_for_page)
 from blueprints.codesign.services.support import set_would_buy_at, tally, toggle_support, vote
 from blueprints.codesign.services.updates import asks_for, updates_for
 from blueprints.codesign.text import comment_html
 from blueprints.columns import utcnow
-from blueprints.errors import DomainError, InvalidFields
+from blueprints.errors import DomainError
+from blueprints.forms import handle_form, run_action
 from blueprints.recommendations.services import also_chosen_with
-from blueprints.web import is_htmx, render, see_other, show_field_errors, wants_fragment
+from blueprints.web import is_htmx, render, see_other, wants_fragment
 from extensions import db, limiter
 
 
@@ -101,6 +103,8 @@ def prototype(slug: str):
     return render_prototype(_prototype_or_404(slug), block="comments")
 
 
+# Taking part: each action answers in the part of the page it changed (htmx), or back on the page.
+
 def _after(prototype, block: str, message: str | None = None):
     """htmx gets the changed part of the page; a plain form goes back to the page (with a message)."""
     if is_htmx():
@@ -111,13 +115,24 @@ def _after(prototype, block: str, message: str | None = None):
     return see_other(url_for("codesign.prototype", slug=prototype.slug, comments=order) + f"#{block}")
 
 
-def _refused(prototype, block: str, error: DomainError):
+def _refused(prototype, block: str):
     """A rule said no (the prototype closed, say): the message, in the part of the page that was used."""
-    db.session.rollback()
-    if is_htmx():
-        return render_prototype(prototype, block=block, status=422, problem=str(error))
-    flash(str(error), "error")
-    return see_other(url_for("codesign.prototype", slug=prototype.slug) + f"#{block}")
+    def refused(error: DomainError | str):
+        if is_htmx():
+            return render_prototype(prototype, block=block, status=422, problem=str(error))
+        flash(str(error), "error")
+        return see_other(url_for("codesign.prototype", slug=prototype.slug) + f"#{block}")
+    return refused
+
+
+def _form_again(prototype, block: str, form, **forms):
+    """The form again in its part of the page, with what was typed and the messages beside its fields; when
+    a rule refused the action as a whole (its message is above the form), the same answer as a refused button."""
+    def page(status: int):
+        if form.form_errors:
+            return _refused(prototype, block)(" ".join(str(message) for message in form.form_errors))
+        return render_prototype(prototype, block=block, status=status, **forms)
+    return page
 
 
 @bp.post("/codesign/<slug>/support")
@@ -126,21 +141,10 @@ def _refused(prototype, block: str, error: DomainError):
 def support(slug: str):
     prototype = _prototype_or_404(slug)
     form = SupportForm()
-    if not form.validate_on_submit():
-        return render_prototype(prototype, block="participation", status=422, support_form=form)
-    try:
-        if request.form.get("action") == "price":
-            set_would_buy_at(current_user, prototype, form.would_buy_at.data)
-        else:
-            toggle_support(current_user, prototype, form.would_buy_at.data)
-    except InvalidFields as error:
-        db.session.rollback()
-        show_field_errors(form, error.errors)
-        return render_prototype(prototype, block="participation", status=422, support_form=form)
-    except DomainError as error:
-        return _refused(prototype, "participation", error)
-    db.session.commit()
-    return _after(prototype, "participation")
+    change = set_would_buy_at if request.form.get("action") == "price" else toggle_support
+    return handle_form(form, lambda: change(current_user, prototype, form.would_buy_at.data),
+                       done=lambda _supported: _after(prototype, "participation"),
+                       page=_form_again(prototype, "participation", form, support_form=form))
 
 
 @bp.post("/codesign/<slug>/pledge")
@@ -149,25 +153,14 @@ def support(slug: str):
 def make_pledge(slug: str):
     prototype = _prototype_or_404(slug)
     if request.form.get("action") == "cancel":
-        try:
-            cancel_pledge(current_user, prototype)
-        except DomainError as error:
-            return _refused(prototype, "participation", error)
-        db.session.commit()
-        return _after(prototype, "participation", _("Your pledge is cancelled."))
+        return run_action(lambda: cancel_pledge(current_user, prototype),
+                          done=lambda _result: _after(prototype, "participation", _("Your pledge is cancelled.")),
+                          refused=_refused(prototype, "participation"))
     form = PledgeForm()
-    if form.validate_on_submit():
-        try:
-            pledge(current_user, prototype, form.quantity.data)
-        except InvalidFields as error:
-            show_field_errors(form, error.errors)
-        except DomainError as error:
-            return _refused(prototype, "participation", error)
-        else:
-            db.session.commit()
-            return _after(prototype, "participation", _("Thank you: your pledge is recorded."))
-    db.session.rollback()
-    return render_prototype(prototype, block="participation", status=422, pledge_form=form)
+    return handle_form(form, lambda: pledge(current_user, prototype, form.quantity.data),
+                       done=lambda _pledge: _after(prototype, "participation",
+                                                   _("Thank you: your pledge is recorded.")),
+                       page=_form_again(prototype, "participation", form, pledge_form=form))
 
 
 @bp.post("/codesign/<slug>/vote/<int:option_id>")
@@ -178,12 +171,8 @@ def cast_vote(slug: str, option_id: int):
     option = db.session.get(PollOption, option_id)
     if option is None or option.poll.prototype_id != prototype.id:
         abort(404)
-    try:
-        vote(current_user, option)
-    except DomainError as error:
-        return _refused(prototype, "polls", error)
-    db.session.commit()
-    return _after(prototype, "polls")
+    return run_action(lambda: vote(current_user, option), done=lambda _result: _after(prototype, "polls"),
+                      refused=_refused(prototype, "polls"))
 
 
 @bp.post("/codesign/<slug>/comments")
@@ -197,24 +186,18 @@ def post_comment(slug: str):
         parent = db.session.get(Comment, int(form.parent_id.data)) if form.parent_id.data.isdigit() else None
         if parent is None or parent.prototype_id != prototype.id:
             abort(404)
-    if form.validate_on_submit():
-        try:
-            add_comment(current_user, prototype, form.body.data, parent)
-        except InvalidFields as error:
-            show_field_errors(form, error.errors)
-        except DomainError as error:
-            return _refused(prototype, "comments", error)
-        else:
-            db.session.commit()
-            return _after(prototype, "comments", _("Your comment is posted."))
-    db.session.rollback()
-    if parent is not None:
-        return render_prototype(prototype, block="comments", status=422, reply_forms={parent.id: form})
-    return render_prototype(prototype, block="comments", status=422, comment_form=form)
+    forms = {"reply_forms": {parent.id: form}} if parent is not None else {"comment_form": form}
+    return handle_form(form, lambda: add_comment(current_user, prototype, form.body.data, parent),
+                       done=lambda _comment: _after(prototype, "comments", _("Your comment is posted.")),
+                       page=_form_again(prototype, "comments", form, **forms))
 
 
 def _comment(comment_id: int) -> Comment:
     return db.session.get(Comment, comment_id) or abort(404)
+
+
+def comment_slug(comment: Comment) -> str:
+    return db.session.get(Prototype, comment.prototype_id).slug
 
 
 @bp.post("/codesign/comments/<int:comment_id>/edit")
@@ -223,22 +206,9 @@ def edit(comment_id: int):
     comment = _comment(comment_id)
     prototype = _prototype_or_404(comment_slug(comment))
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            edit_comment(current_user, comment, form.body.data)
-        except InvalidFields as error:
-            show_field_errors(form, error.errors)
-        except DomainError as error:
-            return _refused(prototype, "comments", error)
-        else:
-            db.session.commit()
-            return _after(prototype, "comments", _("Your comment is updated."))
-    db.session.rollback()
-    return render_prototype(prototype, block="comments", status=422, edit_forms={comment_id: form})
-
-
-def comment_slug(comment: Comment) -> str:
-    return db.session.get(Prototype, comment.prototype_id).slug
+    return handle_form(form, lambda: edit_comment(current_user, comment, form.body.data),
+                       done=lambda _result: _after(prototype, "comments", _("Your comment is updated.")),
+                       page=_form_again(prototype, "comments", form, edit_forms={comment_id: form}))
 
 
 @bp.post("/codesign/comments/<int:comment_id>/delete")
@@ -246,9 +216,9 @@ def comment_slug(comment: Comment) -> str:
 def delete(comment_id: int):
     comment = _comment(comment_id)
     prototype = _prototype_or_404(comment_slug(comment))
-    delete_comment(current_user, comment)
-    db.session.commit()
-    return _after(prototype, "comments", _("Your comment is deleted."))
+    return run_action(lambda: delete_comment(current_user, comment),
+                      done=lambda _result: _after(prototype, "comments", _("Your comment is deleted.")),
+                      refused=_refused(prototype, "comments"))
 
 
 @bp.post("/codesign/comments/<int:comment_id>/like")
@@ -257,9 +227,8 @@ def delete(comment_id: int):
 def like(comment_id: int):
     comment = _comment(comment_id)
     prototype = _prototype_or_404(comment_slug(comment))
-    toggle_like(current_user, comment)
-    db.session.commit()
-    return _after(prototype, "comments")
+    return run_action(lambda: toggle_like(current_user, comment), done=lambda _liked: _after(prototype, "comments"),
+                      refused=_refused(prototype, "comments"))
 
 
 @bp.post("/codesign/<slug>/report")
@@ -273,13 +242,16 @@ def report_it(slug: str):
         if comment.prototype_id != prototype.id:
             abort(404)
     form = ReportForm()
-    if form.validate_on_submit():
-        try:
-            report(current_user, prototype, form.reason.data, comment)
-        except InvalidFields as error:
-            flash(" ".join(str(message) for message in error.errors.values()), "error")
-        else:
-            db.session.commit()
-            flash(_("Thank you. A moderator will look at it."), "success")
-    return see_other(url_for("codesign.prototype", slug=prototype.slug) + "#comments")
+    back = url_for("codesign.prototype", slug=prototype.slug) + "#comments"
 
+    def done(_flag):
+        flash(_("Thank you. A moderator will look at it."), "success")
+        return see_other(back)
+
+    def page(_status: int):
+        # The report form sits in a fold of the page: what is wrong with it is said at the top.
+        if messages := [str(message) for messages in form.errors.values() for message in messages]:
+            flash(" ".join(messages), "error")
+        return see_other(back)
+
+    return handle_form(form, lambda: report(current_user, prototype, form.reason.data, comment), done=done, page=page)

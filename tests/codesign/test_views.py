@@ -224,3 +224,64 @@ def test_a_hidden_comment_leaves_the_public_asks_list(client, make_supplier, mak
         moderate(db.session.get(User, admin.id), prototype=prototype, comment=comment, hide=True, reason="Abuse")
         db.session.commit()
     assert "Rude words here" not in html(client.get(f"/codesign/{slug}"))
+
+
+def test_a_rule_that_refuses_a_form_says_so_where_the_form_was(client, signed_in, make_supplier, make_prototype, app):
+    _id, slug = make_prototype(make_supplier())
+    client.submit(f"/codesign/{slug}/comments", {"body": "Leak-proof?"}, page=f"/codesign/{slug}")
+    with app.app_context():
+        comment = db.session.scalar(select(Comment))
+        comment.created_at -= timedelta(minutes=16)
+        db.session.commit()
+        comment_id = comment.id
+    response = client.htmx_submit(f"/codesign/comments/{comment_id}/edit", {"body": "Leak-proof for soup?"},
+                                  page=f"/codesign/{slug}")
+    assert response.status_code == 422 and html(response).lstrip().startswith('<div id="comments"')
+    assert "A comment can only be edited in the first 15 minutes." in html(response)
+    response = client.submit(f"/codesign/comments/{comment_id}/edit", {"body": "Leak-proof for soup?"},
+                             page=f"/codesign/{slug}")
+    assert response.status_code == 303 and response.headers["Location"] == f"/codesign/{slug}#comments"
+    page = html(client.get(f"/codesign/{slug}"))
+    assert "first 15 minutes" in page and "Leak-proof?" in page and "for soup" not in page
+
+
+def test_an_ask_needs_a_status_and_keeps_the_answer_typed(client, make_supplier, make_prototype, make_user, app):
+    from blueprints.accounts.models import User
+    from blueprints.codesign.models import Ask, AskStatus
+    from blueprints.codesign.services.comments import add_comment
+    from blueprints.codesign.services.updates import make_ask
+
+    supplier = make_supplier()
+    prototype_id, _slug = make_prototype(supplier)
+    with app.app_context():
+        comment = add_comment(db.session.get(User, make_user().id), db.session.get(Prototype, prototype_id), "A lid?")
+        ask_id = make_ask(db.session.get(User, supplier.member.id), comment).id
+        db.session.commit()
+    sign_in(client, supplier.member)
+    edit = f"/supplier/prototypes/{prototype_id}/edit"
+    response = client.submit(f"/supplier/asks/{ask_id}", {f"ask-{ask_id}-status": "someday",
+                                                          f"ask-{ask_id}-answer": "A bamboo lid"}, page=edit)
+    assert response.status_code == 422 and "Choose a status." in html(response) and "A bamboo lid" in html(response)
+    response = client.submit(f"/supplier/asks/{ask_id}", {f"ask-{ask_id}-status": "planned",
+                                                          f"ask-{ask_id}-answer": "A bamboo lid"}, page=edit)
+    assert response.status_code == 303 and response.headers["Location"] == edit + "#asks"
+    with app.app_context():
+        ask = db.session.get(Ask, ask_id)
+        assert (ask.status, ask.answer) == (AskStatus.PLANNED, "A bamboo lid")
+
+
+def test_a_refused_stage_change_keeps_the_stage_and_says_why(client, make_supplier, make_prototype, app):
+    supplier = make_supplier()
+    prototype_id, _slug = make_prototype(supplier)
+    sign_in(client, supplier.member)
+    edit = f"/supplier/prototypes/{prototype_id}/edit"
+    response = client.submit(f"/supplier/prototypes/{prototype_id}/stage", {"action": "accept"}, page=edit)
+    assert response.status_code == 303 and response.headers["Location"] == edit
+    assert "A prototype cannot go from this stage to that one." in html(client.get(edit))
+    response = client.submit(f"/supplier/prototypes/{prototype_id}/stage", {"action": "decline", "reason": "No"},
+                             page=edit)
+    assert response.status_code == 422 and "A prototype cannot go from this stage to that one." in html(response)
+    assert client.submit(f"/supplier/prototypes/{prototype_id}/stage", {"action": "sideways"},
+                         page=edit).status_code == 400
+    with app.app_context():
+        assert db.session.get(Prototype, prototype_id).stage == Stage.OPEN
