@@ -19,9 +19,9 @@ from blueprints.catalog.models import Product, ProductStatus, Variant
 from blueprints.codesign.services import early_bird_price_for
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
-from blueprints.ledger.services import (CUSTOMER_PAYMENTS, PAYMENTS_RECEIVED, PLATFORM_COMMISSION, PLATFORM_MARGIN,
-                                        balance, order_entries, post, referrer_account, shop_account,
-                                        supplier_account)
+from blueprints.ledger.accounts import (CUSTOMERS_RECEIVABLE, PAYMENTS_RECEIVED, PLATFORM_COMMISSION, PLATFORM_MARGIN,
+                                        Bucket, Owner)
+from blueprints.ledger.services import balance, order_entries, post
 from blueprints.money import Rates, current_rates, format_money, split_line
 from blueprints.orders.models import (Address, Cart, CartItem, Order, OrderLine, OrderStatus, PaymentMethod, Shipment,
                                       ShipmentStatus)
@@ -418,14 +418,14 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
             quantity=quantity, line_total=split.total, supplier_payout=split.supplier_payout,
             platform_commission=split.platform_commission, referral_reward=split.referral_reward,
             shop_earnings=split.shop_earnings, platform_margin=split.platform_margin))
-        ledger[CUSTOMER_PAYMENTS] += split.total
-        ledger[supplier_account(supplier_id, "pending")] -= split.supplier_payout
+        ledger[CUSTOMERS_RECEIVABLE] += split.total
+        ledger[Owner.supplier(supplier_id).account(Bucket.PENDING)] -= split.supplier_payout
         ledger[PLATFORM_COMMISSION] -= split.platform_commission
         ledger[PLATFORM_MARGIN] -= split.platform_margin
         if cart_line.item.shop_id:
-            ledger[shop_account(cart_line.item.shop_id, "pending")] -= split.shop_earnings
+            ledger[Owner.shop(cart_line.item.shop_id).account(Bucket.PENDING)] -= split.shop_earnings
         if referrer_id:
-            ledger[referrer_account(referrer_id, "pending")] -= split.referral_reward
+            ledger[Owner.referrer(referrer_id).account(Bucket.PENDING)] -= split.referral_reward
     db.session.flush()
     post(ledger.items(), memo=f"order {order.number} placed", order_id=order.id)
     if use_credit:
@@ -440,12 +440,12 @@ def _spend_credit(buyer: User, order: Order) -> None:
     """Pay part of the order with the buyer's available rewards; never below zero, even racing another checkout."""
     # The buyer's row is the lock: two checkouts spending the same credit take turns (PostgreSQL).
     db.session.execute(select(User.id).where(User.id == buyer.id).with_for_update())
-    account = referrer_account(buyer.id, "available")
+    account = Owner.referrer(buyer.id).account(Bucket.AVAILABLE)
     available = -balance(account)
     credit = min(max(available, 0), order.total)
     if credit <= 0:
         return
-    post([(account, credit), (CUSTOMER_PAYMENTS, -credit)], memo=f"order {order.number} paid with rewards",
+    post([(account, credit), (CUSTOMERS_RECEIVABLE, -credit)], memo=f"order {order.number} paid with rewards",
          order_id=order.id)
     order.credit_used = credit
     if balance(account) > 0:
@@ -581,7 +581,7 @@ def confirm_payment(user: User, shipment: Shipment) -> None:
 def _record_payment(shipment: Shipment, how: str) -> None:
     """The buyer's money for this shipment arrived: what customers owe goes down by what was paid."""
     amount = shipment.order.due_for(shipment)
-    post([(PAYMENTS_RECEIVED, amount), (CUSTOMER_PAYMENTS, -amount)],
+    post([(PAYMENTS_RECEIVED, amount), (CUSTOMERS_RECEIVABLE, -amount)],
          memo=f"order {shipment.order.number}: {how}", order_id=shipment.order_id)
 
 
@@ -654,10 +654,9 @@ def complete_order(order: Order) -> None:
         raise DomainError(_l("Only a delivered order can be completed."))
     legs = defaultdict(int)
     for entry in order_entries(order.id):
-        account = entry.account
-        if account.endswith(":pending"):
-            legs[account] -= entry.amount
-            legs[account.removesuffix(":pending") + ":available"] += entry.amount
+        if entry.account.bucket == Bucket.PENDING:
+            legs[entry.account] -= entry.amount
+            legs[entry.account.moved_to(Bucket.AVAILABLE)] += entry.amount
     post(legs.items(), memo=f"order {order.number} completed", order_id=order.id)
     order.status, order.completed_at = OrderStatus.COMPLETED, utcnow()
     db.session.flush()

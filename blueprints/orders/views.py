@@ -11,6 +11,7 @@ from wtforms.fields import SelectChoice
 from blueprints.catalog.models import Variant
 from blueprints.catalog.views import render_product_page
 from blueprints.errors import DomainError, InvalidFields
+from blueprints.ledger.accounts import Owner
 from blueprints.ledger.services import owed_to
 from blueprints.money import current_rates
 from blueprints.orders import bp
@@ -290,7 +291,7 @@ def shipment_delivered(shipment_id: int):
 def shop_orders():
     shop = shop_of(current_user) or abort(404)
     return render("orders/shop_orders.html", shop=shop, lines=shop_order_lines(shop),
-                  earnings=owed_to(f"shop:{shop.id}"))
+                  earnings=owed_to(Owner.shop(shop.id)))
 
 
 @bp.app_template_global()
