@@ -197,7 +197,7 @@ def seed(n: dict, rng: random.Random) -> dict:
 
 def seed_orders(n, rng, now, products, variants, listings, counts) -> None:
     """Orders through shops, paid cash on delivery: each with its lines, shipments and the balanced
-    ledger transaction place_order would post (see orders.services.place_order)."""
+    ledger transaction place_order would post (see orders.services.checkout.place_order)."""
     rates = current_rates()
     orders, shipments, lines, entries = [], [], [], []
     listing_ids = list(listings)

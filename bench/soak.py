@@ -9,7 +9,7 @@
 2. 1,000 users support one new prototype at the same moment, and 500 users vote in its poll twice at the
    same moment (two different options): afterwards it has exactly 1,000 supports and 500 poll votes.
 
-Orders are placed through the real checkout (orders.services.place_order), over HTTP.
+Orders are placed through the real checkout (orders.services.checkout.place_order), over HTTP.
 """
 import argparse
 import os

@@ -17,11 +17,14 @@ from blueprints.money import current_rates
 from blueprints.orders import bp
 from blueprints.orders.forms import AddToCartForm, CheckoutForm, QuantityForm, ShipForm
 from blueprints.orders.models import Address, PaymentMethod, Shipment
-from blueprints.orders.services import (AddressDetails, DuplicateOrder, NotEnoughStock, add_to_cart as add_item,
-                                        cancel_order, confirm_payment, find_cart, merge_visitor_cart, fulfilment_queue, get_or_create_cart,
-                                        mark_delivered, order_by_key, order_for_buyer, orders_of, place_order,
-                                        remove_item, require_own_shipment, save_address, saved_addresses,
-                                        set_quantity, ship, shop_order_lines, summarise, cart_quantity)
+from blueprints.orders.services.cart import (NotEnoughStock, add_to_cart as add_item, cart_quantity, find_cart,
+                                             get_or_create_cart, merge_visitor_cart, remove_item, set_quantity,
+                                             summarise)
+from blueprints.orders.services.checkout import (AddressDetails, DuplicateOrder, order_by_key,
+                                                 place_order, save_address, saved_addresses)
+from blueprints.orders.services.fulfilment import (cancel_order, confirm_payment, fulfilment_queue, mark_delivered,
+                                                   order_for_buyer, orders_of, require_own_shipment, ship,
+                                                   shop_order_lines)
 from blueprints.sharing.services import available_credit
 from blueprints.sharing.views import attributed_link
 from blueprints.shops.models import Shop

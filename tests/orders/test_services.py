@@ -14,9 +14,11 @@ from blueprints.ledger.accounts import CUSTOMERS_RECEIVABLE, PAYMENTS_RECEIVED, 
 from blueprints.ledger.services import UnbalancedTransaction, balance, owed_to, post
 from blueprints.money import Rates, listing_price_floor, split_line
 from blueprints.orders.models import Cart, Order, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
-from blueprints.orders.services import (AddressDetails, NotEnoughStock, add_to_cart, cancel_order,
-                                        complete_due_orders, confirm_payment, get_or_create_cart, mark_delivered,
-                                        merge_visitor_cart, place_order, set_quantity, ship, summarise)
+from blueprints.orders.services.cart import (NotEnoughStock, add_to_cart, get_or_create_cart, merge_visitor_cart,
+                                             set_quantity, summarise)
+from blueprints.orders.services.checkout import AddressDetails, place_order
+from blueprints.orders.services.fulfilment import (cancel_order, complete_due_orders, confirm_payment, mark_delivered,
+                                                   ship)
 from blueprints.shops.models import Shop
 from blueprints.shops.services import add_listing, open_shop
 from extensions import db
@@ -288,7 +290,7 @@ def test_an_order_with_one_shipment_on_its_way_cannot_be_cancelled(ctx, stocked)
 
 @pytestmark_db
 def test_a_price_change_during_checkout_is_refused_with_the_new_total(ctx, stocked):
-    from blueprints.orders.services import PriceChanged
+    from blueprints.orders.services.checkout import PriceChanged
 
     cart = buyer_cart(stocked)
     seen = summarise(cart).total
@@ -317,7 +319,7 @@ def test_cash_on_delivery_is_recorded_as_received_at_delivery(ctx, stocked):
 
 @pytestmark_db
 def test_old_visitor_carts_are_pruned_and_users_carts_kept(ctx, stocked):
-    from blueprints.orders.services import prune_visitor_carts
+    from blueprints.orders.services.cart import prune_visitor_carts
 
     visitor = get_or_create_cart(AnonymousUserMixin(), "old-visitor")
     add_to_cart(visitor, variant_of(stocked["towel"]), None, 1)

@@ -9,7 +9,8 @@ from blueprints.ledger.accounts import PLATFORM_COMMISSION, Bucket, Owner
 from blueprints.ledger.services import owed_to, post
 from blueprints.money import Rates
 from blueprints.orders.models import Cart, Order, PaymentMethod
-from blueprints.orders.services import AddressDetails, add_to_cart, get_or_create_cart, place_order
+from blueprints.orders.services.cart import add_to_cart, get_or_create_cart
+from blueprints.orders.services.checkout import AddressDetails, place_order
 from extensions import db
 from tests.orders.test_concurrency import run_together
 

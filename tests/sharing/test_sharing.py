@@ -12,7 +12,7 @@ from blueprints.ledger.accounts import PLATFORM_COMMISSION, Bucket, Owner
 from blueprints.ledger.services import owed_to
 from blueprints.money import current_rates
 from blueprints.orders.models import Order, OrderStatus, Shipment
-from blueprints.orders.services import complete_due_orders, mark_delivered, ship
+from blueprints.orders.services.fulfilment import complete_due_orders, mark_delivered, ship
 from blueprints.sharing.models import ShareClick, ShareLink
 from blueprints.shops.models import Shop
 from blueprints.shops.services import add_listing
