@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from blueprints.accounts.models import User
-from blueprints.catalog.models import Product, ProductStatus, Variant
+from blueprints.catalog.models import Product, Variant
+from blueprints.catalog.services import is_public
 from blueprints.codesign.services import early_bird_price_for
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
@@ -17,7 +18,6 @@ from blueprints.money import current_rates
 from blueprints.orders.models import Cart, CartItem
 from blueprints.shops.models import Listing, Shop
 from blueprints.shops.services import priced_within_limits
-from blueprints.suppliers.models import SupplierStatus
 from extensions import db
 
 
@@ -72,10 +72,6 @@ def cart_quantity(user: User, token: str | None) -> int:
     else:
         return 0
     return db.session.scalar(query)
-
-
-def _public(product: Product) -> bool:
-    return product.status == ProductStatus.ACTIVE and product.supplier.status == SupplierStatus.VERIFIED
 
 
 @dataclass
@@ -136,7 +132,7 @@ def summarise(cart: Cart | None) -> CartSummary:
     summary = CartSummary()
     for item in items:
         product = item.variant.product
-        if not _public(product):
+        if not is_public(product):
             summary.lines.append(CartLine(item, None, _l("%(title)s is no longer for sale.", title=product.title)))
             continue
         if item.pledge_id:
@@ -173,7 +169,7 @@ def add_to_cart(cart: Cart, variant: Variant, shop: Shop | None, quantity: int, 
                 pledge_id: int | None = None) -> CartItem:
     """Add units through a shop, from the catalog (shop None), or at a pledge's early-bird price."""
     product = variant.product
-    if not _public(product):
+    if not is_public(product):
         raise DomainError(_l("%(title)s is not for sale.", title=product.title))
     if shop is not None and (shop.id, product.id) not in _listing_prices({(shop.id, product.id)}):
         raise DomainError(_l("%(shop)s does not sell %(title)s.", shop=shop.name, title=product.title))
