@@ -80,7 +80,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
     login_manager.unauthorized_handler(_send_to_sign_in)
 
-    from blueprints.orders.views import merge_cart_at_sign_in
+    from blueprints.orders.cart_session import merge_cart_at_sign_in
 
     user_logged_in.connect(merge_cart_at_sign_in, app)
 
@@ -120,7 +120,8 @@ def _send_to_sign_in():
 DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders", "codesign", "notifications",
            "sharing", "media", "demo", "search", "subscriptions", "recommendations")
 ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
-                 "catalog.manage", "shops.views", "orders.views", "orders.commands", "codesign.views",
+                 "catalog.manage", "shops.views", "orders.views", "orders.fulfilment_views", "orders.sales_views",
+                 "orders.commands", "codesign.views",
                  "codesign.manage", "codesign.commands", "notifications.views", "sharing.views", "media.views",
                  "demo.commands", "notifications.commands", "search.views", "search.commands", "subscriptions.views",
                  "recommendations.commands")

@@ -1,8 +1,8 @@
-"""The cart, checkout, the buyer's orders, the supplier's fulfilment queue and the shop's sales."""
+"""The buyer's pages: the cart, checkout, my orders and an order."""
 import uuid
 from urllib.parse import urlsplit
 
-from flask import abort, flash, request, session, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
@@ -11,37 +11,22 @@ from wtforms.fields import SelectChoice
 from blueprints.catalog.models import Variant
 from blueprints.catalog.views import render_product_page
 from blueprints.errors import DomainError, InvalidFields
-from blueprints.ledger.accounts import Owner
-from blueprints.ledger.services import owed_to
 from blueprints.money import current_rates
 from blueprints.orders import bp
-from blueprints.orders.forms import AddToCartForm, CheckoutForm, QuantityForm, ShipForm
-from blueprints.orders.models import Address, PaymentMethod, Shipment
-from blueprints.orders.services.cart import (NotEnoughStock, add_to_cart as add_item, cart_quantity, find_cart,
-                                             get_or_create_cart, merge_visitor_cart, remove_item, set_quantity,
+from blueprints.orders.cart_session import current_cart, current_or_new_cart, remember_cart, units_in_cart
+from blueprints.orders.forms import AddToCartForm, CheckoutForm, QuantityForm
+from blueprints.orders.models import Address, PaymentMethod
+from blueprints.orders.services.cart import (NotEnoughStock, add_to_cart as add_item, remove_item, set_quantity,
                                              summarise)
-from blueprints.orders.services.checkout import (AddressDetails, DuplicateOrder, order_by_key,
-                                                 place_order, save_address, saved_addresses)
-from blueprints.orders.services.fulfilment import (cancel_order, confirm_payment, fulfilment_queue, mark_delivered,
-                                                   order_for_buyer, orders_of, require_own_shipment, ship,
-                                                   shop_order_lines)
+from blueprints.orders.services.checkout import (AddressDetails, DuplicateOrder, order_by_key, place_order,
+                                                 save_address, saved_addresses)
+from blueprints.orders.services.fulfilment import cancel_order, order_for_buyer, orders_of
 from blueprints.sharing.services import available_credit
 from blueprints.sharing.views import attributed_link
 from blueprints.shops.models import Shop
-from blueprints.shops.services import public_listing, shop_of
+from blueprints.shops.services import public_listing
 from blueprints.web import is_htmx, render, see_other, show_field_errors, succeeded
 from extensions import db, limiter
-
-CART_TOKEN = "cart_token"
-
-
-def current_cart():
-    return find_cart(current_user, session.get(CART_TOKEN))
-
-
-def merge_cart_at_sign_in(_app, user, **_extra):
-    """Flask-Login's user_logged_in signal: the visitor's cart joins the user's (the view commits)."""
-    merge_visitor_cart(session.pop(CART_TOKEN, None), user)
 
 
 def with_cart_count(response):
@@ -63,7 +48,7 @@ def add_to_cart():
         listing = public_listing(shop, product.slug) or abort(404)
         price = listing.price
     if form.validate_on_submit():
-        cart = get_or_create_cart(current_user, session.get(CART_TOKEN))
+        cart = current_or_new_cart()
         pledge_id = request.form.get("pledge_id", type=int) if shop is None else None
         try:
             add_item(cart, variant, shop, form.quantity.data, pledge_id=pledge_id)
@@ -73,8 +58,7 @@ def add_to_cart():
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            if not current_user.is_authenticated:
-                session[CART_TOKEN] = cart.token
+            remember_cart(cart)
             if not is_htmx():
                 flash(_("Added to your cart."), "success")
                 return see_other(request.referrer if _same_site(request.referrer) else url_for("orders.cart"))
@@ -215,88 +199,7 @@ def cancel(number: str):
     return see_other(url_for("orders.order", number=order.number))
 
 
-# Suppliers
-
-def _queue_page(status=200, ship_forms=None):
-    shipments = fulfilment_queue(current_user, open_only=request.args.get("show") != "all")
-    forms = {s.id: ShipForm(formdata=None, prefix=f"ship-{s.id}") for s in shipments}
-    forms.update(ship_forms or {})
-    return render("orders/fulfilment.html", status=status, shipments=shipments, ship_forms=forms,
-                  show_all=request.args.get("show") == "all")
-
-
-@bp.get("/supplier/orders")
-@login_required
-def fulfilment():
-    return _queue_page()
-
-
-def _shipment(shipment_id: int) -> Shipment:
-    return db.session.get(Shipment, shipment_id) or abort(404)
-
-
-@bp.post("/supplier/shipments/<int:shipment_id>/confirm-payment")
-@login_required
-def shipment_paid(shipment_id: int):
-    shipment = _shipment(shipment_id)
-    try:
-        confirm_payment(current_user, shipment)
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Payment for %(number)s confirmed. It is ready to ship.", number=shipment.order.number), "success")
-    return see_other(url_for("orders.fulfilment"))
-
-
-@bp.post("/supplier/shipments/<int:shipment_id>/ship")
-@login_required
-def shipment_shipped(shipment_id: int):
-    shipment = _shipment(shipment_id)
-    require_own_shipment(current_user, shipment)  # another supplier's shipment is a 403 even with an empty form
-    form = ShipForm(prefix=f"ship-{shipment_id}")
-    if form.validate_on_submit():
-        try:
-            ship(current_user, shipment, carrier=form.carrier.data, tracking_number=form.tracking_number.data)
-        except InvalidFields as error:
-            show_field_errors(form, error.errors)
-        except DomainError as error:
-            # Not a typing problem: the shipment is not ready (its form is not even on the page).
-            db.session.rollback()
-            flash(str(error), "error")
-            return see_other(url_for("orders.fulfilment"))
-        else:
-            db.session.commit()
-            flash(_("%(number)s is on its way.", number=shipment.order.number), "success")
-            return see_other(url_for("orders.fulfilment"))
-    db.session.rollback()
-    return _queue_page(status=422, ship_forms={shipment_id: form})
-
-
-@bp.post("/supplier/shipments/<int:shipment_id>/deliver")
-@login_required
-def shipment_delivered(shipment_id: int):
-    shipment = _shipment(shipment_id)
-    try:
-        mark_delivered(current_user, shipment)
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("%(number)s is marked delivered.", number=shipment.order.number), "success")
-    return see_other(url_for("orders.fulfilment"))
-
-
-# Shop owners
-
-@bp.get("/my/shop/orders")
-@login_required
-def shop_orders():
-    shop = shop_of(current_user) or abort(404)
-    return render("orders/shop_orders.html", shop=shop, lines=shop_order_lines(shop),
-                  earnings=owed_to(Owner.shop(shop.id)))
-
-
 @bp.app_template_global()
 def cart_count() -> int:
-    return cart_quantity(current_user, session.get(CART_TOKEN))
+    return units_in_cart()
+
