@@ -4,12 +4,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.errors import DomainError, InvalidFields
+from blueprints.forms import refused_back_to, run_action, show_errors
 from blueprints.orders import bp
 from blueprints.orders.forms import ShipForm
 from blueprints.orders.models import Shipment
 from blueprints.orders.services.fulfilment import (confirm_payment, fulfilment_queue, mark_delivered,
                                                    require_own_shipment, ship)
-from blueprints.web import render, see_other, show_field_errors
+from blueprints.web import render, see_other
 from extensions import db
 
 
@@ -31,18 +32,22 @@ def _shipment(shipment_id: int) -> Shipment:
     return db.session.get(Shipment, shipment_id) or abort(404)
 
 
+def _back_to_queue(message: str):
+    flash(message, "success")
+    return see_other(url_for("orders.fulfilment"))
+
+
 @bp.post("/supplier/shipments/<int:shipment_id>/confirm-payment")
 @login_required
 def shipment_paid(shipment_id: int):
     shipment = _shipment(shipment_id)
-    try:
-        confirm_payment(current_user, shipment)
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Payment for %(number)s confirmed. It is ready to ship.", number=shipment.order.number), "success")
-    return see_other(url_for("orders.fulfilment"))
+
+    def done(_result):
+        return _back_to_queue(_("Payment for %(number)s confirmed. It is ready to ship.",
+                                number=shipment.order.number))
+
+    return run_action(lambda: confirm_payment(current_user, shipment), done=done,
+                      refused=refused_back_to(url_for("orders.fulfilment")))
 
 
 @bp.post("/supplier/shipments/<int:shipment_id>/ship")
@@ -51,33 +56,34 @@ def shipment_shipped(shipment_id: int):
     shipment = _shipment(shipment_id)
     require_own_shipment(current_user, shipment)  # another supplier's shipment is a 403 even with an empty form
     form = ShipForm(prefix=f"ship-{shipment_id}")
-    if form.validate_on_submit():
-        try:
-            ship(current_user, shipment, carrier=form.carrier.data, tracking_number=form.tracking_number.data)
-        except InvalidFields as error:
-            show_field_errors(form, error.errors)
-        except DomainError as error:
-            # Not a typing problem: the shipment is not ready (its form is not even on the page).
-            db.session.rollback()
-            flash(str(error), "error")
-            return see_other(url_for("orders.fulfilment"))
-        else:
-            db.session.commit()
-            flash(_("%(number)s is on its way.", number=shipment.order.number), "success")
-            return see_other(url_for("orders.fulfilment"))
-    db.session.rollback()
-    return _queue_page(status=422, ship_forms={shipment_id: form})
+
+    def queue_with_form():
+        return _queue_page(status=422, ship_forms={shipment_id: form})
+
+    def done(_result):
+        return _back_to_queue(_("%(number)s is on its way.", number=shipment.order.number))
+
+    def refused(error: DomainError):
+        if isinstance(error, InvalidFields):
+            show_errors(form, error)
+            return queue_with_form()
+        # Not a typing problem: the shipment is not ready (its form is not even on the page).
+        return refused_back_to(url_for("orders.fulfilment"))(error)
+
+    if not form.validate_on_submit():
+        return queue_with_form()
+    return run_action(lambda: ship(current_user, shipment, carrier=form.carrier.data,
+                                   tracking_number=form.tracking_number.data),
+                      done=done, refused=refused)
 
 
 @bp.post("/supplier/shipments/<int:shipment_id>/deliver")
 @login_required
 def shipment_delivered(shipment_id: int):
     shipment = _shipment(shipment_id)
-    try:
-        mark_delivered(current_user, shipment)
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("%(number)s is marked delivered.", number=shipment.order.number), "success")
-    return see_other(url_for("orders.fulfilment"))
+
+    def done(_result):
+        return _back_to_queue(_("%(number)s is marked delivered.", number=shipment.order.number))
+
+    return run_action(lambda: mark_delivered(current_user, shipment), done=done,
+                      refused=refused_back_to(url_for("orders.fulfilment")))
