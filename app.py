@@ -90,7 +90,7 @@ def _connect_listeners(app: Flask) -> None:
     from blueprints.codesign.services.launch import tell_supporters_of_launch
     from blueprints.codesign.services.prototypes import prototype_opened
     from blueprints.orders.listeners import tell_shop_customers
-    from blueprints.orders.views import merge_cart_at_sign_in
+    from blueprints.orders.cart_session import merge_cart_at_sign_in
     from blueprints.search.services import keep_index_in_step
     from blueprints.shops.services import listing_added
     from blueprints.subscriptions.services import (tell_keyword_subscribers_of_product,
@@ -139,7 +139,8 @@ def _send_to_sign_in():
 DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders", "codesign", "notifications",
            "sharing", "media", "demo", "search", "subscriptions", "recommendations")
 ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
-                 "catalog.manage", "shops.views", "orders.views", "orders.commands", "codesign.views",
+                 "catalog.manage", "shops.views", "orders.views", "orders.fulfilment_views", "orders.sales_views",
+                 "orders.commands", "codesign.views",
                  "codesign.manage", "codesign.commands", "notifications.views", "sharing.views", "media.views",
                  "demo.commands", "notifications.commands", "search.views", "search.commands", "subscriptions.views",
                  "recommendations.commands")

@@ -31,8 +31,8 @@ from blueprints.catalog.models import Category, Product, ProductStatus, Variant 
 from blueprints.codesign.models import Comment, Poll, PollOption, Prototype, Stage, Support  # noqa: E402
 from blueprints.columns import utcnow  # noqa: E402
 from blueprints.ledger.models import LedgerEntry  # noqa: E402
-from blueprints.ledger.services import (CUSTOMER_PAYMENTS, PLATFORM_COMMISSION, PLATFORM_MARGIN,  # noqa: E402
-                                        shop_account, supplier_account)
+from blueprints.ledger.accounts import (CUSTOMERS_RECEIVABLE, PLATFORM_COMMISSION, PLATFORM_MARGIN,  # noqa: E402
+                                        Bucket, Owner)
 from blueprints.money import current_rates, split_line  # noqa: E402
 from blueprints.search.services import reindex_all  # noqa: E402
 from blueprints.orders.models import (Order, OrderLine, OrderStatus, PaymentMethod, Shipment,  # noqa: E402
@@ -197,7 +197,7 @@ def seed(n: dict, rng: random.Random) -> dict:
 
 def seed_orders(n, rng, now, products, variants, listings, counts) -> None:
     """Orders through shops, paid cash on delivery: each with its lines, shipments and the balanced
-    ledger transaction place_order would post (see orders.services.place_order)."""
+    ledger transaction place_order would post (see orders.services.checkout.place_order)."""
     rates = current_rates()
     orders, shipments, lines, entries = [], [], [], []
     listing_ids = list(listings)
@@ -231,11 +231,11 @@ def seed_orders(n, rng, now, products, variants, listings, counts) -> None:
                           "platform_commission": split.platform_commission, "referral_reward": 0,
                           "shop_earnings": split.shop_earnings, "platform_margin": split.platform_margin})
             total += split.total
-            ledger[CUSTOMER_PAYMENTS] += split.total
-            ledger[supplier_account(supplier, "pending")] -= split.supplier_payout
+            ledger[CUSTOMERS_RECEIVABLE] += split.total
+            ledger[Owner.supplier(supplier).account(Bucket.PENDING)] -= split.supplier_payout
             ledger[PLATFORM_COMMISSION] -= split.platform_commission
             ledger[PLATFORM_MARGIN] -= split.platform_margin
-            ledger[shop_account(shop_id, "pending")] -= split.shop_earnings
+            ledger[Owner.shop(shop_id).account(Bucket.PENDING)] -= split.shop_earnings
         placed = now - timedelta(minutes=n["orders"] - o)
         orders.append({"id": o, "number": f"SMB{o:010d}", "idempotency_key": f"bench-{o}",
                        "buyer_id": n["shops"] + 1 + o % (n["users"] - n["shops"] - n["suppliers"]),

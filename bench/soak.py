@@ -9,7 +9,7 @@
 2. 1,000 users support one new prototype at the same moment, and 500 users vote in its poll twice at the
    same moment (two different options): afterwards it has exactly 1,000 supports and 500 poll votes.
 
-Orders are placed through the real checkout (orders.services.place_order), over HTTP.
+Orders are placed through the real checkout (orders.services.checkout.place_order), over HTTP.
 """
 import argparse
 import os
@@ -129,7 +129,7 @@ def reconcile(app, ids: dict) -> dict:
     from blueprints.catalog.models import Variant
     from blueprints.codesign.models import PollVote, Support
     from blueprints.ledger.models import LedgerEntry
-    from blueprints.ledger.services import CUSTOMER_PAYMENTS
+    from blueprints.ledger.accounts import CUSTOMERS_RECEIVABLE
     from blueprints.orders.models import Order, OrderLine
     from extensions import db
 
@@ -141,13 +141,13 @@ def reconcile(app, ids: dict) -> dict:
         unbalanced = [order.number for order in orders
                       if db.session.scalar(select(func.sum(LedgerEntry.amount)).where(LedgerEntry.order_id == order.id)) != 0
                       or db.session.scalar(select(func.sum(LedgerEntry.amount)).where(
-                          LedgerEntry.order_id == order.id, LedgerEntry.account == CUSTOMER_PAYMENTS)) != order.total
+                          LedgerEntry.order_id == order.id, LedgerEntry.account == CUSTOMERS_RECEIVABLE)) != order.total
                       or sum(line.line_total for line in order.lines) != order.total]
         figures = {
             "stock left": stock, "orders": len(orders), "units sold": units, "unbalanced orders": unbalanced,
             "whole ledger sum": db.session.scalar(select(func.sum(LedgerEntry.amount))),
             "receivable = all order totals": db.session.scalar(select(func.sum(LedgerEntry.amount)).where(
-                LedgerEntry.account == CUSTOMER_PAYMENTS)) == db.session.scalar(select(func.sum(Order.total))),
+                LedgerEntry.account == CUSTOMERS_RECEIVABLE)) == db.session.scalar(select(func.sum(Order.total))),
             "supports": db.session.scalar(select(func.count(Support.id)).where(Support.prototype_id == ids["prototype_id"])),
             "poll votes": db.session.scalar(select(func.count(PollVote.id)).where(PollVote.option_id.in_(ids["options"]))),
         }

@@ -4,6 +4,7 @@ from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from blueprints.columns import UTCDateTime, utcnow
+from blueprints.ledger.accounts import Account, AccountColumn
 from extensions import db
 
 
@@ -14,8 +15,7 @@ class LedgerEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     transaction_id: Mapped[str] = mapped_column(String(36), index=True)
-    # e.g. "shop:7:pending", "supplier:3:available", "platform:commission", "customers:receivable"
-    account: Mapped[str] = mapped_column(String(64), index=True)
+    account: Mapped[Account] = mapped_column(AccountColumn(), index=True)  # stored as e.g. "shop:7:pending"
     amount: Mapped[int] = mapped_column(BigInteger)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     memo: Mapped[str] = mapped_column(String(200), default="")

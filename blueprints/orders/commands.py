@@ -4,7 +4,8 @@ import click
 from flask import current_app
 
 from blueprints.orders import bp
-from blueprints.orders.services import complete_due_orders, prune_visitor_carts
+from blueprints.orders.services.cart import prune_visitor_carts
+from blueprints.orders.services.fulfilment import complete_due_orders
 from extensions import db
 
 

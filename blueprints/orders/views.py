@@ -1,8 +1,8 @@
-"""The cart, checkout, the buyer's orders, the supplier's fulfilment queue and the shop's sales."""
+"""The buyer's pages: the cart, checkout, my orders and an order."""
 import uuid
 from urllib.parse import urlsplit
 
-from flask import abort, flash, request, session, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
@@ -11,33 +11,22 @@ from wtforms.fields import SelectChoice
 from blueprints.catalog.models import Variant
 from blueprints.catalog.views import render_product_page
 from blueprints.errors import DomainError, InvalidFields
-from blueprints.ledger.services import owed_to
+from blueprints.forms import handle_form, refused_back_to, run_action
 from blueprints.money import current_rates
 from blueprints.orders import bp
-from blueprints.orders.forms import AddToCartForm, CheckoutForm, QuantityForm, ShipForm
-from blueprints.orders.models import Address, PaymentMethod, Shipment
-from blueprints.orders.services import (AddressDetails, DuplicateOrder, NotEnoughStock, add_to_cart as add_item,
-                                        cancel_order, confirm_payment, find_cart, merge_visitor_cart, fulfilment_queue, get_or_create_cart,
-                                        mark_delivered, order_by_key, order_for_buyer, orders_of, place_order,
-                                        remove_item, require_own_shipment, save_address, saved_addresses,
-                                        set_quantity, ship, shop_order_lines, summarise, cart_quantity)
+from blueprints.orders.cart_session import current_cart, current_or_new_cart, remember_cart, units_in_cart
+from blueprints.orders.forms import AddToCartForm, CheckoutForm, QuantityForm
+from blueprints.orders.models import Address, Order, PaymentMethod
+from blueprints.orders.services.cart import add_to_cart as add_item, remove_item, set_quantity, summarise
+from blueprints.orders.services.checkout import (AddressDetails, DuplicateOrder, order_by_key, place_order,
+                                                 save_address, saved_addresses)
+from blueprints.orders.services.fulfilment import cancel_order, order_for_buyer, orders_of
 from blueprints.sharing.services import available_credit
 from blueprints.sharing.views import attributed_link
 from blueprints.shops.models import Shop
-from blueprints.shops.services import public_listing, shop_of
-from blueprints.web import is_htmx, render, see_other, show_field_errors, succeeded
+from blueprints.shops.services import public_listing
+from blueprints.web import is_htmx, render, see_other, succeeded
 from extensions import db, limiter
-
-CART_TOKEN = "cart_token"
-
-
-def current_cart():
-    return find_cart(current_user, session.get(CART_TOKEN))
-
-
-def merge_cart_at_sign_in(_app, user, **_extra):
-    """Flask-Login's user_logged_in signal: the visitor's cart joins the user's (the view commits)."""
-    merge_visitor_cart(session.pop(CART_TOKEN, None), user)
 
 
 def with_cart_count(response):
@@ -58,26 +47,22 @@ def add_to_cart():
     if shop is not None:
         listing = public_listing(shop, product.slug) or abort(404)
         price = listing.price
-    if form.validate_on_submit():
-        cart = get_or_create_cart(current_user, session.get(CART_TOKEN))
-        pledge_id = request.form.get("pledge_id", type=int) if shop is None else None
-        try:
-            add_item(cart, variant, shop, form.quantity.data, pledge_id=pledge_id)
-        except InvalidFields as error:
-            show_field_errors(form, error.errors)
-        except DomainError as error:
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            if not current_user.is_authenticated:
-                session[CART_TOKEN] = cart.token
-            if not is_htmx():
-                flash(_("Added to your cart."), "success")
-                return see_other(request.referrer if _same_site(request.referrer) else url_for("orders.cart"))
-            return with_cart_count(render_product_page(product, shop=shop, price=price, variant=variant,
-                                                       added=True))
-    db.session.rollback()
-    return render_product_page(product, shop=shop, price=price, variant=variant, status=422, add_form=form)
+    pledge_id = request.form.get("pledge_id", type=int) if shop is None else None
+
+    def add():
+        cart = current_or_new_cart()
+        add_item(cart, variant, shop, form.quantity.data, pledge_id=pledge_id)
+        return cart
+
+    def done(cart):
+        remember_cart(cart)
+        if not is_htmx():
+            flash(_("Added to your cart."), "success")
+            return see_other(request.referrer if _same_site(request.referrer) else url_for("orders.cart"))
+        return with_cart_count(render_product_page(product, shop=shop, price=price, variant=variant, added=True))
+
+    return handle_form(form, add, done=done, page=lambda status: render_product_page(
+        product, shop=shop, price=price, variant=variant, status=status, add_form=form))
 
 
 def _same_site(url: str | None) -> bool:
@@ -93,6 +78,10 @@ def _cart_page(status=200, errors=None):
     return with_cart_count(render("orders/cart.html", block="cart", status=status, summary=summary, forms=forms))
 
 
+def _cart_changed(_result):
+    return _cart_page() if is_htmx() else see_other(url_for("orders.cart"))
+
+
 @bp.get("/cart")
 def cart():
     return _cart_page()
@@ -101,25 +90,16 @@ def cart():
 @bp.post("/cart/items/<int:item_id>")
 def update_item(item_id: int):
     form = QuantityForm(prefix=f"item-{item_id}")
-    if form.validate_on_submit():
-        try:
-            set_quantity(current_cart(), item_id, form.quantity.data)
-        except InvalidFields as error:
-            show_field_errors(form, error.errors)
-        except DomainError as error:
-            form.quantity.errors = [*form.quantity.errors, str(error)]
-        else:
-            db.session.commit()
-            return _cart_page() if is_htmx() else see_other(url_for("orders.cart"))
-    db.session.rollback()
-    return _cart_page(status=422, errors={item_id: form})
+    # Whatever the cart refuses (not enough stock, say) is said beside the quantity.
+    return handle_form(form, lambda: set_quantity(current_cart(), item_id, form.quantity.data),
+                       done=_cart_changed, fields={DomainError: "quantity"},
+                       page=lambda status: _cart_page(status=status, errors={item_id: form}))
 
 
 @bp.post("/cart/items/<int:item_id>/remove")
 def remove_cart_item(item_id: int):
-    remove_item(current_cart(), item_id)
-    db.session.commit()
-    return _cart_page() if is_htmx() else see_other(url_for("orders.cart"))
+    return run_action(lambda: remove_item(current_cart(), item_id), done=_cart_changed,
+                      refused=refused_back_to(url_for("orders.cart")))
 
 
 def _checkout_page(form: CheckoutForm, status: int = 200):
@@ -129,6 +109,10 @@ def _checkout_page(form: CheckoutForm, status: int = 200):
     form.expected_total.data = str(summary.total)
     return render("orders/checkout.html", status=status, form=form, summary=summary, addresses=addresses,
                   credit=available_credit(current_user))
+
+
+def _go_to_order(order: Order):
+    return see_other(url_for("orders.order", number=order.number))
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
@@ -141,34 +125,36 @@ def checkout():
         if saved := saved_addresses(current_user):
             form.address_id.data = str(saved[0].id)
         return _checkout_page(form)
-    if not form.validate_on_submit():
-        return _checkout_page(form, 422)
-    existing = order_by_key(form.idempotency_key.data or "")
-    if existing is not None and existing.buyer_id == current_user.id:
-        return see_other(url_for("orders.order", number=existing.number))
-    try:
+    key = form.idempotency_key.data
+
+    def place() -> tuple[Order, bool]:
+        """The order, and whether this request placed it."""
+        existing = order_by_key(key or "")
+        if existing is not None and existing.buyer_id == current_user.id:
+            return existing, False  # a second click or a retry of an order already placed: just show it
         address = _chosen_address(form)
         expected = int(form.expected_total.data) if (form.expected_total.data or "").isdigit() else None
-        order = place_order(current_user, current_cart(), address, PaymentMethod(form.payment_method.data),
-                            form.idempotency_key.data, current_rates(), expected_total=expected,
-                            share_link=attributed_link(), use_credit=bool(form.use_credit.data))
+        order = place_order(current_user, current_cart(), address, PaymentMethod(form.payment_method.data), key,
+                            current_rates(), expected_total=expected, share_link=attributed_link(),
+                            use_credit=bool(form.use_credit.data))
         if form.address_id.data == "new" and form.save_address.data:
             save_address(current_user, address)
-        db.session.commit()
+        return order, True
+
+    def done(result: tuple[Order, bool]):
+        order, placed_now = result
+        if placed_now:
+            flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
+        return _go_to_order(order)
+
+    try:
+        return handle_form(form, place, done=done, page=lambda status: _checkout_page(form, status))
     except DuplicateOrder:
+        # A twin of this request (a double click, a retry) claimed the same idempotency key a moment
+        # earlier and placed this very order. That is no rule the buyer broke, so it is not a
+        # DomainError and handle_form lets it through: drop our attempt and show the twin's order.
         db.session.rollback()
-        order = order_by_key(form.idempotency_key.data) or abort(409)
-        return see_other(url_for("orders.order", number=order.number))
-    except InvalidFields as error:
-        db.session.rollback()
-        show_field_errors(form, error.errors)
-        return _checkout_page(form, 422)
-    except (NotEnoughStock, DomainError) as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        return _checkout_page(form, 422)
-    flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
-    return see_other(url_for("orders.order", number=order.number))
+        return _go_to_order(order_by_key(key) or abort(409))
 
 
 def _chosen_address(form: CheckoutForm) -> AddressDetails:
@@ -201,98 +187,15 @@ def order(number: str):
 @login_required
 def cancel(number: str):
     order = order_for_buyer(number, current_user) or abort(404)
-    try:
-        cancel_order(current_user, order)
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    back = url_for("orders.order", number=order.number)
+
+    def done(_result):
         flash(_("Order %(number)s is cancelled.", number=order.number), "success")
-    return see_other(url_for("orders.order", number=order.number))
+        return see_other(back)
 
-
-# Suppliers
-
-def _queue_page(status=200, ship_forms=None):
-    shipments = fulfilment_queue(current_user, open_only=request.args.get("show") != "all")
-    forms = {s.id: ShipForm(formdata=None, prefix=f"ship-{s.id}") for s in shipments}
-    forms.update(ship_forms or {})
-    return render("orders/fulfilment.html", status=status, shipments=shipments, ship_forms=forms,
-                  show_all=request.args.get("show") == "all")
-
-
-@bp.get("/supplier/orders")
-@login_required
-def fulfilment():
-    return _queue_page()
-
-
-def _shipment(shipment_id: int) -> Shipment:
-    return db.session.get(Shipment, shipment_id) or abort(404)
-
-
-@bp.post("/supplier/shipments/<int:shipment_id>/confirm-payment")
-@login_required
-def shipment_paid(shipment_id: int):
-    shipment = _shipment(shipment_id)
-    try:
-        confirm_payment(current_user, shipment)
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Payment for %(number)s confirmed. It is ready to ship.", number=shipment.order.number), "success")
-    return see_other(url_for("orders.fulfilment"))
-
-
-@bp.post("/supplier/shipments/<int:shipment_id>/ship")
-@login_required
-def shipment_shipped(shipment_id: int):
-    shipment = _shipment(shipment_id)
-    require_own_shipment(current_user, shipment)  # another supplier's shipment is a 403 even with an empty form
-    form = ShipForm(prefix=f"ship-{shipment_id}")
-    if form.validate_on_submit():
-        try:
-            ship(current_user, shipment, carrier=form.carrier.data, tracking_number=form.tracking_number.data)
-        except InvalidFields as error:
-            show_field_errors(form, error.errors)
-        except DomainError as error:
-            # Not a typing problem: the shipment is not ready (its form is not even on the page).
-            db.session.rollback()
-            flash(str(error), "error")
-            return see_other(url_for("orders.fulfilment"))
-        else:
-            db.session.commit()
-            flash(_("%(number)s is on its way.", number=shipment.order.number), "success")
-            return see_other(url_for("orders.fulfilment"))
-    db.session.rollback()
-    return _queue_page(status=422, ship_forms={shipment_id: form})
-
-
-@bp.post("/supplier/shipments/<int:shipment_id>/deliver")
-@login_required
-def shipment_delivered(shipment_id: int):
-    shipment = _shipment(shipment_id)
-    try:
-        mark_delivered(current_user, shipment)
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("%(number)s is marked delivered.", number=shipment.order.number), "success")
-    return see_other(url_for("orders.fulfilment"))
-
-
-# Shop owners
-
-@bp.get("/my/shop/orders")
-@login_required
-def shop_orders():
-    shop = shop_of(current_user) or abort(404)
-    return render("orders/shop_orders.html", shop=shop, lines=shop_order_lines(shop),
-                  earnings=owed_to(f"shop:{shop.id}"))
+    return run_action(lambda: cancel_order(current_user, order), done=done, refused=refused_back_to(back))
 
 
 @bp.app_template_global()
 def cart_count() -> int:
-    return cart_quantity(current_user, session.get(CART_TOKEN))
+    return units_in_cart()

@@ -14,7 +14,8 @@ from blueprints.catalog.services import is_public
 from blueprints.codesign.queries import public_prototype
 from blueprints.errors import AccessDenied, DomainError
 from blueprints.ledger.models import LedgerEntry
-from blueprints.ledger.services import owed_to, referrer_account
+from blueprints.ledger.accounts import Bucket, Owner
+from blueprints.ledger.services import balance, entries_of, owed_to
 from blueprints.sharing.models import ShareClick, ShareLink
 from blueprints.shops.services import public_listing, shop_by_slug
 from extensions import db
@@ -112,15 +113,13 @@ def links_with_clicks(user: User) -> list[tuple[ShareLink, int]]:
     return [(link, clicks.get(link.id, 0)) for link in links]
 
 
-def balances(user: User) -> dict[str, int]:
-    return owed_to(f"referrer:{user.id}")
+def balances(user: User) -> dict[Bucket, int]:
+    return owed_to(Owner.referrer(user.id))
 
 
 def history(user: User, limit: int = 100) -> list[LedgerEntry]:
-    return list(db.session.scalars(select(LedgerEntry).where(LedgerEntry.account.like(f"referrer:{user.id}:%"))
-                                   .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()).limit(limit)))
+    return entries_of(Owner.referrer(user.id), limit=limit)
 
 
 def available_credit(user: User) -> int:
-    return max(0, -db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-                                     .where(LedgerEntry.account == referrer_account(user.id, "available"))))
+    return max(0, -balance(Owner.referrer(user.id).account(Bucket.AVAILABLE)))

@@ -86,11 +86,12 @@ def test_demo_orders_in_different_states_with_a_balanced_ledger(ctx):
 
 def test_demo_share_link_has_clicks_and_rewards(ctx):
     from blueprints.accounts.models import User
+    from blueprints.ledger.accounts import Owner
     from blueprints.ledger.services import owed_to
     from blueprints.sharing.models import ShareClick
 
     seed_demo()
     lin = db.session.scalar(select(User).where(User.email == "lin@demo.shelfmade.test"))
     assert db.session.scalar(select(func.count(ShareClick.id))) == 5
-    owed = owed_to(f"referrer:{lin.id}")
+    owed = owed_to(Owner.referrer(lin.id))
     assert owed["available"] > 0 and owed["pending"] > 0

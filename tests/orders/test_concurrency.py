@@ -10,8 +10,8 @@ from blueprints.errors import DomainError
 from blueprints.ledger.models import LedgerEntry
 from blueprints.money import Rates
 from blueprints.orders.models import Cart, Order, OrderLine, PaymentMethod
-from blueprints.orders.services import (AddressDetails, DuplicateOrder, add_to_cart, get_or_create_cart, order_by_key,
-                                        place_order)
+from blueprints.orders.services.cart import add_to_cart, get_or_create_cart
+from blueprints.orders.services.checkout import AddressDetails, DuplicateOrder, order_by_key, place_order
 from extensions import db
 
 pytestmark = pytest.mark.postgresql
@@ -127,7 +127,7 @@ def test_ten_clicks_with_one_key_make_one_order(app, make_supplier, make_product
 def test_parallel_cancels_return_stock_once_and_cancel_racing_ship_never_does_both(
         app, make_supplier, make_product, make_user):
     from blueprints.orders.models import OrderStatus, Shipment
-    from blueprints.orders.services import cancel_order, ship
+    from blueprints.orders.services.fulfilment import cancel_order, ship
 
     supplier = make_supplier()
     product = make_product(supplier, "Bowl", stock=20)

@@ -10,12 +10,15 @@ from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, Variant
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.ledger.models import LedgerEntry
+from blueprints.ledger.accounts import CUSTOMERS_RECEIVABLE, PAYMENTS_RECEIVED, PLATFORM_COMMISSION, Owner
 from blueprints.ledger.services import UnbalancedTransaction, balance, owed_to, post
 from blueprints.money import Rates, listing_price_floor, split_line
 from blueprints.orders.models import Cart, Order, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
-from blueprints.orders.services import (AddressDetails, NotEnoughStock, add_to_cart, cancel_order,
-                                        complete_due_orders, confirm_payment, get_or_create_cart, mark_delivered,
-                                        merge_visitor_cart, place_order, set_quantity, ship, summarise)
+from blueprints.orders.services.cart import (NotEnoughStock, add_to_cart, get_or_create_cart, merge_visitor_cart,
+                                             set_quantity, summarise)
+from blueprints.orders.services.checkout import AddressDetails, place_order
+from blueprints.orders.services.fulfilment import (cancel_order, complete_due_orders, confirm_payment, mark_delivered,
+                                                   ship)
 from blueprints.shops.models import Shop
 from blueprints.shops.services import add_listing, open_shop
 from extensions import db
@@ -152,7 +155,7 @@ def test_placing_an_order_takes_stock_splits_by_supplier_and_balances_the_ledger
     towel_line = next(line for line in order.lines if line.title == "Towel")
     assert towel_line.shop_earnings == 0 and towel_line.platform_margin == 3900 - 2000 - 312
     assert ledger_is_balanced()
-    assert owed_to(f"shop:{stocked['shop_id']}") == {"pending": 6000, "available": 0}
+    assert owed_to(Owner.shop(stocked['shop_id'])) == {"pending": 6000, "available": 0}
     assert db.session.scalar(select(func.count()).select_from(Cart).join(Cart.items)) == 0
 
 
@@ -206,12 +209,12 @@ def test_bank_transfer_then_ship_then_deliver_then_complete(ctx, stocked):
     clay, linen = stocked["suppliers"]
     order = placed(stocked)
     assert order.status == OrderStatus.PLACED
-    assert balance("customers:receivable") == order.total
+    assert balance(CUSTOMERS_RECEIVABLE) == order.total
     for supplier in (clay, linen):
         confirm_payment(user(supplier.member), shipment_of(order, supplier))
     assert order.status == OrderStatus.CONFIRMED and order.confirmed_at
-    assert balance("customers:receivable") == 0  # the transfers arrived
-    assert balance("platform:payments_received") == order.total
+    assert balance(CUSTOMERS_RECEIVABLE) == 0  # the transfers arrived
+    assert balance(PAYMENTS_RECEIVED) == order.total
     ship(user(clay.member), shipment_of(order, clay), carrier="SF Express", tracking_number="SF1234567890")
     assert order.status == OrderStatus.SHIPPED  # one of two shipments is on its way: partly shipped
     ship(user(linen.member), shipment_of(order, linen), carrier="YTO", tracking_number="YT998877")
@@ -223,8 +226,8 @@ def test_bank_transfer_then_ship_then_deliver_then_complete(ctx, stocked):
     assert complete_due_orders(timedelta(days=7)) == []  # still inside the return window
     completed = complete_due_orders(timedelta(days=7), now=order.delivered_at + timedelta(days=8))
     assert completed == [order] and order.status == OrderStatus.COMPLETED
-    assert owed_to(f"shop:{stocked['shop_id']}") == {"pending": 0, "available": 6000}
-    assert owed_to(f"supplier:{clay.id}") == {"pending": 0, "available": 7800}
+    assert owed_to(Owner.shop(stocked['shop_id'])) == {"pending": 0, "available": 6000}
+    assert owed_to(Owner.supplier(clay.id)) == {"pending": 0, "available": 7800}
     assert ledger_is_balanced()
 
 
@@ -254,8 +257,8 @@ def test_cancelling_returns_stock_and_reverses_the_money(ctx, stocked):
     assert order.status == OrderStatus.CANCELLED
     assert variant_of(stocked["flask"]).stock_on_hand == 5 and variant_of(stocked["towel"]).stock_on_hand == 10
     assert ledger_is_balanced()
-    assert owed_to(f"shop:{stocked['shop_id']}") == {"pending": 0, "available": 0}
-    assert balance("customers:receivable") == 0
+    assert owed_to(Owner.shop(stocked['shop_id'])) == {"pending": 0, "available": 0}
+    assert balance(CUSTOMERS_RECEIVABLE) == 0
 
 
 @pytestmark_db
@@ -271,7 +274,7 @@ def test_a_shipped_order_cannot_be_cancelled(ctx, stocked):
 @pytestmark_db
 def test_an_unbalanced_transaction_is_refused(ctx):
     with pytest.raises(UnbalancedTransaction):
-        post([("a", 100), ("b", -99)], memo="oops")
+        post([(PLATFORM_COMMISSION, 100), (CUSTOMERS_RECEIVABLE, -99)], memo="oops")
 
 
 @pytestmark_db
@@ -287,7 +290,7 @@ def test_an_order_with_one_shipment_on_its_way_cannot_be_cancelled(ctx, stocked)
 
 @pytestmark_db
 def test_a_price_change_during_checkout_is_refused_with_the_new_total(ctx, stocked):
-    from blueprints.orders.services import PriceChanged
+    from blueprints.orders.services.checkout import PriceChanged
 
     cart = buyer_cart(stocked)
     seen = summarise(cart).total
@@ -307,16 +310,16 @@ def test_cash_on_delivery_is_recorded_as_received_at_delivery(ctx, stocked):
     order = placed(stocked, PaymentMethod.CASH_ON_DELIVERY)
     for supplier in (clay, linen):
         ship(user(supplier.member), shipment_of(order, supplier), carrier="SF", tracking_number="SF1")
-    assert balance("customers:receivable") == order.total
+    assert balance(CUSTOMERS_RECEIVABLE) == order.total
     mark_delivered(user(clay.member), shipment_of(order, clay))
-    assert balance("customers:receivable") == 3900  # the towel's courier has not collected yet
+    assert balance(CUSTOMERS_RECEIVABLE) == 3900  # the towel's courier has not collected yet
     mark_delivered(user(linen.member), shipment_of(order, linen))
-    assert balance("customers:receivable") == 0 and ledger_is_balanced()
+    assert balance(CUSTOMERS_RECEIVABLE) == 0 and ledger_is_balanced()
 
 
 @pytestmark_db
 def test_old_visitor_carts_are_pruned_and_users_carts_kept(ctx, stocked):
-    from blueprints.orders.services import prune_visitor_carts
+    from blueprints.orders.services.cart import prune_visitor_carts
 
     visitor = get_or_create_cart(AnonymousUserMixin(), "old-visitor")
     add_to_cart(visitor, variant_of(stocked["towel"]), None, 1)

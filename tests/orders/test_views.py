@@ -118,6 +118,36 @@ def test_checkout_places_one_order_even_when_submitted_twice(client, shop_with_f
     assert "文三路 90 号 3 幢 201" in html(client.get("/checkout"))
 
 
+def test_a_twin_request_that_placed_the_order_first_sends_the_buyer_to_that_order(client, shop_with_flask, make_user,
+                                                                                   app, monkeypatch):
+    from blueprints.orders import views
+    from blueprints.orders.services.checkout import DuplicateOrder
+
+    sign_in(client, make_user("buyer@example.com"))
+    add(client, shop_with_flask)
+    response, key = checkout(client)
+    number = response.headers["Location"].rsplit("/", 1)[1]
+    client.get(f"/orders/{number}")  # the thanks are shown once
+    # As if the twin had not committed when this request first looked for the key, then claimed it first.
+    looked_up = []
+
+    def order_by_key(wanted):
+        looked_up.append(wanted)
+        return None if len(looked_up) == 1 else find_order_by_key(wanted)
+
+    def place_order(*_args, **_kwargs):
+        raise DuplicateOrder(key)
+
+    find_order_by_key = views.order_by_key
+    monkeypatch.setattr(views, "order_by_key", order_by_key)
+    monkeypatch.setattr(views, "place_order", place_order)
+    again = client.submit("/checkout", {**ADDRESS, "idempotency_key": key}, page="/checkout")
+    assert again.status_code == 303 and again.headers["Location"] == f"/orders/{number}"
+    assert "Thank you!" not in html(client.get(f"/orders/{number}"))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Order.id))) == 1
+
+
 def test_a_bad_phone_number_keeps_everything_typed(client, shop_with_flask, make_user):
     sign_in(client, make_user())
     add(client, shop_with_flask)

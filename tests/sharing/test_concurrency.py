@@ -5,10 +5,12 @@ from sqlalchemy import func, select
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Variant
 from blueprints.errors import DomainError
-from blueprints.ledger.services import owed_to, post, referrer_account
+from blueprints.ledger.accounts import PLATFORM_COMMISSION, Bucket, Owner
+from blueprints.ledger.services import owed_to, post
 from blueprints.money import Rates
 from blueprints.orders.models import Cart, Order, PaymentMethod
-from blueprints.orders.services import AddressDetails, add_to_cart, get_or_create_cart, place_order
+from blueprints.orders.services.cart import add_to_cart, get_or_create_cart
+from blueprints.orders.services.checkout import AddressDetails, place_order
 from extensions import db
 from tests.orders.test_concurrency import run_together
 
@@ -20,7 +22,8 @@ def test_two_checkouts_spend_the_credit_once(app, make_supplier, make_product, m
     product = make_product(make_supplier(), "Flask", stock=20)
     spender = make_user()
     with app.app_context():
-        post([(referrer_account(spender.id, "available"), -5000), ("platform:commission", 5000)], memo="credit")
+        post([(Owner.referrer(spender.id).account(Bucket.AVAILABLE), -5000), (PLATFORM_COMMISSION, 5000)],
+             memo="credit")
         variant = db.session.scalar(select(Variant).where(Variant.product_id == product.id))
         add_to_cart(get_or_create_cart(db.session.get(User, spender.id), None), variant, None, 1)
         db.session.commit()
@@ -42,5 +45,5 @@ def test_two_checkouts_spend_the_credit_once(app, make_supplier, make_product, m
     spent = [r for r in results if isinstance(r, int)]
     assert sum(spent) == 5000, results
     with app.app_context():
-        assert owed_to(f"referrer:{spender.id}")["available"] == 0
+        assert owed_to(Owner.referrer(spender.id))["available"] == 0
         assert db.session.scalar(select(func.sum(Order.credit_used))) == 5000

@@ -8,10 +8,11 @@ from sqlalchemy import delete, func, select
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, Variant
 from blueprints.ledger.models import LedgerEntry
+from blueprints.ledger.accounts import PLATFORM_COMMISSION, Bucket, Owner
 from blueprints.ledger.services import owed_to
 from blueprints.money import current_rates
 from blueprints.orders.models import Order, OrderStatus, Shipment
-from blueprints.orders.services import complete_due_orders, mark_delivered, ship
+from blueprints.orders.services.fulfilment import complete_due_orders, mark_delivered, ship
 from blueprints.sharing.models import ShareClick, ShareLink
 from blueprints.shops.models import Shop
 from blueprints.shops.services import add_listing
@@ -70,7 +71,7 @@ def buy(client, account, listing, *, phone="138 0013 8000", street="文三路 90
 
 def reward_owed(app, account) -> dict:
     with app.app_context():
-        return owed_to(f"referrer:{account.id}")
+        return owed_to(Owner.referrer(account.id))
 
 
 def test_one_link_per_user_and_page_with_a_qr_code(client, listing, make_user, app):
@@ -201,11 +202,12 @@ def test_cancelling_reverses_the_reward(client, listing, make_user, app):
 
 
 def test_available_rewards_pay_part_of_an_order_and_never_go_below_zero(client, listing, make_user, app):
-    from blueprints.ledger.services import post, referrer_account
+    from blueprints.ledger.services import post
 
     alice = make_user("alice@example.com")
     with app.app_context():
-        post([(referrer_account(alice.id, "available"), -250), ("platform:commission", 250)], memo="test credit")
+        post([(Owner.referrer(alice.id).account(Bucket.AVAILABLE), -250), (PLATFORM_COMMISSION, 250)],
+             memo="test credit")
         db.session.commit()
     number = buy(client, alice, listing, use_credit=True)
     with app.app_context():
@@ -254,11 +256,12 @@ def test_the_sharers_own_visits_are_not_clicks_and_cookieless_visitors_count_onc
 
 
 def test_the_supplier_collects_what_is_left_after_rewards(client, listing, make_user, app):
-    from blueprints.ledger.services import post, referrer_account
+    from blueprints.ledger.services import post
 
     alice = make_user("alice@example.com")
     with app.app_context():
-        post([(referrer_account(alice.id, "available"), -250), ("platform:commission", 250)], memo="test credit")
+        post([(Owner.referrer(alice.id).account(Bucket.AVAILABLE), -250), (PLATFORM_COMMISSION, 250)],
+             memo="test credit")
         db.session.commit()
     number = buy(client, alice, listing, use_credit=True)
     sign_in(client, listing["supplier"].member)

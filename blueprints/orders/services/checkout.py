@@ -1,0 +1,247 @@
+"""Checkout: the delivery address, placing an order (once per idempotency key) and paying part of it with rewards.
+
+Placing an order is one transaction: prices and stock are checked again, stock is taken under row
+locks in variant-id order (so two checkouts never deadlock), and the ledger is written with it.
+"""
+import re
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from blueprints.accounts.models import User
+from blueprints.catalog.models import Variant
+from blueprints.columns import utcnow
+from blueprints.errors import AccessDenied, DomainError, InvalidFields
+from blueprints.ledger.accounts import CUSTOMERS_RECEIVABLE, PLATFORM_COMMISSION, PLATFORM_MARGIN, Bucket, Owner
+from blueprints.ledger.services import balance, post
+from blueprints.money import Rates, format_money, split_line
+from blueprints.orders.models import (Address, Cart, Order, OrderLine, OrderStatus, PaymentMethod, Shipment,
+                                      ShipmentStatus)
+from blueprints.orders.services.cart import CartSummary, NotEnoughStock, summarise
+from blueprints.sharing.models import ShareLink
+from extensions import db
+
+
+class DuplicateOrder(Exception):
+    """Another request placed the order with this idempotency key first; roll back and show that one."""
+
+
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+@dataclass(frozen=True)
+class AddressDetails:
+    recipient: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    street: str
+
+    @classmethod
+    def of(cls, address: Address) -> "AddressDetails":
+        return cls(address.recipient, address.phone, address.province, address.city, address.district,
+                   address.street)
+
+
+def normalise_phone(text: str) -> str:
+    digits = re.sub(r"[\s\-()]", "", text or "")
+    return digits.removeprefix("+86").removeprefix("0086")
+
+
+def check_address(address: AddressDetails) -> None:
+    errors = {}
+    if not PHONE.match(normalise_phone(address.phone)):
+        errors["phone"] = _l("Enter a mainland mobile number: 11 digits starting with 1, like 138 0013 8000.")
+    if errors:
+        raise InvalidFields(errors)
+
+
+def saved_addresses(user: User) -> list[Address]:
+    return list(db.session.scalars(select(Address).where(Address.user_id == user.id)
+                                   .order_by(Address.created_at.desc(), Address.id.desc())))
+
+
+def save_address(user: User, details: AddressDetails) -> Address:
+    check_address(details)
+    address = Address(user_id=user.id, **{**details.__dict__, "phone": normalise_phone(details.phone)})
+    db.session.add(address)
+    db.session.flush()
+    return address
+
+
+_NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
+
+
+def new_order_number(now: datetime) -> str:
+    return f"SM{now:%y%m%d}-" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(5))
+
+
+def order_by_key(idempotency_key: str) -> Order | None:
+    return db.session.scalar(select(Order).where(Order.idempotency_key == idempotency_key))
+
+
+class PriceChanged(DomainError):
+    pass
+
+
+def _uses_sharers_address(sharer_id: int, address: AddressDetails) -> bool:
+    """A second account of the sharer's? Their own earlier orders went to this phone or street."""
+    return db.session.scalar(select(Order.id).where(
+        Order.buyer_id == sharer_id,
+        (Order.phone == normalise_phone(address.phone))
+        | ((Order.street == address.street.strip()) & (Order.city == address.city.strip()))).limit(1)) is not None
+
+
+def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment_method: PaymentMethod,
+                idempotency_key: str, rates: Rates, expected_total: int | None = None, *,
+                share_link: ShareLink | None = None, use_credit: bool = False) -> Order:
+    """Turn the cart into an order, or return the order this key already made.
+
+    Raises DuplicateOrder when a concurrent request with the same key won the race (the caller
+    rolls back and shows that order), NotEnoughStock or DomainError when the cart cannot be bought.
+    """
+    if not buyer.is_authenticated:
+        raise AccessDenied()
+    existing = order_by_key(idempotency_key)
+    if existing is not None:
+        if existing.buyer_id != buyer.id:
+            raise AccessDenied()
+        return existing
+    check_address(address)
+    summary = summarise(cart)
+    if not summary.lines:
+        raise DomainError(_l("Your cart is empty."))
+    if summary.problems:
+        raise DomainError(" ".join(str(problem) for problem in summary.problems))
+    if expected_total is not None and summary.total != expected_total:
+        raise PriceChanged(_l("A price changed while you were checking out: the total is now %(total)s. "
+                              "Check the order below and place it again.", total=format_money(summary.total)))
+
+    # Exactly one level: the person whose link this is, never anyone "above" them (there is no one).
+    referrer_id, flag = None, None
+    if share_link is not None and share_link.user_id != buyer.id:
+        if _uses_sharers_address(share_link.user_id, address):
+            flag = "The sharer's own orders used this phone number or street; reward held for review."
+        else:
+            referrer_id = share_link.user_id
+
+    now = utcnow()
+    shop_ids = {line.item.shop_id for line in summary.lines}
+    number = new_order_number(now)
+    while db.session.scalar(select(Order.id).where(Order.number == number)) is not None:
+        number = new_order_number(now)
+    order = Order(number=number, idempotency_key=idempotency_key, buyer_id=buyer.id,
+                  shop_id=next(iter(shop_ids)) if len(shop_ids) == 1 else None, payment_method=payment_method,
+                  recipient=address.recipient.strip(), phone=normalise_phone(address.phone),
+                  province=address.province.strip(), city=address.city.strip(), district=address.district.strip(),
+                  street=address.street.strip(), total=summary.total, placed_at=now,
+                  share_link_id=share_link.id if share_link else None, referral_flag=flag,
+                  status=OrderStatus.PLACED if payment_method == PaymentMethod.BANK_TRANSFER else OrderStatus.CONFIRMED,
+                  confirmed_at=None if payment_method == PaymentMethod.BANK_TRANSFER else now)
+    db.session.add(order)
+    try:
+        # Claim the key before touching stock: a concurrent twin waits here, then fails cleanly.
+        db.session.flush()
+    except IntegrityError as error:
+        if order_key_conflict(error):
+            raise DuplicateOrder(idempotency_key) from error
+        raise
+
+    _take_stock(summary)
+
+    shipments: dict[int, Shipment] = {}
+    ledger = defaultdict(int)
+    for cart_line in summary.lines:
+        variant, quantity = cart_line.item.variant, cart_line.item.quantity
+        product = variant.product
+        supplier_id = product.supplier_id
+        if supplier_id not in shipments:
+            shipments[supplier_id] = Shipment(order=order, supplier_id=supplier_id, status=(
+                ShipmentStatus.AWAITING_PAYMENT if payment_method == PaymentMethod.BANK_TRANSFER
+                else ShipmentStatus.READY))
+        split = split_line(cart_line.unit_price, product.supply_price, quantity, rates,
+                           referred=referrer_id is not None, through_shop=cart_line.item.shop_id is not None)
+        db.session.add(OrderLine(
+            order=order, shipment=shipments[supplier_id], variant_id=variant.id, shop_id=cart_line.item.shop_id,
+            pledge_id=cart_line.item.pledge_id,
+            title=product.title, variant_label=variant.label, sku=variant.sku, unit_price=cart_line.unit_price,
+            quantity=quantity, line_total=split.total, supplier_payout=split.supplier_payout,
+            platform_commission=split.platform_commission, referral_reward=split.referral_reward,
+            shop_earnings=split.shop_earnings, platform_margin=split.platform_margin))
+        ledger[CUSTOMERS_RECEIVABLE] += split.total
+        ledger[Owner.supplier(supplier_id).account(Bucket.PENDING)] -= split.supplier_payout
+        ledger[PLATFORM_COMMISSION] -= split.platform_commission
+        ledger[PLATFORM_MARGIN] -= split.platform_margin
+        if cart_line.item.shop_id:
+            ledger[Owner.shop(cart_line.item.shop_id).account(Bucket.PENDING)] -= split.shop_earnings
+        if referrer_id:
+            ledger[Owner.referrer(referrer_id).account(Bucket.PENDING)] -= split.referral_reward
+    db.session.flush()
+    post(ledger.items(), memo=f"order {order.number} placed", order_id=order.id)
+    if use_credit:
+        _spend_credit(buyer, order)
+    for item in list(cart.items):
+        cart.items.remove(item)
+    db.session.flush()
+    return order
+
+
+def _spend_credit(buyer: User, order: Order) -> None:
+    """Pay part of the order with the buyer's available rewards; never below zero, even racing another checkout."""
+    # The buyer's row is the lock: two checkouts spending the same credit take turns (PostgreSQL).
+    db.session.execute(select(User.id).where(User.id == buyer.id).with_for_update())
+    account = Owner.referrer(buyer.id).account(Bucket.AVAILABLE)
+    available = -balance(account)
+    credit = min(max(available, 0), order.total)
+    if credit <= 0:
+        return
+    post([(account, credit), (CUSTOMERS_RECEIVABLE, -credit)], memo=f"order {order.number} paid with rewards",
+         order_id=order.id)
+    order.credit_used = credit
+    if balance(account) > 0:
+        raise DomainError(_l("Your reward balance changed while you were checking out. Please try again."))
+    db.session.flush()
+
+
+def order_key_conflict(error: Exception) -> bool:
+    text = str(getattr(error, "orig", error)).lower()
+    return "idempotency_key" in text or "uq_orders_idempotency_key" in text
+
+
+def _take_stock(summary: CartSummary) -> None:
+    wanted = defaultdict(int)
+    titles = {}
+    for line in summary.lines:
+        wanted[line.item.variant_id] += line.item.quantity
+        titles[line.item.variant_id] = line.item.variant.product.title
+    # Lock in id order, so two checkouts taking the same variants in another order cannot deadlock.
+    locked = {variant.id: variant for variant in db.session.scalars(
+        select(Variant).where(Variant.id.in_(wanted)).order_by(Variant.id).with_for_update()
+        .execution_options(populate_existing=True))}
+    for variant_id in sorted(wanted):
+        available = locked[variant_id].stock_on_hand
+        if available < wanted[variant_id]:
+            raise NotEnoughStock(titles[variant_id], available)
+    for variant_id in sorted(wanted):
+        # Guarded in SQL as well: SQLite has no row locks, and the CHECK stops any slip.
+        result = db.session.execute(update(Variant).where(Variant.id == variant_id,
+                                                          Variant.stock_on_hand >= wanted[variant_id])
+                                    .values(stock_on_hand=Variant.stock_on_hand - wanted[variant_id]))
+        if result.rowcount != 1:
+            raise NotEnoughStock(titles[variant_id], 0)
+    db.session.expire_all()
+
+
+def flagged_referrals() -> list[Order]:
+    """Orders whose referral reward is held for review, newest first (the admin's list)."""
+    return list(db.session.scalars(select(Order).where(Order.referral_flag.is_not(None))
+                                   .options(joinedload(Order.buyer),
+                                            joinedload(Order.share_link).joinedload(ShareLink.user))
+                                   .order_by(Order.placed_at.desc())))
