@@ -41,6 +41,10 @@ def render(template: str, *, block: str | None = None, status: int = 200, **cont
             focus_first_error(value)
     if block and wants_fragment():
         body = render_block(template, block, **context)
+        if request.method == "GET":
+            # htmx takes a <title> out of the response into document.title, so a fragment fetched for a
+            # page's address (a search as you type, pushed to the history) names that page as the page would.
+            body += f"\n<title>{render_block(template, 'title', **context).strip()} · Shelfmade</title>"
     else:
         body = render_template(template, **context)
     response = make_response(body, status)

@@ -51,6 +51,14 @@ def catalog_filters() -> CatalogFilters:
                           sort=request.args.get("sort", ""), page=query_int("page", 1))
 
 
+def filter_args(filters: CatalogFilters) -> dict:
+    """The filters as query arguments (None where unset), so each facet link changes one thing and keeps the rest."""
+    return {"q": filters.query or None, "category": filters.category.slug if filters.category else None,
+            "supplier": filters.supplier_id, "price": filters.price,
+            "in_stock": "1" if filters.in_stock else None, "codesigned": "1" if filters.codesigned else None,
+            "sort": filters.sort if filters.sort != "relevance" else None}
+
+
 @bp.get("/catalog")
 @shared_with_visitors
 def catalog():
@@ -59,7 +67,7 @@ def catalog():
     if page.page > max(page.pages, 1):
         abort(404)
     return render("catalog/catalog.html", block="results", categories=categories(), filters=filters, page=page,
-                  facets=facets, price_buckets=PRICE_BUCKETS, sorts=SORTS,
+                  filter_args=filter_args(filters), facets=facets, price_buckets=PRICE_BUCKETS, sorts=SORTS,
                   lowest_prices=lowest_listing_prices([product.id for product in page.items]))
 
 

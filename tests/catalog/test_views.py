@@ -240,6 +240,27 @@ def test_catalog_pages_and_categories(client, make_supplier, make_product, make_
     assert "厨房" in html(client.get("/catalog", headers={"Accept-Language": "zh-CN"}))
 
 
+def test_a_search_by_htmx_gets_the_results_block_with_the_filters_kept(client, make_supplier, make_product,
+                                                                       make_category):
+    kitchen = make_category("kitchen", "Kitchen", "厨房")
+    supplier = make_supplier("Good Co")
+    make_product(supplier, "Steel flask", category_id=kitchen)
+    make_product(supplier, "Steel pan", category_id=kitchen)
+    page = html(client.get("/catalog?category=kitchen"))
+    assert 'hx-target="#catalog-results"' in page and "hx-select" not in page
+    assert '<form class="catalog-search" method="get" action="/catalog"' in page  # without JavaScript too
+    assert '<input type="hidden" name="category" value="kitchen">' in page
+    response = client.get("/catalog?category=kitchen&q=flask&sort=price-low", headers={"HX-Request": "true"})
+    fragment = html(response)
+    assert response.status_code == 200 and "<html" not in fragment
+    assert fragment.lstrip().startswith('<div class="catalog" id="catalog-results">')
+    assert "Steel flask" in fragment and "Steel pan" not in fragment
+    assert re.search(r'href="/catalog\?q=flask&amp;sort=price-low"\s*>All products', fragment)
+    assert re.search(r'href="/catalog\?q=flask&amp;category=kitchen&amp;sort=price-low" aria-current="true">Kitchen',
+                     fragment)
+    assert "<title>“flask” in the catalog · Shelfmade</title>" in fragment  # htmx puts it in document.title
+
+
 def test_the_product_page_picks_a_variant_with_and_without_htmx(client, make_supplier, make_product, app):
     supplier = make_supplier("Good Co")
     product = make_product(supplier, "Steel flask", stock=3)

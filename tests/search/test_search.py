@@ -155,6 +155,18 @@ def test_catalog_and_search_pages(client, app, make_supplier, make_product, make
     assert client.get("/search?q=" + "x" * 500).status_code == 200
 
 
+def test_searching_as_you_type_gets_only_the_results_block(client, make_supplier, make_product):
+    make_product(make_supplier(), "Steel flask")
+    page = client.get("/search").get_data(as_text=True)
+    assert 'hx-target="#search-results"' in page and "hx-select" not in page
+    assert '<form class="catalog-search" method="get" action="/search"' in page  # without JavaScript too
+    response = client.get("/search?q=flask", headers={"HX-Request": "true", "HX-Request-Type": "partial"})
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in fragment and "Steel flask" in fragment
+    assert fragment.lstrip().startswith('<div id="search-results"')
+    assert "<title>Search: flask · Shelfmade</title>" in fragment  # htmx puts it in document.title
+
+
 def test_two_chinese_characters_are_found_through_the_index(ctx, make_supplier, make_product):
     from blueprints.search.services import cjk_pairs
 
