@@ -241,7 +241,7 @@ def admin(make_user) -> Account:
 @pytest.fixture
 def make_supplier(app, make_user, admin):
     from blueprints.accounts.models import User
-    from blueprints.suppliers.models import Supplier, SupplierAction
+    from blueprints.suppliers.models import SupplierAction
     from blueprints.suppliers.services import apply_for_supplier, decide
 
     counter = iter(range(1, 1000))
