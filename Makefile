@@ -6,6 +6,8 @@ FLASK := $(BIN)/flask --app app
 PORT ?= 5000
 PO := translations/zh_Hans/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
+# pytest-xdist workers; `make test PYTEST_ARGS="-n 0 -k signup"` runs in one process (e.g. for a debugger).
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint install install-test translations messages serve-prod
 
@@ -25,7 +27,7 @@ serve-prod: install $(MO)
 test: lint $(MO)
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory node_modules/.installed; \
 	else echo "npm not found: the axe-core accessibility checks will be skipped (under CI=true they fail)"; fi
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=20 $(PYTEST_ARGS)
 
 # The rules are in pyproject.toml; `.venv/bin/ruff check --fix .` fixes most of what it finds.
 lint: install-test
