@@ -6,8 +6,10 @@ FLASK := $(BIN)/flask --app app
 PORT ?= 5000
 PO := translations/zh_Hans/LC_MESSAGES/messages.po
 MO := $(PO:.po=.mo)
+# pytest-xdist workers; `make test PYTEST_ARGS="-n 0 -k signup"` runs in one process (e.g. for a debugger).
+PYTEST_WORKERS ?= auto
 
-.PHONY: run test install install-test translations messages serve-prod
+.PHONY: run test lint install install-test translations messages serve-prod
 
 run: install $(MO)
 	$(FLASK) db upgrade
@@ -22,10 +24,14 @@ serve-prod: install $(MO)
 	SHELFMADE_ENV=production $(FLASK) db upgrade
 	SHELFMADE_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py "app:create_app()"
 
-test: install-test $(MO)
+test: lint $(MO)
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory node_modules/.installed; \
 	else echo "npm not found: the axe-core accessibility checks will be skipped (under CI=true they fail)"; fi
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=20 $(PYTEST_ARGS)
+
+# The rules are in pyproject.toml; `.venv/bin/ruff check --fix .` fixes most of what it finds.
+lint: install-test
+	$(BIN)/ruff check .
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

@@ -4,17 +4,27 @@ Tests run on SQLite by default. Mark a test (or module) `all_databases` to run i
 a throwaway PostgreSQL database too, or `postgresql` for PostgreSQL only. The server comes from
 TEST_POSTGRES_URL (an account that may create databases); when it cannot be reached the test is
 skipped, except under CI=true, where it fails.
+
+Each SQLite test gets its own copy of a migrated file. On PostgreSQL every test shares one database
+(per pytest-xdist worker) and runs inside one transaction that is rolled back after it: the app's
+sessions all use that transaction's connection, and each session's transaction is a savepoint in it,
+so a commit releases the savepoint and a rollback returns to it, as they would on their own. A test
+that needs real commits, because threads, a second connection or a second app read what it wrote (or
+it runs DDL or VACUUM), is marked `commits` (or listed in COMMITTING below): it commits for real and
+every table is truncated after it, which costs a second or more.
 """
 import os
 import re
 import shutil
+import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import flask_migrate
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -53,6 +63,29 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         report.longrepr = f"skipped under CI=true, which must run every test: {report.longrepr}"
     return report
+
+
+# Tests that need real commits on PostgreSQL (see the module's docstring), until each carries the mark itself.
+COMMITTING = (
+    "tests/codesign/test_concurrency.py",
+    "tests/orders/test_concurrency.py",
+    "tests/sharing/test_concurrency.py",
+    "tests/notifications/test_services.py::test_two_runs_at_once_send_each_email_once",
+    "tests/subscriptions/test_subscriptions.py::test_the_same_keywords_sent_twice_at_once_are_saved_once",
+    # Alembic connects through the engine itself, and downgrades and upgrades the schema.
+    "tests/test_migrations.py",
+    # Query plans: VACUUM needs its own connection, and a search's SET LOCAL would outlive its savepoint
+    # for the rest of the test, changing the plans checked after it.
+    "tests/search/test_postgres_plan.py",
+    "tests/test_explain.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        test = item.nodeid.split("[")[0]
+        if test in COMMITTING or test.split("::")[0] in COMMITTING:
+            item.add_marker(pytest.mark.commits)
 
 
 def migrate_database(url: str) -> None:
@@ -111,6 +144,46 @@ def postgres_url():
         admin.dispose()
 
 
+def commits_for_real(request) -> bool:
+    """On PostgreSQL: commit for real and truncate after, instead of rolling back one transaction."""
+    # A live server answers from threads of its own, each with its own connection.
+    return request.node.get_closest_marker("commits") is not None or "live_server" in request.fixturenames
+
+
+class PostgresTables:
+    """The test database's tables, to empty after a test that committed, or to check after one that rolled back."""
+
+    def __init__(self, url: str):
+        self.engine = create_engine(url)
+        with self.engine.connect() as conn:
+            names = list(conn.scalars(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")))
+        quoted = ", ".join(f'"{name}"' for name in names)
+        self.truncate_all = text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        self.with_rows = text(" UNION ALL ".join(f"""SELECT '{name}' WHERE EXISTS (SELECT FROM "{name}")"""
+                                                 for name in names))
+        # As TRUNCATE ... RESTART IDENTITY would: ids start at 1 in every test. (setval outlives a rollback.)
+        self.restart_ids = text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) FROM pg_sequences"
+                                " WHERE schemaname = 'public' AND last_value IS NOT NULL")
+
+    def truncate(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(self.truncate_all)
+
+    def left_with_rows(self) -> list[str]:
+        """After a rolled-back test: the tables that still hold rows (none should), and ids restarted."""
+        with self.engine.begin() as conn:
+            conn.execute(self.restart_ids)
+            return list(conn.scalars(self.with_rows))
+
+
+@pytest.fixture(scope="session")
+def postgres_tables(postgres_url):
+    tables = PostgresTables(postgres_url)
+    yield tables
+    tables.engine.dispose()
+
+
 @pytest.fixture
 def database_url(db_backend, request, tmp_path):
     if db_backend == "sqlite":
@@ -119,14 +192,105 @@ def database_url(db_backend, request, tmp_path):
         yield f"sqlite:///{path}"
         return
     url = request.getfixturevalue("postgres_url")
+    tables = request.getfixturevalue("postgres_tables")
     yield url
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        tables = [name for (name,) in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
-        if tables:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    if commits_for_real(request):
+        tables.truncate()
+    elif left := tables.left_with_rows():
+        # Something wrote through a connection of its own, past the test's transaction: clean up, and say so.
+        tables.truncate()
+        pytest.fail(f"rows committed outside the test's transaction were left in {left}: mark the test `commits`",
+                    pytrace=False)
+
+
+class Savepoints:
+    """Watches the savepoints on the shared connection for the one case where they differ from real transactions:
+    a session that rolls back after another session committed inside its savepoint undoes that commit too. That
+    is harmless when nothing reads the database after it (a fixture's closing rollback), and fails the test
+    otherwise."""
+
+    def __init__(self, connection):
+        self.open: list[dict] = []  # innermost last
+        self.created = 0
+        self.commit_undone = False
+        self.used_after_an_undone_commit = False
+        event.listen(connection, "savepoint", self.opened)
+        event.listen(connection, "release_savepoint", self.released)
+        event.listen(connection, "rollback_savepoint", self.rolled_back)
+        event.listen(connection, "before_cursor_execute", self.executing)
+        event.listen(db.session, "after_begin", self.session_began)
+
+    def close(self) -> None:
+        event.remove(db.session, "after_begin", self.session_began)
+
+    def opened(self, _conn, name):
+        # The event comes before SQLAlchemy names the savepoint, which it numbers per connection.
+        self.created += 1
+        self.open.append({"name": name or f"sa_savepoint_{self.created}", "session": False, "holds_a_commit": False})
+
+    def session_began(self, _session, transaction, _connection):
+        if self.open and not transaction.nested:
+            self.open[-1]["session"] = True  # a session's own savepoint, not a begin_nested() inside one
+
+    def _pop(self, name) -> list[dict]:
+        """The savepoint and those inside it, which it ends too."""
+        names = [savepoint["name"] for savepoint in self.open]
+        assert name in names, f"lost track of the savepoints: {name} is not among {names}"
+        popped = self.open[names.index(name):]
+        del self.open[names.index(name):]
+        return popped
+
+    def released(self, _conn, name, _context):
+        for savepoint in self._pop(name):
+            if self.open and (savepoint["session"] or savepoint["holds_a_commit"]):
+                self.open[-1]["holds_a_commit"] = True
+
+    def rolled_back(self, _conn, name, _context):
+        if any(savepoint["holds_a_commit"] for savepoint in self._pop(name)):
+            self.commit_undone = True
+
+    def executing(self, _conn, _cursor, statement, *_args):
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+            self.used_after_an_undone_commit |= self.commit_undone
+
+
+@contextmanager
+def one_rolled_back_transaction(app):
+    """Every session of `app` works in savepoints of one transaction on one connection, rolled back at the end.
+
+    Flask-SQLAlchemy's Session picks its connection from `db.engines`, not from a `bind=` session option, so the
+    app's default engine is swapped for the connection (the way its maintainers suggest for tests), and
+    join_transaction_mode="create_savepoint" makes each session's commit release a savepoint instead of
+    ending the outer transaction. A test that would behave differently from real transactions fails."""
+    with app.app_context():
+        engines = db.engines
+    engine = engines[None]
+    connection = engine.connect()
+    transaction = connection.begin()
+    owner = threading.get_ident()
+
+    @event.listens_for(connection, "before_cursor_execute")
+    def only_from_the_test_thread(*_args):
+        if threading.get_ident() != owner:
+            raise RuntimeError("another thread used the database: a test with threads must be marked `commits`")
+
+    savepoints = Savepoints(connection)
+    session_options = db.session.session_factory.kw
+    before = dict(session_options)
+    session_options["join_transaction_mode"] = "create_savepoint"
+    engines[None] = connection
+    try:
+        yield
+    finally:
+        engines[None] = engine
+        session_options.clear()
+        session_options.update(before)
+        savepoints.close()
+        transaction.rollback()
+        connection.close()
+    if savepoints.used_after_an_undone_commit:
+        pytest.fail("a session's rollback undid another session's commit, which real transactions keep, and the "
+                    "test went on using the database: mark it `commits`", pytrace=False)
 
 
 class ShopClient(FlaskClient):
@@ -150,12 +314,18 @@ class ShopClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url):
+def app(database_url, db_backend, request):
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
     app.test_client_class = ShopClient
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        if db_backend == "postgresql" and not commits_for_real(request):
+            with one_rolled_back_transaction(app):
+                yield app
+        else:
+            yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -241,7 +411,7 @@ def admin(make_user) -> Account:
 @pytest.fixture
 def make_supplier(app, make_user, admin):
     from blueprints.accounts.models import User
-    from blueprints.suppliers.models import Supplier, SupplierAction
+    from blueprints.suppliers.models import SupplierAction
     from blueprints.suppliers.services import apply_for_supplier, decide
 
     counter = iter(range(1, 1000))
