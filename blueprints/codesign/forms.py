@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -37,7 +37,7 @@ class PrototypeForm(FlaskForm):
         "JPEG, PNG, WebP or GIF; up to 5 MB and 20 megapixels each; up to 10 at a time."))
 
     def deadline_utc(self) -> datetime | None:
-        return self.deadline.data.replace(tzinfo=timezone.utc) if self.deadline.data else None
+        return self.deadline.data.replace(tzinfo=UTC) if self.deadline.data else None
 
 
 class PollForm(FlaskForm):

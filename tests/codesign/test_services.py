@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, ProductStatus
-from blueprints.catalog.services import add_variant, change_status
-from blueprints.codesign.models import (AskStatus, Comment, Pledge, PollVote, Prototype, Stage, Support)
+from blueprints.catalog.services import change_status
+from blueprints.codesign.models import (AskStatus, Pledge, PollVote, Prototype, Stage)
 from blueprints.codesign.services.comments import add_comment, delete_comment, edit_comment, moderate, toggle_like
 from blueprints.codesign.services.launch import co_design_story, launch
 from blueprints.codesign.services.pledges import cancel_pledge, pledge

@@ -1,6 +1,6 @@
 """The co-design pages as visitors, users, suppliers and admins use them."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 from sqlalchemy import func, select
@@ -134,7 +134,7 @@ def test_a_supplier_creates_opens_reviews_accepts_and_launches(client, make_supp
     category = make_category()
     supplier = make_supplier()
     sign_in(client, supplier.member)
-    deadline = (datetime.now(timezone.utc) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+    deadline = (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
     form = {"title": "Travel tea set", "category_id": str(category), "description": "For trains", "specs": "",
             "target_price": "168", "early_bird_price": "128", "moq": "50", "deadline": deadline}
     response = client.submit("/supplier/prototypes/new", {**form, "early_bird_price": "200"})

@@ -1,6 +1,6 @@
 """A prototype from draft to a product that thanks the people who shaped it, in a real browser."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 from playwright.sync_api import expect
@@ -28,7 +28,7 @@ def test_prototype_to_product_with_credit(browser, live_server, axe_violations, 
     maker.get_by_label("Target price (¥)").fill("168")
     maker.get_by_label("Early-bird price (¥)").fill("128")
     maker.get_by_label("Minimum order quantity").fill("20")
-    deadline = (datetime.now(timezone.utc) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
+    deadline = (datetime.now(UTC) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
     maker.get_by_label("Feedback deadline (UTC)").fill(deadline)
     maker.get_by_role("button", name="Save draft").click()
     expect(maker.get_by_text("Prototype saved as a draft.")).to_be_visible()

@@ -11,7 +11,7 @@ from blueprints.ledger.models import LedgerEntry
 from blueprints.ledger.accounts import PLATFORM_COMMISSION, Bucket, Owner
 from blueprints.ledger.services import owed_to
 from blueprints.money import current_rates
-from blueprints.orders.models import Order, OrderStatus, Shipment
+from blueprints.orders.models import Order
 from blueprints.orders.services.fulfilment import complete_due_orders, mark_delivered, ship
 from blueprints.sharing.models import ShareClick, ShareLink
 from blueprints.shops.models import Shop
