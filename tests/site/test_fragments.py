@@ -32,6 +32,13 @@ def rendered_blocks() -> tuple[set[tuple[str, str]], set[str]]:
     for path in sorted(BLUEPRINTS.rglob("*.py")):
         tree = ast.parse(path.read_text(), str(path))
         functions += [(path, node) for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
+        for node in ast.walk(tree):  # a closure may pass on its enclosing function's parameter
+            if isinstance(node, ast.FunctionDef):
+                outer = {arg.arg for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]}
+                outer |= getattr(node, "outer_parameters", set())
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.FunctionDef) and inner is not node:
+                        inner.outer_parameters = getattr(inner, "outer_parameters", set()) | outer
     found, unclear = set(), set()
     learned = True
     while learned:  # until no function turns out to pass its own argument on as the block
@@ -66,6 +73,8 @@ def rendered_blocks() -> tuple[set[tuple[str, str]], set[str]]:
                         learned = True
                     elif renderers[function.name] != renderer:
                         unclear.add(f"{where} (two functions called {function.name})")
+                elif isinstance(block, ast.Name) and block.id in getattr(function, "outer_parameters", set()):
+                    continue  # learned when the enclosing function, which walks this call too, is read
                 else:
                     unclear.add(where)
     return found, unclear
