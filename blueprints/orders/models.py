@@ -202,3 +202,4 @@ class OrderLine(db.Model):
     shipment: Mapped[Shipment] = relationship(back_populates="lines")
     variant: Mapped[Variant] = relationship()
     shop: Mapped[Shop | None] = relationship()
+from blueprints.orders.return_models import Refund, RefundLine, ReturnEvent, ReturnLine, ReturnRequest  # noqa: E402,F401
