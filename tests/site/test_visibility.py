@@ -40,6 +40,8 @@ NOT_PUBLIC = {
     "catalog.edit_product": "a supplier's desk",
     "admin.suppliers": "admin", "admin.audit": "admin", "admin.reports": "admin", "admin.referrals": "admin",
     "notifications.unsubscribe_link": "a one-click stop",
+    "orders.new_return": "a form about one of the viewer's orders", "orders.supplier_returns_page": "a supplier's desk",
+    "orders.admin_returns": "admin",
 }
 
 

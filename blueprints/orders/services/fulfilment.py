@@ -15,6 +15,7 @@ from blueprints.ledger.services import order_entries, post
 from blueprints.notifications.models import Kind
 from blueprints.notifications.services import notify
 from blueprints.orders.models import Order, OrderLine, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
+from blueprints.orders.return_models import OPEN_RETURN, ReturnRequest
 from blueprints.shops.models import Shop
 from blueprints.suppliers.models import SupplierMember
 from extensions import db
@@ -202,8 +203,9 @@ def complete_order(order: Order) -> None:
 
 def complete_due_orders(return_window: timedelta, now: datetime | None = None) -> list[Order]:
     cutoff = (now or utcnow()) - return_window
-    due = list(db.session.scalars(select(Order).where(Order.status == OrderStatus.DELIVERED,
-                                                      Order.delivered_at <= cutoff).order_by(Order.id)))
+    returning = select(ReturnRequest.order_id).where(ReturnRequest.status.in_(OPEN_RETURN))
+    due = list(db.session.scalars(select(Order).where(Order.status == OrderStatus.DELIVERED, Order.delivered_at <= cutoff,
+                                                      Order.id.not_in(returning)).order_by(Order.id)))
     for order in due:
         complete_order(order)
     return due
