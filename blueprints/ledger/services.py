@@ -76,3 +76,22 @@ def lock_parties(owners) -> None:
 def _lock_key(owner: Owner) -> int:
     # A stable 63-bit number per party (Python's hash() changes between processes).
     return int.from_bytes(hashlib.blake2b(f"payout:{owner}".encode(), digest_size=8).digest(), "big") >> 1
+
+
+def trial_balance() -> list[tuple[Account, int]]:
+    """Every account and its balance (debits minus credits); together they sum to zero."""
+    rows = db.session.execute(select(LedgerEntry.account, func.sum(LedgerEntry.amount)).group_by(LedgerEntry.account)
+                              .order_by(LedgerEntry.account))
+    return [(account, int(total)) for account, total in rows]
+
+
+def account_entries(account: Account, *, limit: int = 200) -> list[LedgerEntry]:
+    return list(db.session.scalars(select(LedgerEntry).where(LedgerEntry.account == account)
+                                   .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()).limit(limit)))
+
+
+def unbalanced_transactions() -> list[tuple[str, int]]:
+    """(transaction id, sum) of every transaction whose legs do not sum to zero: there should be none."""
+    rows = db.session.execute(select(LedgerEntry.transaction_id, func.sum(LedgerEntry.amount))
+                              .group_by(LedgerEntry.transaction_id).having(func.sum(LedgerEntry.amount) != 0))
+    return [(transaction_id, int(total)) for transaction_id, total in rows]
