@@ -140,7 +140,7 @@ DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders
            "sharing", "media", "demo", "search", "subscriptions", "recommendations", "ledger")
 ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
                  "catalog.manage", "shops.views", "orders.views", "orders.fulfilment_views", "orders.sales_views",
-                 "orders.returns_views", "ledger.views", "ledger.commands",
+                 "orders.returns_views", "orders.payments_views", "ledger.views", "ledger.commands",
                  "orders.commands", "codesign.views",
                  "codesign.manage", "codesign.commands", "notifications.views", "sharing.views", "media.views",
                  "demo.commands", "notifications.commands", "search.views", "search.commands", "subscriptions.views",

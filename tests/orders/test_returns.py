@@ -174,3 +174,21 @@ def test_an_order_with_an_open_return_does_not_complete(app, delivered, client):
         assert order.status == OrderStatus.DELIVERED
         assert owed_to(Owner.shop(delivered["shop_id"]))["available"] == 0
         assert db.session.scalar(select(Variant.id)) is not None
+
+
+@pytest.mark.all_databases
+def test_the_order_status_says_honestly_when_only_part_has_shipped(ctx, stocked, make_user):
+    from blueprints.orders.services.fulfilment import mark_delivered, ship
+    from tests.orders.test_services import user
+
+    order = referred_order(stocked, make_user)
+    clay, linen = stocked["suppliers"]
+    first = next(s for s in order.shipments if s.supplier_id == clay.id)
+    second = next(s for s in order.shipments if s.supplier_id == linen.id)
+    ship(user(clay.member), first, carrier="SF", tracking_number="SF1")
+    assert order.status == OrderStatus.SHIPPED and order.shown_status == "partly_shipped"
+    mark_delivered(user(clay.member), first)
+    ship(user(linen.member), second, carrier="SF", tracking_number="SF2")
+    assert order.shown_status == "partly_delivered"
+    mark_delivered(user(linen.member), second)
+    assert order.shown_status == OrderStatus.DELIVERED

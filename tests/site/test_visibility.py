@@ -44,7 +44,7 @@ NOT_PUBLIC = {
     "orders.admin_returns": "admin", "ledger.supplier_payouts": "a supplier's desk",
     "ledger.shop_earnings": "a shop owner's statement", "ledger.bank_details": "a form for the viewer's own account",
     "ledger.admin_payouts": "admin", "ledger.payout_file": "admin, and not HTML", "ledger.admin_ledger": "admin",
-    "ledger.ledger_account": "admin", "ledger.ledger_order": "admin",
+    "ledger.ledger_account": "admin", "ledger.ledger_order": "admin", "orders.admin_transfers": "admin",
 }
 
 
