@@ -31,8 +31,9 @@ def _window() -> timedelta:
 @bp.app_template_global()
 def order_returns(order: Order) -> dict:
     """What the order page shows of returns: the requests, what may still be returned, the refunds."""
-    return {"requests": returns_of_order(order), "returnable": returnable(order, _window()),
-            "refunds": refunds_of(order), "send_back_form": SendBackForm(formdata=None),
+    requests = returns_of_order(order)
+    return {"requests": requests, "returnable": returnable(order, _window()), "refunds": refunds_of(order),
+            "send_back_forms": {item.id: SendBackForm(formdata=None, prefix=f"back-{item.id}") for item in requests},
             "reasons": REASON_LABELS}
 
 
@@ -98,7 +99,7 @@ def escalate_return(return_id: int):
 def send_return(return_id: int):
     item = _request(return_id)
     back = url_for("orders.order", number=item.order.number)
-    form = SendBackForm()
+    form = SendBackForm(prefix=f"back-{return_id}")
 
     def done(_result):
         flash(_("Thank you. The supplier refunds you when the parcel arrives."), "success")

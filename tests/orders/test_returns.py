@@ -77,7 +77,7 @@ def test_the_whole_return_accepted_sent_back_received_and_refunded(client, app, 
     sign_in(client, buyer)
     page = client.get(f"/orders/{delivered['number']}").get_data(as_text=True)
     assert "文三路 1 号" in page
-    assert client.submit(f"/returns/{return_id}/send-back", {"carrier": "SF", "tracking_number": "SF999"},
+    assert client.submit(f"/returns/{return_id}/send-back", {f"back-{return_id}-carrier": "SF", f"back-{return_id}-tracking_number": "SF999"},
                          page=f"/orders/{delivered['number']}").status_code == 303
     client.post("/logout", data={"csrf_token": client.csrf_token()})
 
