@@ -6,6 +6,7 @@ from flask import current_app
 from blueprints.ledger import bp
 from blueprints.ledger.payouts import run_payouts
 from blueprints.ledger.services import trial_balance, unbalanced_transactions
+from blueprints.ledger.views import tell_payees
 from blueprints.orders.queries import split_problems
 from extensions import db
 
@@ -16,6 +17,7 @@ from extensions import db
 def payouts_command(minimum: int | None):
     """Move every available balance above the minimum into a payout; running it again pays nothing twice."""
     run = run_payouts(None, current_app.config["PAYOUT_MINIMUM"] if minimum is None else minimum)
+    tell_payees(run)
     db.session.commit()
     if run is None:
         click.echo("Nobody has enough available to pay out.")

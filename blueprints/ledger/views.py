@@ -18,10 +18,13 @@ from blueprints.ledger.payouts import (bank_csv, bank_details_of, payouts, payou
                                        save_bank_details, settle)
 from blueprints.ledger.services import account_entries, entries_of, order_entries, owed_to, trial_balance
 from blueprints.ledger.wording import bucket_label, cause
+from blueprints.money import format_money
+from blueprints.notifications.models import Kind
+from blueprints.notifications.services import notify
 from blueprints.orders.queries import order_id_by_number
 from blueprints.shops.models import Shop
 from blueprints.shops.services import shop_of
-from blueprints.suppliers.models import Supplier
+from blueprints.suppliers.models import Supplier, SupplierMember
 from blueprints.suppliers.services import require_admin, supplier_of
 from blueprints.web import render, see_other, succeeded
 from extensions import db, limiter
@@ -82,6 +85,7 @@ class BankDetailsForm(FlaskForm):
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
 
+STATEMENT_PATHS = {"supplier": "/supplier/payouts", "shop": "/my/shop/earnings", "referrer": "/my/rewards"}
 STATEMENT_PAGES = {"supplier": "ledger.supplier_payouts", "shop": "ledger.shop_earnings",
                    "referrer": "sharing.rewards"}
 
@@ -127,6 +131,23 @@ def _names(owners: set[str]) -> dict[str, str]:
     return names
 
 
+def tell_payees(run: PayoutRun | None) -> None:
+    """Each payee hears that money is on its way: their own activity, never behind the promotional opt-in."""
+    if run is None:
+        return
+    for payout in run.payouts:
+        owner = payout.party
+        if owner.kind == OwnerKind.SUPPLIER:
+            people = set(db.session.scalars(select(SupplierMember.user_id)
+                                            .where(SupplierMember.supplier_id == owner.id)))
+        elif owner.kind == OwnerKind.SHOP:
+            people = set(db.session.scalars(select(Shop.owner_id).where(Shop.id == owner.id)))
+        else:
+            people = {owner.id}
+        notify(people, Kind.ORDER_UPDATES, event="payout_sent", subject=format_money(payout.amount),
+               link=STATEMENT_PATHS[owner.kind])
+
+
 @bp.get("/admin/payouts")
 @login_required
 def admin_payouts():
@@ -150,8 +171,12 @@ def run_payouts_now():
                     count=len(run.payouts)), "success")
         return see_other(back)
 
-    return run_action(lambda: run_payouts(current_user, current_app.config["PAYOUT_MINIMUM"]), done=done,
-                      refused=refused_back_to(back))
+    def run():
+        made = run_payouts(current_user, current_app.config["PAYOUT_MINIMUM"])
+        tell_payees(made)
+        return made
+
+    return run_action(run, done=done, refused=refused_back_to(back))
 
 
 @bp.get("/admin/payouts/runs/<int:run_id>.csv")

@@ -105,6 +105,11 @@ def test_the_payouts_command_pays_once(app, make_user):
     runner = app.test_cli_runner()
     assert "1 payout(s)" in runner.invoke(args=["payouts"]).output
     assert "Nobody" in runner.invoke(args=["payouts"]).output
+    with app.app_context():
+        from blueprints.notifications.models import Notification
+
+        (note,) = db.session.scalars(select(Notification).where(Notification.event == "payout_sent")).all()
+        assert note.user_id == user.id and note.link == "/my/rewards"
 
 
 # PostgreSQL: two runs at once pay once; a payout racing a refund never pays what was refunded

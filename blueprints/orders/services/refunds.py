@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError
@@ -145,7 +146,7 @@ def mark_refund_paid(admin, refund_record: Refund) -> None:
 def refunds_owed() -> list[Refund]:
     """Refunds still to be paid to buyers' accounts, oldest first (the admin's list)."""
     return list(db.session.scalars(select(Refund).where(Refund.status == RefundStatus.OWED)
-                                   .order_by(Refund.created_at, Refund.id)))
+                                   .options(joinedload(Refund.order)).order_by(Refund.created_at, Refund.id)))
 
 
 def refunds_of(order: Order) -> list[Refund]:
