@@ -17,19 +17,12 @@ from blueprints.notifications.services import notify
 from blueprints.orders.models import Order, OrderLine, ShipmentStatus
 from blueprints.orders.return_models import (OPEN_RETURN, QUALITY_REASONS, ReturnEvent, ReturnLine, ReturnReason,
                                              ReturnRequest, ReturnStatus)
+from blueprints.orders.services.fulfilment import _supplier_id_of
 from blueprints.orders.services.refunds import LineRefund, lock_order, refund
 from blueprints.suppliers.models import SupplierMember
 from extensions import db
 
 MAX_PHOTOS = 4
-
-
-def _supplier_id_of(user: User) -> int:
-    supplier_id = db.session.scalar(select(SupplierMember.supplier_id).where(SupplierMember.user_id == user.id)) \
-        if user.is_authenticated else None
-    if supplier_id is None:
-        raise AccessDenied()
-    return supplier_id
 
 
 def _is_admin(user: User) -> bool:
