@@ -230,6 +230,16 @@ def ledger_account(name: str):
     return render("ledger/admin_entries.html", heading=name, entries=entries, total=sum(e.amount for e in entries))
 
 
+@bp.get("/admin/ledger/order")
+@login_required
+def find_order_entries():
+    """The trial balance's "find an order" box: a plain GET form, so it needs no script."""
+    require_admin(current_user)
+    number = (request.args.get("number") or "").strip().upper()
+    return see_other(url_for("ledger.ledger_order", number=number)) if number else see_other(
+        url_for("ledger.admin_ledger"))
+
+
 @bp.get("/admin/ledger/orders/<number>")
 @login_required
 def ledger_order(number: str):

@@ -26,6 +26,7 @@ EVENTS = {
                                             subject=subject),
     "ready_to_ship": lambda subject: _("The transfer for order %(subject)s arrived: it is ready to ship.",
                                        subject=subject),
+    "refund_paid": lambda subject: _("The refund for order %(subject)s was paid to your account.", subject=subject),
     "payout_sent": lambda subject: _("A payout of %(subject)s is on its way to your bank.", subject=subject),
     "shop_listing": lambda subject: _("A shop you bought from has something new: %(subject)s", subject=subject),
     "recommended": lambda subject: _("Picked for you: %(subject)s", subject=subject),

@@ -65,6 +65,7 @@ def test_a_run_pays_balances_above_the_minimum_once_and_the_bank_file_is_excel_s
         assert owed_to(owner, EARNINGS) == {"pending": 0, "available": 0, "in_transit": 0, "paid": 25_000}
     ledger = client.get("/admin/ledger").get_data(as_text=True)
     assert f"supplier:{supplier.id}:paid" in ledger
+    assert client.get("/admin/ledger/order?number=sm1-x").headers["Location"].endswith("/admin/ledger/orders/SM1-X")
 
 
 def test_only_admins_run_payouts_and_read_the_ledger(client, make_user):

@@ -139,6 +139,10 @@ def test_rewards_spent_at_checkout_come_back_as_rewards(ctx, stocked, make_user,
     assert owed_to(buyer)["available"] == 5000
     mark_refund_paid(user(admin), record)
     assert record.status == RefundStatus.PAID and balance(REFUNDS_OWED) == 0 and ledger_is_balanced()
+    from blueprints.notifications.models import Notification
+
+    assert db.session.scalar(select(Notification.user_id).where(Notification.event == "refund_paid")) == \
+        stocked["buyer"].id
 
 
 @pytest.mark.all_databases

@@ -45,6 +45,7 @@ NOT_PUBLIC = {
     "ledger.shop_earnings": "a shop owner's statement", "ledger.bank_details": "a form for the viewer's own account",
     "ledger.admin_payouts": "admin", "ledger.payout_file": "admin, and not HTML", "ledger.admin_ledger": "admin",
     "ledger.ledger_account": "admin", "ledger.ledger_order": "admin", "orders.admin_transfers": "admin",
+    "ledger.find_order_entries": "admin",
 }
 
 

@@ -21,6 +21,8 @@ from blueprints.ledger.accounts import (PLATFORM_COMMISSION, PLATFORM_MARGIN, RE
                                         Bucket, Owner)
 from blueprints.ledger.services import lock_parties, post
 from blueprints.money import allocate
+from blueprints.notifications.models import Kind
+from blueprints.notifications.services import notify
 from blueprints.orders.models import Order, OrderLine, OrderStatus, Shipment, ShipmentStatus
 from blueprints.orders.return_models import Refund, RefundLine, RefundStatus
 from blueprints.sharing.models import ShareLink
@@ -141,6 +143,8 @@ def mark_refund_paid(admin, refund_record: Refund) -> None:
          memo=f"order {refund_record.order.number} refund {refund_record.id} paid", order_id=refund_record.order_id)
     refund_record.status, refund_record.paid_at = RefundStatus.PAID, utcnow()
     db.session.flush()
+    notify({refund_record.order.buyer_id}, Kind.ORDER_UPDATES, event="refund_paid", subject=refund_record.order.number,
+           link=f"/orders/{refund_record.order.number}")
 
 
 def refunds_owed() -> list[Refund]:
