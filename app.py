@@ -137,9 +137,10 @@ def _send_to_sign_in():
 
 # Each domain's Blueprint lives in its package; these modules attach routes and commands to it.
 DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders", "codesign", "notifications",
-           "sharing", "media", "demo", "search", "subscriptions", "recommendations")
+           "sharing", "media", "demo", "search", "subscriptions", "recommendations", "ledger")
 ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
                  "catalog.manage", "shops.views", "orders.views", "orders.fulfilment_views", "orders.sales_views",
+                 "orders.returns_views", "orders.payments_views", "ledger.views", "ledger.commands",
                  "orders.commands", "codesign.views",
                  "codesign.manage", "codesign.commands", "notifications.views", "sharing.views", "media.views",
                  "demo.commands", "notifications.commands", "search.views", "search.commands", "subscriptions.views",

@@ -99,6 +99,8 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
                                              "Shelfmade (demo) · ICBC Hangzhou West Lake branch · 6222 0000 1234 5678"),
         # Days after delivery before an order completes and earnings become available.
         "RETURN_WINDOW_DAYS": int(environ.get("RETURN_WINDOW_DAYS", "7")),
+        # A payout run pays a party only when at least this much (in fen) is available: bank fees.
+        "PAYOUT_MINIMUM": int(environ.get("PAYOUT_MINIMUM", "10000")),
         # Where uploaded images are kept; a deployment can point this at shared storage.
         "UPLOAD_FOLDER": environ.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # a form with up to 10 images of up to 5 MB each

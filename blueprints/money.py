@@ -129,3 +129,22 @@ class MoneyField(StringField):
         if self.raw_text is not None:
             return self.raw_text
         return "" if self.data is None else f"{Decimal(self.data) / 100:.2f}"
+
+
+def allocate(parts: dict[str, int], amount: int) -> dict[str, int]:
+    """Share `amount` out of `parts` (non-negative, summing to at least `amount`) in proportion, in whole units.
+
+    Each share is rounded down and the units left over go to the largest remainders (ties in `parts`' order), so
+    the shares add up to `amount` exactly and none is above its part: taking a refund out of what is left of a
+    line's split, again and again, can never reverse more of a part than it held."""
+    whole = sum(parts.values())
+    if not 0 <= amount <= whole:
+        raise ValueError(f"cannot take {amount} out of {whole}")
+    if whole == 0:
+        return dict.fromkeys(parts, 0)
+    shares = {name: part * amount // whole for name, part in parts.items()}
+    left = amount - sum(shares.values())
+    by_remainder = sorted(parts, key=lambda name: -(parts[name] * amount % whole))
+    for name in by_remainder[:left]:
+        shares[name] += 1
+    return shares

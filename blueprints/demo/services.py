@@ -23,6 +23,7 @@ from blueprints.columns import utcnow
 from blueprints.media.images import store_image
 from blueprints.money import current_rates
 from blueprints.orders.models import PaymentMethod
+from blueprints.demo.after_sale import seed_after_sale
 from blueprints.orders.services import (AddressDetails, add_to_cart, complete_order, get_or_create_cart, mark_delivered,
                                         order_by_key, place_order, ship)
 from blueprints.sharing.models import ShareLink
@@ -137,6 +138,7 @@ def seed_demo() -> list[str]:
     _seed_orders(users, created)
     _seed_prototypes(users, categories, created)
     _seed_sharing(users, created)
+    seed_after_sale(users, created)
     return created
 
 

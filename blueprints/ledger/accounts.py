@@ -27,16 +27,21 @@ class Bucket(StrEnum):
     MARGIN = "margin"  # what is left of a catalog sale, made with no shop
     PAYMENTS_RECEIVED = "payments_received"  # cash collected on delivery and transfers confirmed
     RECEIVABLE = "receivable"  # what buyers owe for their orders
+    IN_TRANSIT = "in_transit"  # in a payout the bank has not yet confirmed
+    # Money that left the platform's bank for this party: its balance (a credit) is all they were ever paid,
+    # so the platform's cash is payments received plus every party's "paid".
+    PAID = "paid"
+    REFUND_OWED = "refund_owed"  # refunds to be paid back to buyers' bank accounts
 
 
-EARNINGS = (Bucket.PENDING, Bucket.AVAILABLE)
+EARNINGS = (Bucket.PENDING, Bucket.AVAILABLE, Bucket.IN_TRANSIT, Bucket.PAID)
 
 BUCKETS: dict[OwnerKind, tuple[Bucket, ...]] = {
     OwnerKind.SUPPLIER: EARNINGS,
     OwnerKind.SHOP: EARNINGS,
     OwnerKind.REFERRER: EARNINGS,
     OwnerKind.PLATFORM: (Bucket.COMMISSION, Bucket.MARGIN, Bucket.PAYMENTS_RECEIVED),
-    OwnerKind.CUSTOMERS: (Bucket.RECEIVABLE,),
+    OwnerKind.CUSTOMERS: (Bucket.RECEIVABLE, Bucket.REFUND_OWED, Bucket.PAID),
 }
 
 # These kinds have accounts for each party, by id; the platform and the customers have one set each.
@@ -126,6 +131,8 @@ PLATFORM_COMMISSION = PLATFORM.account(Bucket.COMMISSION)
 PLATFORM_MARGIN = PLATFORM.account(Bucket.MARGIN)
 PAYMENTS_RECEIVED = PLATFORM.account(Bucket.PAYMENTS_RECEIVED)
 CUSTOMERS_RECEIVABLE = CUSTOMERS.account(Bucket.RECEIVABLE)
+REFUNDS_OWED = CUSTOMERS.account(Bucket.REFUND_OWED)
+REFUNDS_PAID = CUSTOMERS.account(Bucket.PAID)
 
 
 class AccountColumn(TypeDecorator):

@@ -42,7 +42,7 @@ class CheckoutForm(FlaskForm):
     use_credit = BooleanField(_l("Pay with my share rewards"), default=False)
     payment_method = RadioField(_l("Payment"), default=PaymentMethod.CASH_ON_DELIVERY.value, choices=[
         SelectChoice(PaymentMethod.CASH_ON_DELIVERY.value, _l("Cash on delivery")),
-        SelectChoice(PaymentMethod.BANK_TRANSFER.value, _l("Bank transfer (the supplier confirms when it arrives)"))],
+        SelectChoice(PaymentMethod.BANK_TRANSFER.value, _l("Bank transfer (the platform confirms when it arrives)"))],
         validators=[DataRequired(_l("Choose how you will pay."))])
 
     ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "street")

@@ -141,6 +141,17 @@ class Order(db.Model):
         return 0
 
     @property
+    def shown_status(self) -> str:
+        """The status as a buyer should read it: not "shipped" while another supplier's part still waits."""
+        if self.status == OrderStatus.SHIPPED:
+            states = {shipment.status for shipment in self.shipments} - {ShipmentStatus.CANCELLED}
+            if states & {ShipmentStatus.AWAITING_PAYMENT, ShipmentStatus.READY}:
+                return "partly_shipped"
+            if ShipmentStatus.DELIVERED in states:
+                return "partly_delivered"
+        return self.status
+
+    @property
     def cancellable(self) -> bool:
         return self.status in (OrderStatus.PLACED, OrderStatus.CONFIRMED)
 
@@ -202,3 +213,4 @@ class OrderLine(db.Model):
     shipment: Mapped[Shipment] = relationship(back_populates="lines")
     variant: Mapped[Variant] = relationship()
     shop: Mapped[Shop | None] = relationship()
+from blueprints.orders.return_models import Refund, RefundLine, ReturnEvent, ReturnLine, ReturnRequest  # noqa: E402,F401

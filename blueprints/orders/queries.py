@@ -1,9 +1,10 @@
 """What other domains may read about orders. They ask here rather than joining on the order tables, so
 orders can change how it stores things without reaching into every room."""
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from blueprints.catalog.models import Variant
 from blueprints.orders.models import Order, OrderLine, OrderStatus
+from blueprints.orders.return_models import RefundLine
 from extensions import db
 
 _not_cancelled = Order.status != OrderStatus.CANCELLED
@@ -47,3 +48,31 @@ def purchases() -> Select:
             .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
             .join(Variant, Variant.id == OrderLine.variant_id)
             .where(_not_cancelled))
+
+
+
+_PARTS = ("supplier_payout", "platform_commission", "referral_reward", "shop_earnings", "platform_margin")
+
+
+def _parts_sum(model):
+    return sum((getattr(model, name) for name in _PARTS[1:]), start=getattr(model, _PARTS[0]))
+
+
+def split_problems() -> list[str]:
+    """Order lines and refunds whose split does not add up, or that refund more of a part than the line held."""
+    problems = [f"order {number}: line {line_id}'s split does not add up to its total"
+                for line_id, number in db.session.execute(select(OrderLine.id, Order.number).join(Order)
+                                                           .where(_parts_sum(OrderLine) != OrderLine.line_total))]
+    problems += [f"refund line {refund_line_id}'s split does not add up to its amount"
+                 for refund_line_id in db.session.scalars(select(RefundLine.id)
+                                                          .where(_parts_sum(RefundLine) != RefundLine.amount))]
+    refunded = (select(RefundLine.order_line_id, *(func.sum(getattr(RefundLine, name)).label(name) for name in _PARTS))
+                .group_by(RefundLine.order_line_id).subquery())
+    over = (select(OrderLine.id).join(refunded, refunded.c.order_line_id == OrderLine.id)
+            .where(or_(*(refunded.c[name] > getattr(OrderLine, name) for name in _PARTS))))
+    problems += [f"order line {line_id} was refunded more than it held" for line_id in db.session.scalars(over)]
+    return problems
+
+
+def order_id_by_number(number: str) -> int | None:
+    return db.session.scalar(select(Order.id).where(Order.number == number))

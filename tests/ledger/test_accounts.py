@@ -35,7 +35,8 @@ def test_anything_else_is_not_an_account(text_):
 
 
 def test_an_owner_has_one_account_per_bucket_and_pending_moves_to_available():
-    assert [str(a) for a in Owner.shop(7).accounts] == ["shop:7:pending", "shop:7:available"]
+    assert [str(a) for a in Owner.shop(7).accounts] == ["shop:7:pending", "shop:7:available", "shop:7:in_transit",
+                                                        "shop:7:paid"]
     assert Owner.supplier(3).account(Bucket.PENDING).moved_to(Bucket.AVAILABLE) == Owner.supplier(3).account(
         Bucket.AVAILABLE)
     assert Owner.referrer(12).account(Bucket.PENDING).owner == Owner.referrer(12)
@@ -55,7 +56,7 @@ def test_the_column_stores_the_string_and_refuses_a_plain_one(ctx):
 
 @pytest.mark.all_databases
 def test_balances_and_what_is_owed_read_the_typed_accounts(ctx):
-    pending, available = Owner.shop(7).accounts
+    pending, available, *_payouts = Owner.shop(7).accounts
     post([(pending, -500), (CUSTOMERS_RECEIVABLE, 500)], memo="sale")
     post([(pending, 500), (available, -500)], memo="completed")
     post([(Owner.shop(70).account(Bucket.PENDING), -9), (CUSTOMERS_RECEIVABLE, 9)], memo="another shop")

@@ -17,8 +17,8 @@ from blueprints.orders.models import Cart, Order, OrderStatus, PaymentMethod, Sh
 from blueprints.orders.services.cart import (NotEnoughStock, add_to_cart, get_or_create_cart, merge_visitor_cart,
                                              set_quantity, summarise)
 from blueprints.orders.services.checkout import AddressDetails, place_order
-from blueprints.orders.services.fulfilment import (cancel_order, complete_due_orders, confirm_payment, mark_delivered,
-                                                   ship)
+from blueprints.orders.services.fulfilment import (cancel_order, complete_due_orders, confirm_payment,
+                                                   confirm_transfer, mark_delivered, ship)
 from blueprints.shops.models import Shop
 from blueprints.shops.services import add_listing, open_shop
 from extensions import db
@@ -205,13 +205,16 @@ def shipment_of(order, supplier) -> Shipment:
 
 
 @pytestmark_db
-def test_bank_transfer_then_ship_then_deliver_then_complete(ctx, stocked):
+def test_bank_transfer_then_ship_then_deliver_then_complete(ctx, stocked, admin):
     clay, linen = stocked["suppliers"]
     order = placed(stocked)
     assert order.status == OrderStatus.PLACED
     assert balance(CUSTOMERS_RECEIVABLE) == order.total
-    for supplier in (clay, linen):
-        confirm_payment(user(supplier.member), shipment_of(order, supplier))
+    with pytest.raises(AccessDenied):  # the buyer paid the platform: a supplier cannot confirm it
+        confirm_payment(user(clay.member), shipment_of(order, clay))
+    confirm_transfer(user(admin), order)  # once, for the whole order
+    with pytest.raises(DomainError):
+        confirm_transfer(user(admin), order)
     assert order.status == OrderStatus.CONFIRMED and order.confirmed_at
     assert balance(CUSTOMERS_RECEIVABLE) == 0  # the transfers arrived
     assert balance(PAYMENTS_RECEIVED) == order.total
@@ -232,7 +235,7 @@ def test_bank_transfer_then_ship_then_deliver_then_complete(ctx, stocked):
 
 
 @pytestmark_db
-def test_forbidden_steps(ctx, stocked):
+def test_forbidden_steps(ctx, stocked, admin):
     clay, linen = stocked["suppliers"]
     order = placed(stocked)
     with pytest.raises(AccessDenied):  # another supplier's shipment
@@ -241,7 +244,7 @@ def test_forbidden_steps(ctx, stocked):
         ship(user(stocked["owner"]), shipment_of(order, clay), carrier="SF", tracking_number="1")
     with pytest.raises(DomainError):  # not paid yet
         ship(user(clay.member), shipment_of(order, clay), carrier="SF", tracking_number="1")
-    confirm_payment(user(clay.member), shipment_of(order, clay))
+    confirm_transfer(user(admin), order)
     with pytest.raises(DomainError):  # not shipped yet
         mark_delivered(user(clay.member), shipment_of(order, clay))
     with pytest.raises(InvalidFields):

@@ -196,17 +196,25 @@ def shipment_id(app, number) -> int:
 
 
 def test_the_supplier_confirms_ships_and_delivers_and_the_buyer_sees_tracking(client, shop_with_flask, make_user,
-                                                                              app):
+                                                                              app, admin):
     buyer, number = place(client, shop_with_flask, make_user, method="bank_transfer")
     shipment = shipment_id(app, number)
     sign_in(client, shop_with_flask["supplier"].member)
     queue = html(client.get("/supplier/orders"))
-    assert number in queue and "文三路 90 号 3 幢 201" in queue and "Transfer received" in queue
+    assert number in queue and "文三路 90 号 3 幢 201" in queue and "the platform confirms the buyer's transfer" in queue
+    assert "Paid by bank transfer" not in queue
     assert client.submit(f"/supplier/shipments/{shipment}/ship",
                          {f"ship-{shipment}-carrier": "SF", f"ship-{shipment}-tracking_number": "SF1"},
                          page="/supplier/orders").status_code == 303
     assert "This shipment cannot make that step now." in html(client.get("/supplier/orders"))
-    client.submit(f"/supplier/shipments/{shipment}/confirm-payment", {}, page="/supplier/orders")
+    assert client.submit(f"/supplier/shipments/{shipment}/confirm-payment", {}, page="/supplier/orders").status_code \
+        == 403  # the buyer paid the platform: only the platform confirms it, once per order
+    client.submit("/logout", {})
+    sign_in(client, admin)
+    assert number in html(client.get("/admin/transfers"))
+    assert client.submit(f"/admin/orders/{number}/transfer-received", {}, page="/admin/transfers").status_code == 303
+    client.submit("/logout", {})
+    sign_in(client, shop_with_flask["supplier"].member)
     response = client.submit(f"/supplier/shipments/{shipment}/ship",
                              {f"ship-{shipment}-carrier": "", f"ship-{shipment}-tracking_number": ""},
                              page="/supplier/orders")

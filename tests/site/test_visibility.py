@@ -40,6 +40,12 @@ NOT_PUBLIC = {
     "catalog.edit_product": "a supplier's desk",
     "admin.suppliers": "admin", "admin.audit": "admin", "admin.reports": "admin", "admin.referrals": "admin",
     "notifications.unsubscribe_link": "a one-click stop",
+    "orders.new_return": "a form about one of the viewer's orders", "orders.supplier_returns_page": "a supplier's desk",
+    "orders.admin_returns": "admin", "ledger.supplier_payouts": "a supplier's desk",
+    "ledger.shop_earnings": "a shop owner's statement", "ledger.bank_details": "a form for the viewer's own account",
+    "ledger.admin_payouts": "admin", "ledger.payout_file": "admin, and not HTML", "ledger.admin_ledger": "admin",
+    "ledger.ledger_account": "admin", "ledger.ledger_order": "admin", "orders.admin_transfers": "admin",
+    "ledger.find_order_entries": "admin",
 }
 
 

@@ -15,6 +15,7 @@ from blueprints.ledger.services import order_entries, post
 from blueprints.notifications.models import Kind
 from blueprints.notifications.services import notify
 from blueprints.orders.models import Order, OrderLine, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
+from blueprints.orders.return_models import OPEN_RETURN, ReturnRequest
 from blueprints.shops.models import Shop
 from blueprints.suppliers.models import SupplierMember
 from extensions import db
@@ -107,13 +108,40 @@ def _move(shipment: Shipment, expected: ShipmentStatus, to: ShipmentStatus) -> d
     return utcnow()
 
 
-def confirm_payment(user: User, shipment: Shipment) -> None:
-    require_own_shipment(user, shipment)
-    now = _move(shipment, ShipmentStatus.AWAITING_PAYMENT, ShipmentStatus.READY)
-    shipment.payment_confirmed_at = now
-    _record_payment(shipment, "transfer confirmed")
-    _refresh_status(shipment.order, now)
+def confirm_transfer(admin: User, order: Order) -> None:
+    """The buyer's one transfer reached the platform's account: the platform confirms it once for the whole order,
+    and every supplier's part becomes ready to ship."""
+    if not (admin.is_authenticated and admin.is_admin):
+        raise AccessDenied()
+    order = _lock_order(order.id)
+    if order.payment_method != PaymentMethod.BANK_TRANSFER or order.status != OrderStatus.PLACED:
+        raise DomainError(_l("This order is not waiting for a bank transfer."))
+    now = utcnow()
+    claimed = db.session.execute(update(Shipment).where(Shipment.order_id == order.id,
+                                                        Shipment.status == ShipmentStatus.AWAITING_PAYMENT)
+                                 .values(status=ShipmentStatus.READY, payment_confirmed_at=now)).rowcount
+    if claimed == 0:
+        raise DomainError(_l("This order is not waiting for a bank transfer."))
+    post([(PAYMENTS_RECEIVED, order.to_pay), (CUSTOMERS_RECEIVABLE, -order.to_pay)],
+         memo=f"order {order.number}: transfer confirmed", order_id=order.id)
+    _refresh_status(order, now)
     db.session.flush()
+    _tell_buyer(order, "transfer_confirmed")
+    notify(set(db.session.scalars(select(SupplierMember.user_id).where(
+        SupplierMember.supplier_id.in_([shipment.supplier_id for shipment in order.shipments])))),
+        Kind.ORDER_UPDATES, event="ready_to_ship", subject=order.number, link="/supplier/orders")
+
+
+def confirm_payment(user: User, shipment: Shipment) -> None:
+    """Only the platform confirms a transfer now, and for the whole order (see confirm_transfer)."""
+    confirm_transfer(user, shipment.order)
+
+
+def awaiting_transfer() -> list[Order]:
+    """Bank-transfer orders whose money has not been confirmed, oldest first (the admin's list)."""
+    return list(db.session.scalars(_order_query().where(Order.status == OrderStatus.PLACED,
+                                                        Order.payment_method == PaymentMethod.BANK_TRANSFER)
+                                   .order_by(Order.placed_at, Order.id)))
 
 
 def _record_payment(shipment: Shipment, how: str) -> None:
@@ -202,8 +230,9 @@ def complete_order(order: Order) -> None:
 
 def complete_due_orders(return_window: timedelta, now: datetime | None = None) -> list[Order]:
     cutoff = (now or utcnow()) - return_window
-    due = list(db.session.scalars(select(Order).where(Order.status == OrderStatus.DELIVERED,
-                                                      Order.delivered_at <= cutoff).order_by(Order.id)))
+    returning = select(ReturnRequest.order_id).where(ReturnRequest.status.in_(OPEN_RETURN))
+    due = list(db.session.scalars(select(Order).where(Order.status == OrderStatus.DELIVERED, Order.delivered_at <= cutoff,
+                                                      Order.id.not_in(returning)).order_by(Order.id)))
     for order in due:
         complete_order(order)
     return due
