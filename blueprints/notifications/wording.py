@@ -10,6 +10,11 @@ EVENTS = {
     "reply": lambda subject: _("Someone replied to your comment on %(subject)s.", subject=subject),
     "shipped": lambda subject: _("Part of your order %(subject)s has shipped.", subject=subject),
     "delivered": lambda subject: _("Part of your order %(subject)s was delivered.", subject=subject),
+    "team_formed": lambda subject: _("Your team for %(subject)s is complete: your order goes to the supplier now.",
+                                     subject=subject),
+    "team_failed": lambda subject: _("Your team for %(subject)s did not fill in time, so your order is cancelled and "
+                                     "you pay nothing. You can still buy it alone at the normal price.",
+                                     subject=subject),
     "shop_listing": lambda subject: _("A shop you bought from has something new: %(subject)s", subject=subject),
     "recommended": lambda subject: _("Picked for you: %(subject)s", subject=subject),
     "digest": lambda subject: ngettext("Your daily digest: %(num)d more update went over your daily limit.",

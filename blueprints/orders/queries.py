@@ -47,3 +47,14 @@ def purchases() -> Select:
             .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
             .join(Variant, Variant.id == OrderLine.variant_id)
             .where(_not_cancelled))
+
+
+def order_figures(order_ids: list[int]) -> dict[int, tuple[str, str, int, int]]:
+    """{order id: (number, status, units, total)} for the given orders, in one query."""
+    if not order_ids:
+        return {}
+    rows = db.session.execute(
+        select(Order.id, Order.number, Order.status, func.coalesce(func.sum(OrderLine.quantity), 0), Order.total)
+        .join(OrderLine, OrderLine.order_id == Order.id).where(Order.id.in_(order_ids))
+        .group_by(Order.id, Order.number, Order.status, Order.total)).all()
+    return {order_id: (number, str(status), units, total) for order_id, number, status, units, total in rows}
