@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
+from blueprints.catalog.services import is_public
 from blueprints.columns import utcnow
 from blueprints.forms import handle_form
 from blueprints.money import current_rates
@@ -28,6 +29,8 @@ from extensions import db, limiter
 def team(code: str):
     team = team_by_code(code) or abort(404)
     offer = team.offer
+    if not is_public(offer.product):
+        abort(404)
     member = member_of(team, current_user)
     return render("teams/team.html", team=team, offer=offer, product=offer.product, now=utcnow(), member=member,
                   member_order=order_figures([member.order_id])[member.order_id][0] if member else None,
