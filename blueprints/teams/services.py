@@ -23,7 +23,7 @@ from blueprints.notifications.models import Kind
 from blueprints.notifications.services import notify
 from blueprints.orders.queries import order_figures
 from blueprints.orders.services.cart import MAX_QUANTITY
-from blueprints.orders.services.checkout import AddressDetails, PaymentMethod, place_order, priced_line
+from blueprints.orders.services.checkout import AddressDetails, PaymentMethod, order_by_key, place_order, priced_line
 from blueprints.orders.services.fulfilment import cancel_held_order, release_held_order
 from blueprints.sharing.models import ShareLink
 from blueprints.shops.models import Shop
@@ -214,6 +214,8 @@ def join_team(buyer: User, team: Team, wanted: TeamOrder, rates: Rates, now: dat
     if not team.is_open_at(now):
         raise TeamUnavailable(_l("This team has closed. You can start a new team at the same price."))
     if member_of(team, buyer) is not None:
+        if order_by_key(wanted.idempotency_key) is not None:
+            return team  # a second click of the same join, after the first took the place: nothing more to do
         raise DomainError(_l("You are already in this team."))
     _take_place(buyer, team, wanted, rates)
     if team.places_left == 0:
