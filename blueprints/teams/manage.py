@@ -23,7 +23,7 @@ from extensions import db
 def supplier_teams():
     supplier = require_verified_supplier(current_user)
     products = supplier_products(supplier.id)
-    return render("teams/seller.html", heading=_("Team prices and teams"), report=seller_teams(supplier_id=supplier.id),
+    return render("teams/seller.html", heading=_("Team prices and teams"), report=seller_teams(supplier_id=supplier.id), for_supplier=True,
                   offer_links=[(product.title, url_for("teams.supplier_offer", product_id=product.id))
                                for product in products])
 
@@ -32,7 +32,7 @@ def supplier_teams():
 @login_required
 def shop_teams():
     shop = shop_of(current_user) or abort(404)
-    return render("teams/seller.html", heading=_("Team prices and teams"), report=seller_teams(shop_id=shop.id),
+    return render("teams/seller.html", heading=_("Team prices and teams"), report=seller_teams(shop_id=shop.id), for_supplier=False,
                   offer_links=[(listing.product.title, url_for("teams.shop_offer", listing_id=listing.id))
                                for listing in owner_listings(shop)])
 

@@ -342,7 +342,8 @@ def seller_teams(*, supplier_id: int | None = None, shop_id: int | None = None, 
     offers = list(db.session.scalars(offers_query.order_by(TeamOffer.active.desc(), Product.title)))
     teams = list(db.session.scalars(
         select(Team).where(Team.offer_id.in_([offer.id for offer in offers]))
-        .options(selectinload(Team.members)).order_by(Team.opened_at.desc(), Team.id.desc()).limit(limit))) \
+        .options(selectinload(Team.members), joinedload(Team.offer).joinedload(TeamOffer.product))
+        .order_by(Team.opened_at.desc(), Team.id.desc()).limit(limit))) \
         if offers else []
     figures = order_figures([member.order_id for team in teams for member in team.members])
     now = utcnow()
