@@ -211,3 +211,23 @@ def test_an_expired_team_is_not_open_on_read(app, catalog_offer, make_user):
         db.session.commit()
         assert team.is_open_at(utcnow())
         assert not team.is_open_at(team.closes_at)
+
+
+def test_the_ledger_sums_to_zero_through_a_formed_team_delivered_and_completed(app, catalog_offer, make_user):
+    from blueprints.orders.services.fulfilment import complete_order, mark_delivered, ship
+
+    buyers = [make_user() for _ in range(3)]
+    with app.app_context():
+        team = start_team(_user(buyers[0]), _offer(catalog_offer), wanted(catalog_offer["variant"], "l0"), RATES)
+        for n in (1, 2):
+            join_team(_user(buyers[n]), team, wanted(catalog_offer["variant"], f"l{n}"), RATES)
+        staff = _user(catalog_offer["supplier"].member)
+        for order in db.session.scalars(select(Order).order_by(Order.id)):
+            ship(staff, order.shipments[0], carrier="SF", tracking_number=f"SF{order.id}")
+            mark_delivered(staff, order.shipments[0])
+            complete_order(order)
+        db.session.commit()
+        assert {o.status for o in db.session.scalars(select(Order))} == {OrderStatus.COMPLETED}
+        assert db.session.scalar(select(func.sum(LedgerEntry.amount))) == 0
+        supplier_earned = balance(Owner.supplier(catalog_offer["supplier"].id).account(Bucket.AVAILABLE))
+        assert supplier_earned == -3 * 3900  # the supply price of each unit, whatever the team price
