@@ -121,6 +121,8 @@ def start(offer_id: int):
 def join(code: str):
     team = team_by_code(code) or abort(404)
     if request.method == "GET":
+        if not is_public(team.offer.product):
+            abort(404)
         if member_of(team, current_user) is not None or not team.is_open_at(utcnow()):
             return see_other(url_for("teams.team", code=team.code))
         return _order_page(_new_form(team.offer), offer=team.offer, team=team)

@@ -118,6 +118,11 @@ def test_three_friends_form_a_team_and_another_team_fails(browser, live_server, 
     supplier.goto(live_server + "/supplier/teams")
     expect(supplier.get_by_text("已成团共售出 3 件")).to_be_visible()
     assert axe_violations(supplier) == [] and fits(supplier)
+    supplier.goto(live_server + f"/supplier/products/{team_price['product'].id}/team-price")
+    supplier.get_by_label("成团人数").fill("11")
+    supplier.get_by_role("button", name="保存拼团价").click()
+    expect(supplier.get_by_text("一个团需要 2 到 10 人。")).to_be_visible()
+    assert axe_violations(supplier) == [] and fits(supplier)
 
     # A fourth starts another team, which nobody joins before it closes.
     alone = phone(browser)
