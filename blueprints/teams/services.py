@@ -223,6 +223,24 @@ def join_team(buyer: User, team: Team, wanted: TeamOrder, rates: Rates, now: dat
     return team
 
 
+def leave_team(user: User, team: Team, now: datetime | None = None) -> None:
+    """A member changes their mind before the team forms: their held order is cancelled and the place reopens.
+    A team its last member leaves has failed."""
+    team = _lock(team.id)
+    now = now or utcnow()
+    member = member_of(team, user)
+    if member is None:
+        raise AccessDenied()
+    if not team.is_open_at(now):
+        raise DomainError(_l("This team has ended: there is no place to leave."))
+    cancel_held_order(member.order_id)
+    db.session.delete(member)
+    team.places_taken -= 1
+    if team.places_taken == 0:
+        team.status, team.closed_at = TeamStatus.FAILED, now
+    db.session.flush()
+
+
 def settle(team: Team, now: datetime | None = None) -> bool:
     """Record the end of a team past its deadline; True if this call recorded it. For actions and the closing job,
     never for a page."""

@@ -8,7 +8,7 @@ from wtforms.fields import SelectChoice
 
 from blueprints.catalog.services import is_public
 from blueprints.columns import utcnow
-from blueprints.forms import handle_form
+from blueprints.forms import handle_form, refused_back_to, run_action
 from blueprints.money import current_rates
 from blueprints.orders.queries import order_figures
 from blueprints.orders.services.checkout import DuplicateOrder, PaymentMethod, order_by_key, save_address, \
@@ -19,7 +19,7 @@ from blueprints.sharing.views import attributed_link
 from blueprints.teams import bp
 from blueprints.teams.forms import TeamOrderForm
 from blueprints.teams.models import Team, TeamOffer
-from blueprints.teams.services import (TeamOrder, buy_alone_path, join_team, live_offer, member_of, normal_price,
+from blueprints.teams.services import (TeamOrder, buy_alone_path, join_team, leave_team, live_offer, member_of, normal_price,
                                        settle, start_team, team_by_code, team_of_order)
 from blueprints.web import render, see_other, succeeded
 from extensions import db, limiter
@@ -132,3 +132,16 @@ def join(code: str):
     form = TeamOrderForm()
     return _submit(form, lambda chosen: join_team(current_user, team, chosen, current_rates()),
                    lambda status: _order_page(form, offer=team.offer, team=team, status=status))
+
+
+@bp.post("/teams/<code>/leave")
+@login_required
+def leave(code: str):
+    team = team_by_code(code) or abort(404)
+    back = url_for("teams.team", code=team.code)
+
+    def done(_result):
+        flash(_("You left the team. Your order is cancelled and you pay nothing."), "success")
+        return see_other(back)
+
+    return run_action(lambda: leave_team(current_user, team), done=done, refused=refused_back_to(back))

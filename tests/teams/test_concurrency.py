@@ -136,3 +136,34 @@ def test_ten_clicks_on_join_with_one_key_take_one_place_and_one_order(app, offer
         assert db.session.scalar(select(func.count(Order.id)).where(Order.buyer_id == clicker.id)) == 1
         assert db.session.get(Variant, variant_id).stock_on_hand == 98
         assert db.session.scalar(select(func.sum(LedgerEntry.amount))) == 0
+
+
+def test_leaving_racing_the_last_join_ends_one_way(app, offer, make_user):
+    from blueprints.teams.services import leave_team
+
+    offer_id, variant_id = offer
+    for round_ in range(4):
+        starter, member, last = (make_user(f"{who}{round_}@example.com") for who in ("s", "m", "l"))
+        team_id = start(app, starter, offer_id, variant_id, f"lv-s-{round_}")
+        join(app, member, team_id, variant_id, f"lv-m-{round_}")
+
+        def leave(account=member):
+            with app.app_context():
+                try:
+                    leave_team(db.session.get(User, account.id), db.session.get(Team, team_id))
+                    db.session.commit()
+                    return "left"
+                except DomainError as error:
+                    db.session.rollback()
+                    return error
+
+        results = run_together(2, lambda n: leave() if n == 0 else join(app, last, team_id, variant_id,
+                                                                          f"lv-l-{round_}"))
+        with app.app_context():
+            team = db.session.get(Team, team_id)
+            if results[0] == "left":
+                assert results[1] == TeamStatus.OPEN and team.places_taken == 2 and team.status == TeamStatus.OPEN
+            else:
+                assert results[1] == TeamStatus.FORMED and team.status == TeamStatus.FORMED
+            assert db.session.scalar(select(func.sum(LedgerEntry.amount))) == 0
+            assert no_held_order_outlives_its_team()

@@ -231,3 +231,27 @@ def test_the_ledger_sums_to_zero_through_a_formed_team_delivered_and_completed(a
         assert db.session.scalar(select(func.sum(LedgerEntry.amount))) == 0
         supplier_earned = balance(Owner.supplier(catalog_offer["supplier"].id).account(Bucket.AVAILABLE))
         assert supplier_earned == -3 * 3900  # the supply price of each unit, whatever the team price
+
+
+@pytest.mark.commits
+def test_a_member_leaves_before_the_team_forms(app, catalog_offer, make_user):
+    from blueprints.teams.services import leave_team
+
+    first, second, stranger = make_user(), make_user(), make_user()
+    with app.app_context():
+        team = start_team(_user(first), _offer(catalog_offer), wanted(catalog_offer["variant"], "v0"), RATES)
+        join_team(_user(second), team, wanted(catalog_offer["variant"], "v1", 2), RATES)
+        db.session.commit()
+        with pytest.raises(AccessDenied):
+            leave_team(_user(stranger), team)
+        db.session.rollback()
+        leave_team(_user(second), team)
+        db.session.commit()
+        assert team.places_taken == 1 and team.status == TeamStatus.OPEN
+        assert db.session.get(Variant, catalog_offer["variant"]).stock_on_hand == 9
+        assert db.session.scalar(select(Order.status).where(Order.buyer_id == second.id)) == OrderStatus.CANCELLED
+        leave_team(_user(first), team)
+        db.session.commit()
+        assert team.status == TeamStatus.FAILED  # nobody left in it
+        assert db.session.get(Variant, catalog_offer["variant"]).stock_on_hand == 10
+        assert db.session.scalar(select(func.sum(LedgerEntry.amount))) == 0

@@ -150,3 +150,18 @@ def test_a_page_never_settles_a_team_and_an_action_does(app, client, world, make
     with app.app_context():
         assert db.session.scalar(select(Team)).status == TeamStatus.FAILED
         assert {o.status for o in db.session.scalars(select(Order))} == {OrderStatus.CANCELLED}
+
+
+def test_a_member_leaves_through_the_team_page(app, client, world, make_user):
+    offer_id = _catalog_offer(app, world, size=3)
+    sign_in(client, make_user("first@example.com"))
+    team_url = order_through(client, f"/teams/offers/{offer_id}/start", world["variant_id"]).headers["Location"]
+    assert "Leave the team" in html(client.get(team_url))
+    stranger = app.test_client()
+    sign_in(stranger, make_user("stranger@example.com"))
+    assert stranger.submit(team_url + "/leave", {}, page=team_url).status_code == 403
+    left = client.submit(team_url + "/leave", {}, page=team_url)
+    assert left.status_code == 303
+    assert "You left the team." in html(client.get(team_url))
+    with app.app_context():
+        assert db.session.scalar(select(Order.status)) == OrderStatus.CANCELLED
