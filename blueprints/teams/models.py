@@ -4,7 +4,7 @@ every order is cancelled)."""
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.accounts.models import User
@@ -25,6 +25,11 @@ class TeamOffer(db.Model):
         CheckConstraint("unit_price > 0", name="unit_price_positive"),
         CheckConstraint("open_hours > 0", name="open_hours_positive"),
         CheckConstraint("max_teams IS NULL OR max_teams > 0", name="max_teams_positive"),
+        # One team price per product where it is sold: per shop, and once for the catalog (shop_id NULL, which a
+        # plain unique constraint would let repeat).
+        UniqueConstraint("product_id", "shop_id", name="uq_team_offers_product_shop"),
+        Index("uq_team_offers_catalog_product", "product_id", unique=True, sqlite_where=text("shop_id IS NULL"),
+              postgresql_where=text("shop_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

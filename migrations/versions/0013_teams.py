@@ -48,11 +48,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_team_offers_created_by_id_users')),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_team_offers_product_id_products')),
     sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_team_offers_shop_id_shops')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_team_offers'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_team_offers')),
+    sa.UniqueConstraint('product_id', 'shop_id', name='uq_team_offers_product_shop')
     )
     with op.batch_alter_table('team_offers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_team_offers_product_id'), ['product_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_team_offers_shop_id'), ['shop_id'], unique=False)
+        batch_op.create_index('uq_team_offers_catalog_product', ['product_id'], unique=True,
+                              sqlite_where=sa.text('shop_id IS NULL'), postgresql_where=sa.text('shop_id IS NULL'))
 
     op.create_table('teams',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -115,6 +118,7 @@ def downgrade():
 
     op.drop_table('teams')
     with op.batch_alter_table('team_offers', schema=None) as batch_op:
+        batch_op.drop_index('uq_team_offers_catalog_product')
         batch_op.drop_index(batch_op.f('ix_team_offers_shop_id'))
         batch_op.drop_index(batch_op.f('ix_team_offers_product_id'))
 

@@ -255,3 +255,17 @@ def test_a_member_leaves_before_the_team_forms(app, catalog_offer, make_user):
         assert team.status == TeamStatus.FAILED  # nobody left in it
         assert db.session.get(Variant, catalog_offer["variant"]).stock_on_hand == 10
         assert db.session.scalar(select(func.sum(LedgerEntry.amount))) == 0
+
+
+def test_the_database_keeps_one_catalog_team_price_per_product(app, catalog_offer):
+    from sqlalchemy.exc import IntegrityError
+
+    from blueprints.teams.models import TeamOffer
+
+    with app.app_context():
+        first = _offer(catalog_offer)
+        db.session.add(TeamOffer(product_id=first.product_id, shop_id=None, team_size=2, unit_price=6000,
+                                 open_hours=24, created_by_id=first.created_by_id))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
