@@ -269,3 +269,26 @@ def test_the_database_keeps_one_catalog_team_price_per_product(app, catalog_offe
         with pytest.raises(IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_sharing_a_team_earns_what_any_share_earns_and_nothing_more(app, catalog_offer, make_user):
+    from blueprints.money import split_line
+    from blueprints.orders.models import OrderLine
+    from blueprints.sharing.services import get_or_create_link
+
+    starter, friend, third = make_user(), make_user(), make_user()
+    with app.app_context():
+        team = start_team(_user(starter), _offer(catalog_offer), wanted(catalog_offer["variant"], "sh0"), RATES)
+        link = get_or_create_link(_user(starter), f"/teams/{team.code}")
+        # The friend ships elsewhere: an order to the sharer's own address would be held for review.
+        elsewhere = AddressDetails("李华", "139 0013 9000", "上海市", "上海市", "徐汇区", "漕溪北路 1 号")
+        join_team(_user(friend), team, TeamOrder(catalog_offer["variant"], 1, elsewhere,
+                                                 PaymentMethod.CASH_ON_DELIVERY, "sh1", share_link=link), RATES)
+        join_team(_user(third), team, wanted(catalog_offer["variant"], "sh2"), RATES)
+        db.session.commit()
+        assert team.status == TeamStatus.FORMED
+        rewards = db.session.scalars(select(OrderLine.referral_reward).order_by(OrderLine.id)).all()
+        assert rewards == [0, split_line(5500, 3900, 1, RATES, referred=True, through_shop=False).referral_reward, 0]
+        # Pending until the friend's order completes, and only that: forming the team paid the sharer nothing.
+        assert balance(Owner.referrer(starter.id).account(Bucket.PENDING)) == -rewards[1]
+        assert balance(Owner.referrer(starter.id).account(Bucket.AVAILABLE)) == 0
