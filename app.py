@@ -62,6 +62,7 @@ def _init_extensions(app: Flask) -> None:
     from blueprints.orders import models as _orders  # noqa: F401
     from blueprints.shops import models as _shops  # noqa: F401
     from blueprints.suppliers import models as _suppliers  # noqa: F401
+    from blueprints.teams import models as _teams  # noqa: F401
     from blueprints.columns import render_migration_item
     from blueprints.search.models import described_by_models
 
@@ -95,6 +96,8 @@ def _connect_listeners(app: Flask) -> None:
     from blueprints.shops.services import listing_added
     from blueprints.subscriptions.services import (tell_keyword_subscribers_of_product,
                                                    tell_keyword_subscribers_of_prototype)
+    from blueprints.sharing.services import titles_from_above
+    from blueprints.teams.services import shared_team_title
 
     keep_index_in_step()
     product_published.connect(tell_supporters_of_launch)
@@ -102,6 +105,7 @@ def _connect_listeners(app: Flask) -> None:
     prototype_opened.connect(tell_keyword_subscribers_of_prototype)
     listing_added.connect(tell_shop_customers)
     user_logged_in.connect(merge_cart_at_sign_in, app)
+    titles_from_above["teams"] = shared_team_title
 
 
 # Scripts and styles come only from our own static files (templates carry no inline ones), so an
@@ -137,14 +141,15 @@ def _send_to_sign_in():
 
 # Each domain's Blueprint lives in its package; these modules attach routes and commands to it.
 DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders", "codesign", "notifications",
-           "sharing", "media", "demo", "search", "subscriptions", "recommendations", "ledger")
+           "sharing", "media", "demo", "search", "subscriptions", "recommendations", "ledger",
+           "teams")
 ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
                  "catalog.manage", "shops.views", "orders.views", "orders.fulfilment_views", "orders.sales_views",
                  "orders.returns_views", "orders.payments_views", "ledger.views", "ledger.commands",
                  "orders.commands", "codesign.views",
                  "codesign.manage", "codesign.commands", "notifications.views", "sharing.views", "media.views",
                  "demo.commands", "notifications.commands", "search.views", "search.commands", "subscriptions.views",
-                 "recommendations.commands")
+                 "recommendations.commands", "teams.views", "teams.manage", "teams.commands")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -16,6 +16,7 @@ from blueprints.orders.early_bird import early_bird_offer
 from blueprints.orders.forms import AddToCartForm
 from blueprints.recommendations.services import also_chosen_with
 from blueprints.shops.services import lowest_listing_prices, shops_selling
+from blueprints.teams.services import team_panel
 from blueprints.web import query_int, render, wants_fragment
 from extensions import db
 
@@ -94,7 +95,7 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
     return render("catalog/product.html", block="variant_panel", status=status, product=product, variant=variant,
                   price=price, listings=shops_selling(product), shop=shop, add_form=add_form, added=added,
                   main_image=main_image, story=co_design_story(product), offer=offer, for_sale=is_public(product),
-                  also=also, also_heading=_l("People who bought this also liked"))
+                  also=also, also_heading=_l("People who bought this also liked"), **team_panel(product, shop))
 
 
 @bp.get("/p/<slug>")

@@ -20,6 +20,7 @@ from blueprints.codesign.services.prototypes import PrototypeDetails, accept, cr
 from blueprints.codesign.services.support import add_poll, toggle_support, vote
 from blueprints.codesign.services.updates import answer_ask, make_ask, post_update
 from blueprints.columns import utcnow
+from blueprints.demo.teams import seed_teams
 from blueprints.media.images import store_image
 from blueprints.money import current_rates
 from blueprints.orders.models import PaymentMethod
@@ -139,6 +140,7 @@ def seed_demo() -> list[str]:
     _seed_prototypes(users, categories, created)
     _seed_sharing(users, created)
     seed_after_sale(users, created)
+    seed_teams(users, created)
     return created
 
 

@@ -28,6 +28,11 @@ EVENTS = {
                                        subject=subject),
     "refund_paid": lambda subject: _("The refund for order %(subject)s was paid to your account.", subject=subject),
     "payout_sent": lambda subject: _("A payout of %(subject)s is on its way to your bank.", subject=subject),
+    "team_formed": lambda subject: _("Your team for %(subject)s is complete: your order goes to the supplier now.",
+                                     subject=subject),
+    "team_failed": lambda subject: _("Your team for %(subject)s did not fill in time, so your order is cancelled and "
+                                     "you pay nothing. You can still buy it alone at the normal price.",
+                                     subject=subject),
     "shop_listing": lambda subject: _("A shop you bought from has something new: %(subject)s", subject=subject),
     "recommended": lambda subject: _("Picked for you: %(subject)s", subject=subject),
     "digest": lambda subject: ngettext("Your daily digest: %(num)d more update went over your daily limit.",

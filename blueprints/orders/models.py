@@ -72,9 +72,11 @@ class OrderStatus(enum.StrEnum):
     DELIVERED = "delivered"
     COMPLETED = "completed"    # the return window has passed; earnings are available
     CANCELLED = "cancelled"
+    WAITING_FOR_TEAM = "team_waiting"  # a team order, held until its team forms (or cancelled if it fails)
 
 
 class ShipmentStatus(enum.StrEnum):
+    HELD = "held"  # its order waits for a team: not in the supplier's queue yet
     AWAITING_PAYMENT = "awaiting_payment"
     READY = "ready"
     SHIPPED = "shipped"

@@ -76,3 +76,12 @@ def split_problems() -> list[str]:
 
 def order_id_by_number(number: str) -> int | None:
     return db.session.scalar(select(Order.id).where(Order.number == number))
+def order_figures(order_ids: list[int]) -> dict[int, tuple[str, str, int, int]]:
+    """{order id: (number, status, units, total)} for the given orders, in one query."""
+    if not order_ids:
+        return {}
+    rows = db.session.execute(
+        select(Order.id, Order.number, Order.status, func.coalesce(func.sum(OrderLine.quantity), 0), Order.total)
+        .join(OrderLine, OrderLine.order_id == Order.id).where(Order.id.in_(order_ids))
+        .group_by(Order.id, Order.number, Order.status, Order.total)).all()
+    return {order_id: (number, str(status), units, total) for order_id, number, status, units, total in rows}

@@ -25,6 +25,7 @@ from blueprints.sharing.services import available_credit
 from blueprints.sharing.views import attributed_link
 from blueprints.shops.models import Shop
 from blueprints.shops.services import public_listing
+from blueprints.teams.services import team_of_order
 from blueprints.web import is_htmx, render, see_other, succeeded
 from extensions import db, limiter
 
@@ -180,7 +181,7 @@ def my_orders():
 @login_required
 def order(number: str):
     order = order_for_buyer(number, current_user) or abort(404)
-    return render("orders/order.html", order=order)
+    return render("orders/order.html", order=order, team=team_of_order(order.id))
 
 
 @bp.post("/orders/<number>/cancel")

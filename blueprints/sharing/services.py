@@ -2,6 +2,7 @@
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -20,7 +21,10 @@ from blueprints.sharing.models import ShareClick, ShareLink
 from blueprints.shops.services import public_listing, shop_by_slug
 from extensions import db
 
-SHAREABLE = re.compile(r"^/(p/[a-z0-9-]+|shops/[a-z0-9-]+(/p/[a-z0-9-]+)?|codesign/[a-z0-9-]+)$")
+SHAREABLE = re.compile(r"^/(p/[a-z0-9-]+|shops/[a-z0-9-]+(/p/[a-z0-9-]+)?|codesign/[a-z0-9-]+|teams/[a-z0-9]+)$")
+# Titles of shareable pages that higher rooms own, by the path's first part ({"teams": title of a team's path}),
+# registered in create_app: sharing cannot import them.
+titles_from_above: dict[str, Callable[[str], str | None]] = {}
 # Link previews and crawlers open links all day; they are not people.
 BOTS = re.compile(r"bot|crawl|spider|slurp|preview|facebookexternalhit|whatsapp|telegram|slack|discord|curl|wget|"
                   r"python-requests|httpclient|headless", re.IGNORECASE)
@@ -39,6 +43,8 @@ def page_title(path: str) -> str | None:
     if parts[0] == "p":
         product = db.session.scalar(select(Product).where(Product.slug == parts[1]))
         return product.title if product is not None and is_public(product) else None
+    if parts[0] in titles_from_above:
+        return titles_from_above[parts[0]](parts[1])
     if parts[0] == "codesign":
         prototype = public_prototype(parts[1])
         return prototype.title if prototype is not None else None

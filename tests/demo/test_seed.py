@@ -95,3 +95,13 @@ def test_demo_share_link_has_clicks_and_rewards(ctx):
     assert db.session.scalar(select(func.count(ShareClick.id))) == 5
     owed = owed_to(Owner.referrer(lin.id))
     assert owed["available"] > 0 and owed["pending"] > 0
+
+
+def test_demo_has_a_team_price_an_open_team_with_a_place_left_a_formed_team_and_a_failed_team(ctx):
+    from blueprints.teams.models import Team, TeamOffer, TeamStatus
+
+    seed_demo()
+    assert db.session.scalar(select(func.count(TeamOffer.id))) == 2
+    teams = list(db.session.scalars(select(Team)))
+    assert sorted(team.status for team in teams) == sorted([TeamStatus.OPEN, TeamStatus.FORMED, TeamStatus.FAILED])
+    assert [team.places_left for team in teams if team.status == TeamStatus.OPEN] == [1]

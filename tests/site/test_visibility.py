@@ -10,7 +10,9 @@ from blueprints.accounts.models import User
 from blueprints.codesign.models import Prototype
 from blueprints.codesign.services.support import toggle_support
 from blueprints.money import current_rates
-from blueprints.catalog.models import Product
+from blueprints.catalog.models import Product, Variant
+from blueprints.orders.services.checkout import AddressDetails, PaymentMethod
+from blueprints.teams.services import TeamOrder, save_offer, start_team
 from blueprints.shops.models import Shop
 from blueprints.shops.services import add_listing
 from blueprints.sharing.services import get_or_create_link
@@ -46,6 +48,9 @@ NOT_PUBLIC = {
     "ledger.admin_payouts": "admin", "ledger.payout_file": "admin, and not HTML", "ledger.admin_ledger": "admin",
     "ledger.ledger_account": "admin", "ledger.ledger_order": "admin", "orders.admin_transfers": "admin",
     "ledger.find_order_entries": "admin",
+    "teams.start": "a form", "teams.join": "a form", "teams.supplier_teams": "a supplier's desk",
+    "teams.supplier_offer": "a supplier's desk", "teams.shop_teams": "a shop owner's desk",
+    "teams.shop_offer": "a shop owner's desk",
 }
 
 
@@ -71,6 +76,12 @@ def hidden_world(app, make_supplier, make_product, make_prototype, make_shop, ma
         for prototype_id in (lamp_id, vase_id):
             toggle_support(db.session.get(User, fan.id), db.session.get(Prototype, prototype_id))
         mug_link = get_or_create_link(db.session.get(User, fan.id), f"/p/{mug.slug}")
+        mug_team = start_team(db.session.get(User, fan.id), save_offer(
+            db.session.get(User, gone.member.id), db.session.get(Product, mug.id), None, team_size=2,
+            unit_price=6000, open_hours=24, max_teams=None, rates=current_rates()), TeamOrder(
+            db.session.scalar(select(Variant.id).where(Variant.product_id == mug.id)), 1,
+            AddressDetails("王小明", "13800138000", "浙江省", "杭州市", "西湖区", "文三路 90 号"),
+            PaymentMethod.CASH_ON_DELIVERY, "mug-team"), current_rates())
         vase_link = get_or_create_link(db.session.get(User, fan.id), f"/codesign/{vase_slug}")
         db.session.commit()
         decide(db.session.get(User, admin.id), db.session.get(Supplier, gone.id), SupplierAction.SUSPEND,
@@ -79,7 +90,8 @@ def hidden_world(app, make_supplier, make_product, make_prototype, make_shop, ma
         draft_slugs = [db.session.scalar(select(Product.slug).where(Product.title == "Draftonly teapot")),
                        db.session.scalar(select(Prototype.slug).where(Prototype.title == "Draftonly stool"))]
         codes = [mug_link.code, vase_link.code]
-    return {"owner": owner, "fan": fan, "kettle": kettle.slug, "lamp": lamp_slug, "mug": mug.slug,
+        team_code = mug_team.code
+    return {"owner": owner, "fan": fan, "kettle": kettle.slug, "lamp": lamp_slug, "mug": mug.slug, "team": team_code,
             "vase": vase_slug, "drafts": draft_slugs, "codes": codes}
 
 
@@ -96,6 +108,7 @@ def public_pages(world) -> dict[str, list[str]]:
         "shops.listing_page": [f"/shops/corner/p/{world['kettle']}"],
         "shops.add_products": ["/my/shop/add"],
         "sharing.follow": [f"/s/{code}" for code in world["codes"]],
+        "teams.team": [f"/teams/{world['team']}"],
     }
 
 
@@ -125,7 +138,7 @@ def test_hidden_items_appear_on_no_public_list_or_page(app, hidden_world):
 def test_hidden_items_own_pages_are_not_found(client, hidden_world):
     for url in (f"/p/{hidden_world['mug']}", f"/shops/corner/p/{hidden_world['mug']}",
                 f"/codesign/{hidden_world['vase']}", f"/p/{hidden_world['drafts'][0]}",
-                f"/codesign/{hidden_world['drafts'][1]}"):
+                f"/codesign/{hidden_world['drafts'][1]}", f"/teams/{hidden_world['team']}"):
         assert client.get(url).status_code == 404, url
 
 

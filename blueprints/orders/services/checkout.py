@@ -21,9 +21,9 @@ from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.ledger.accounts import CUSTOMERS_RECEIVABLE, PLATFORM_COMMISSION, PLATFORM_MARGIN, Bucket, Owner
 from blueprints.ledger.services import balance, post
 from blueprints.money import Rates, format_money, split_line
-from blueprints.orders.models import (Address, Cart, Order, OrderLine, OrderStatus, PaymentMethod, Shipment,
+from blueprints.orders.models import (Address, Cart, CartItem, Order, OrderLine, OrderStatus, PaymentMethod, Shipment,
                                       ShipmentStatus)
-from blueprints.orders.services.cart import CartSummary, NotEnoughStock, summarise
+from blueprints.orders.services.cart import CartLine, CartSummary, NotEnoughStock, summarise
 from blueprints.sharing.models import ShareLink
 from extensions import db
 
@@ -101,9 +101,12 @@ def _uses_sharers_address(sharer_id: int, address: AddressDetails) -> bool:
 
 def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment_method: PaymentMethod,
                 idempotency_key: str, rates: Rates, expected_total: int | None = None, *,
-                share_link: ShareLink | None = None, use_credit: bool = False) -> Order:
+                share_link: ShareLink | None = None, use_credit: bool = False,
+                summary: CartSummary | None = None, held: bool = False) -> Order:
     """Turn the cart into an order, or return the order this key already made.
 
+    `summary` (with `cart` None) places lines priced elsewhere, such as at a team price; `held` keeps the
+    order out of the supplier's queue (waiting for its team) until `release_held_order`.
     Raises DuplicateOrder when a concurrent request with the same key won the race (the caller
     rolls back and shows that order), NotEnoughStock or DomainError when the cart cannot be bought.
     """
@@ -115,7 +118,7 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
             raise AccessDenied()
         return existing
     check_address(address)
-    summary = summarise(cart)
+    summary = summary if summary is not None else summarise(cart)
     if not summary.lines:
         raise DomainError(_l("Your cart is empty."))
     if summary.problems:
@@ -143,8 +146,8 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
                   province=address.province.strip(), city=address.city.strip(), district=address.district.strip(),
                   street=address.street.strip(), total=summary.total, placed_at=now,
                   share_link_id=share_link.id if share_link else None, referral_flag=flag,
-                  status=OrderStatus.PLACED if payment_method == PaymentMethod.BANK_TRANSFER else OrderStatus.CONFIRMED,
-                  confirmed_at=None if payment_method == PaymentMethod.BANK_TRANSFER else now)
+                  status=_first_status(payment_method, held),
+                  confirmed_at=None if held or payment_method == PaymentMethod.BANK_TRANSFER else now)
     db.session.add(order)
     try:
         # Claim the key before touching stock: a concurrent twin waits here, then fails cleanly.
@@ -164,8 +167,7 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
         supplier_id = product.supplier_id
         if supplier_id not in shipments:
             shipments[supplier_id] = Shipment(order=order, supplier_id=supplier_id, status=(
-                ShipmentStatus.AWAITING_PAYMENT if payment_method == PaymentMethod.BANK_TRANSFER
-                else ShipmentStatus.READY))
+                ShipmentStatus.HELD if held else first_shipment_status(payment_method)))
         split = split_line(cart_line.unit_price, product.supply_price, quantity, rates,
                            referred=referrer_id is not None, through_shop=cart_line.item.shop_id is not None)
         db.session.add(OrderLine(
@@ -187,10 +189,27 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
     post(ledger.items(), memo=f"order {order.number} placed", order_id=order.id)
     if use_credit:
         _spend_credit(buyer, order)
-    for item in list(cart.items):
+    for item in list(cart.items if cart is not None else []):
         cart.items.remove(item)
     db.session.flush()
     return order
+
+
+def priced_line(variant: Variant, shop_id: int | None, quantity: int, unit_price: int) -> CartSummary:
+    """One line priced elsewhere (a team price), to place with `place_order(..., summary=...)`."""
+    item = CartItem(variant=variant, variant_id=variant.id, shop_id=shop_id, quantity=quantity)
+    return CartSummary([CartLine(item, unit_price)])
+
+
+def first_shipment_status(payment_method: PaymentMethod) -> ShipmentStatus:
+    """Where a shipment starts in the supplier's queue: waiting for a transfer, or ready to ship."""
+    return ShipmentStatus.AWAITING_PAYMENT if payment_method == PaymentMethod.BANK_TRANSFER else ShipmentStatus.READY
+
+
+def _first_status(payment_method: PaymentMethod, held: bool) -> OrderStatus:
+    if held:
+        return OrderStatus.WAITING_FOR_TEAM
+    return OrderStatus.PLACED if payment_method == PaymentMethod.BANK_TRANSFER else OrderStatus.CONFIRMED
 
 
 def _spend_credit(buyer: User, order: Order) -> None:

@@ -16,6 +16,7 @@ from blueprints.notifications.models import Kind
 from blueprints.notifications.services import notify
 from blueprints.orders.models import Order, OrderLine, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
 from blueprints.orders.return_models import OPEN_RETURN, ReturnRequest
+from blueprints.orders.services.checkout import first_shipment_status
 from blueprints.shops.models import Shop
 from blueprints.suppliers.models import SupplierMember
 from extensions import db
@@ -186,14 +187,35 @@ def cancel_order(user: User, order: Order) -> None:
     """The buyer cancels before anything has shipped: stock comes back and the money is reversed."""
     if not user.is_authenticated or order.buyer_id != user.id:
         raise AccessDenied()
-    order = _lock_order(order.id)
+    _cancel(order.id, (OrderStatus.PLACED, OrderStatus.CONFIRMED),
+            (ShipmentStatus.AWAITING_PAYMENT, ShipmentStatus.READY))
+
+
+def cancel_held_order(order_id: int) -> Order:
+    """A team that did not form gives its members' held orders back: stock, rewards and credit return."""
+    return _cancel(order_id, (OrderStatus.WAITING_FOR_TEAM,), (ShipmentStatus.HELD,))
+
+
+def release_held_order(order_id: int) -> Order:
+    """The order's team formed: its shipments join the supplier's queue as any order's would."""
+    order = _lock_order(order_id)
+    if order.status != OrderStatus.WAITING_FOR_TEAM:
+        raise DomainError(_l("This order is not waiting for a team."))
+    db.session.execute(update(Shipment).where(Shipment.order_id == order.id, Shipment.status == ShipmentStatus.HELD)
+                       .values(status=first_shipment_status(order.payment_method)))
+    _refresh_status(order, utcnow())
+    db.session.flush()
+    return order
+
+
+def _cancel(order_id: int, statuses, shipment_statuses) -> Order:
+    order = _lock_order(order_id)
     not_cancellable = DomainError(_l("This order can no longer be cancelled: part of it has shipped."))
-    if order.status not in (OrderStatus.PLACED, OrderStatus.CONFIRMED):
+    if order.status not in statuses:
         raise not_cancellable
     # Claim every shipment that has not left; if one has (or a twin request got here first), stop.
     claimed = db.session.execute(
-        update(Shipment).where(Shipment.order_id == order.id,
-                               Shipment.status.in_([ShipmentStatus.AWAITING_PAYMENT, ShipmentStatus.READY]))
+        update(Shipment).where(Shipment.order_id == order.id, Shipment.status.in_(shipment_statuses))
         .values(status=ShipmentStatus.CANCELLED)).rowcount
     if claimed != len(order.shipments):
         raise not_cancellable
@@ -212,6 +234,7 @@ def cancel_order(user: User, order: Order) -> None:
         reversal[entry.account] -= entry.amount
     post(reversal.items(), memo=f"order {order.number} cancelled", order_id=order.id)
     db.session.flush()
+    return order
 
 
 def complete_order(order: Order) -> None:
