@@ -10,6 +10,8 @@ EVENTS = {
     "reply": lambda subject: _("Someone replied to your comment on %(subject)s.", subject=subject),
     "shipped": lambda subject: _("Part of your order %(subject)s has shipped.", subject=subject),
     "delivered": lambda subject: _("Part of your order %(subject)s was delivered.", subject=subject),
+    "review_request": lambda subject: _("Your order %(subject)s was delivered: how was it? Review what you bought.",
+                                        subject=subject),
     "shop_listing": lambda subject: _("A shop you bought from has something new: %(subject)s", subject=subject),
     "recommended": lambda subject: _("Picked for you: %(subject)s", subject=subject),
     "digest": lambda subject: ngettext("Your daily digest: %(num)d more update went over your daily limit.",

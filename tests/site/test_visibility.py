@@ -40,6 +40,8 @@ NOT_PUBLIC = {
     "catalog.edit_product": "a supplier's desk",
     "admin.suppliers": "admin", "admin.audit": "admin", "admin.reports": "admin", "admin.referrals": "admin",
     "notifications.unsubscribe_link": "a one-click stop",
+    "reviews.write": "the viewer's own order", "reviews.edit": "the viewer's own review",
+    "reviews.supplier_reviews": "a supplier's desk", "reviews.moderation": "admin",
 }
 
 

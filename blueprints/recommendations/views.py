@@ -1,0 +1,1 @@
+"""Turning personalised suggestions off and on, and "not interested"."""
