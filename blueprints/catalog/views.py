@@ -10,12 +10,13 @@ from blueprints.catalog import bp
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import categories, is_public, product_for_page
 from blueprints.search.services import PRICE_BUCKETS, SORTS, CatalogFilters, browse
-from blueprints.money import format_money
+from blueprints.money import current_rates, format_money, where_money_goes
 from blueprints.codesign.services.launch import co_design_story
 from blueprints.orders.early_bird import early_bird_offer
 from blueprints.orders.forms import AddToCartForm
 from blueprints.recommendations.services import also_chosen_with
 from blueprints.reviews.services import SORTS as REVIEW_SORTS
+from blueprints.reviews.track_records import track_record
 from blueprints.reviews.services import helpful_votes_of, reviews_of_product, summary
 from blueprints.shops.services import lowest_listing_prices, shops_selling
 from blueprints.web import query_int, render, wants_fragment
@@ -107,7 +108,9 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
                   price=price, listings=shops_selling(product) if shop is None else [], shop=shop, add_form=add_form, added=added,
                   main_image=main_image, story=co_design_story(product), offer=offer, for_sale=is_public(product),
                   also=also, also_heading=_l("People who bought this also liked"),
-                  reviews=None if fragment else reviews_context(product))
+                  reviews=None if fragment else reviews_context(product),
+                  split=where_money_goes(price, product.supply_price, current_rates(), through_shop=shop is not None),
+                  supplier_record=None if fragment else track_record("supplier", product.supplier_id))
 
 
 @bp.get("/p/<slug>")

@@ -92,6 +92,7 @@ def public_pages(world) -> dict[str, list[str]]:
         "shops.listing_page": [f"/shops/corner/p/{world['kettle']}"],
         "shops.add_products": ["/my/shop/add"],
         "sharing.follow": [f"/s/{code}" for code in world["codes"]],
+        "suppliers.public_page": ["/suppliers/goodco"],
     }
 
 
