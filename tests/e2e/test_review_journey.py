@@ -69,7 +69,7 @@ def test_review_with_a_photo_answer_report_and_fold_in_chinese(browser, live_ser
     reader = chinese_page(browser)
     sign_in(reader, live_server, make_user("reader@example.com", display_name="读者"))
     reader.goto(live_server + product_path)
-    reader.get_by_text("举报").click()
+    reader.get_by_text("举报", exact=True).click()
     reader.get_by_label("这条评价有什么问题？").fill("含有广告")
     reader.get_by_role("button", name="提交举报").click()
     expect(reader.get_by_text("谢谢。管理员会查看这条评价。")).to_be_visible()
