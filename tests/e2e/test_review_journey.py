@@ -58,6 +58,7 @@ def test_review_with_a_photo_answer_report_and_fold_in_chinese(browser, live_ser
     supplier = chinese_page(browser)
     sign_in(supplier, live_server, delivered.supplier.member)
     supplier.goto(live_server + "/supplier/reviews")
+    assert axe_violations(supplier) == []
     supplier.get_by_label("你的官方回复").fill("谢谢支持！")
     supplier.get_by_role("button", name="发布官方回复").click()
     expect(supplier.get_by_text("你的回复已发布在评价旁。")).to_be_visible()
@@ -78,6 +79,7 @@ def test_review_with_a_photo_answer_report_and_fold_in_chinese(browser, live_ser
     sign_in(moderator, live_server, admin)
     moderator.goto(live_server + "/admin/reviews")
     expect(moderator.get_by_text("含有广告")).to_be_visible()
+    assert axe_violations(moderator) == []
     moderator.get_by_label("折叠时显示的理由").fill("测试折叠")
     moderator.get_by_role("button", name="折叠").click()
     expect(moderator.get_by_text("评价已折叠并注明你的理由。")).to_be_visible()
