@@ -60,6 +60,8 @@ def _init_extensions(app: Flask) -> None:
     from blueprints.subscriptions import models as _subscriptions  # noqa: F401
     from blueprints.ledger import models as _ledger  # noqa: F401
     from blueprints.orders import models as _orders  # noqa: F401
+    from blueprints.recommendations import models as _recommendations  # noqa: F401
+    from blueprints.reviews import models as _reviews  # noqa: F401
     from blueprints.shops import models as _shops  # noqa: F401
     from blueprints.suppliers import models as _suppliers  # noqa: F401
     from blueprints.teams import models as _teams  # noqa: F401
@@ -91,6 +93,8 @@ def _connect_listeners(app: Flask) -> None:
     from blueprints.codesign.services.launch import tell_supporters_of_launch
     from blueprints.codesign.services.prototypes import prototype_opened
     from blueprints.orders.listeners import tell_shop_customers
+    from blueprints.orders.services.fulfilment import order_delivered
+    from blueprints.reviews.services import request_reviews
     from blueprints.orders.cart_session import merge_cart_at_sign_in
     from blueprints.search.services import keep_index_in_step
     from blueprints.shops.services import listing_added
@@ -104,6 +108,7 @@ def _connect_listeners(app: Flask) -> None:
     product_published.connect(tell_keyword_subscribers_of_product)
     prototype_opened.connect(tell_keyword_subscribers_of_prototype)
     listing_added.connect(tell_shop_customers)
+    order_delivered.connect(request_reviews)
     user_logged_in.connect(merge_cart_at_sign_in, app)
     titles_from_above["teams"] = shared_team_title
 
@@ -142,14 +147,15 @@ def _send_to_sign_in():
 # Each domain's Blueprint lives in its package; these modules attach routes and commands to it.
 DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders", "codesign", "notifications",
            "sharing", "media", "demo", "search", "subscriptions", "recommendations", "ledger",
-           "teams")
+           "teams", "reviews")
 ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
                  "catalog.manage", "shops.views", "orders.views", "orders.fulfilment_views", "orders.sales_views",
                  "orders.returns_views", "orders.payments_views", "ledger.views", "ledger.commands",
                  "orders.commands", "codesign.views",
                  "codesign.manage", "codesign.commands", "notifications.views", "sharing.views", "media.views",
                  "demo.commands", "notifications.commands", "search.views", "search.commands", "subscriptions.views",
-                 "recommendations.commands", "teams.views", "teams.manage", "teams.commands")
+                 "recommendations.commands", "recommendations.views", "teams.views", "teams.manage",
+                 "teams.commands", "reviews.views", "reviews.commands")
 
 
 def _register_blueprints(app: Flask) -> None:

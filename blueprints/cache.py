@@ -76,8 +76,9 @@ _UNSHARED_HEADERS = {"content-length", "set-cookie"}
 
 def _visitor_with_nothing_of_their_own() -> bool:
     # Their session holds at most a CSRF token: no cart, no message waiting to be shown, no user.
+    # A visitor who came through a share link sees who shared it (sharing's disclosure): never a shared copy.
     return (request.method == "GET" and set(session) <= {"csrf_token"}
-            and not current_user.is_authenticated)
+            and not current_user.is_authenticated and "ref" not in request.cookies)
 
 
 def _page_key() -> str:

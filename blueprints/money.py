@@ -67,6 +67,12 @@ def split_line(unit_price: int, supply_price: int, quantity: int, rates: Rates, 
                      shop_earnings=rest if through_shop else 0, platform_margin=0 if through_shop else rest)
 
 
+def where_money_goes(price: int, supply_price: int, rates: Rates, *, through_shop: bool) -> LineSplit:
+    """The "where your money goes" panel: one unit at `price`, bought through someone's share link, split by the
+    very function that writes the order line and the ledger."""
+    return split_line(price, supply_price, 1, rates, referred=True, through_shop=through_shop)
+
+
 def format_money(minor_units: int | None, *, whole: bool = False) -> str:
     """`whole` drops the fen, for round figures such as price ranges."""
     if minor_units is None:

@@ -10,11 +10,14 @@ from blueprints.catalog import bp
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import categories, is_public, product_for_page
 from blueprints.search.services import PRICE_BUCKETS, SORTS, CatalogFilters, browse
-from blueprints.money import format_money
+from blueprints.money import current_rates, format_money, where_money_goes
 from blueprints.codesign.services.launch import co_design_story
 from blueprints.orders.early_bird import early_bird_offer
 from blueprints.orders.forms import AddToCartForm
 from blueprints.recommendations.services import also_chosen_with
+from blueprints.reviews.services import SORTS as REVIEW_SORTS
+from blueprints.reviews.track_records import track_record
+from blueprints.reviews.services import helpful_votes_of, reviews_of_product, summary
 from blueprints.shops.services import lowest_listing_prices, shops_selling
 from blueprints.teams.services import team_panel
 from blueprints.web import query_int, render, wants_fragment
@@ -82,6 +85,15 @@ def chosen_variant(product: Product):
     return (in_stock or product.variants or [None])[0]
 
 
+def reviews_context(product: Product) -> dict:
+    """The product's reviews as its pages show them: the same on the catalog's page and every shop's."""
+    sort = request.args.get("reviews", "newest")
+    sort = sort if sort in REVIEW_SORTS else "newest"
+    items = reviews_of_product(product.id, sort=sort)
+    return {"summary": summary(product.id), "shown": items, "sort": sort,
+            "voted": helpful_votes_of(current_user, [review.id for review in items])}
+
+
 def render_product_page(product: Product, *, shop=None, price: int, variant=None, status: int = 200,
                         add_form=None, added: bool = False):
     """The product page (or its variant panel, for htmx), from the catalog or as a shop sells it."""
@@ -91,11 +103,15 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
     shown = query_int("image", 0)
     main_image = product.images[shown] if 0 <= shown < len(product.images) else product.cover
     offer = early_bird_offer(current_user, product) if shop is None else None
-    also = [] if wants_fragment() else also_chosen_with(product, current_user, shop=shop)
+    fragment = wants_fragment()
+    also = [] if fragment else also_chosen_with(product, current_user, shop=shop)
     return render("catalog/product.html", block="variant_panel", status=status, product=product, variant=variant,
-                  price=price, listings=shops_selling(product), shop=shop, add_form=add_form, added=added,
+                  price=price, listings=shops_selling(product) if shop is None else [], shop=shop, add_form=add_form, added=added,
                   main_image=main_image, story=co_design_story(product), offer=offer, for_sale=is_public(product),
-                  also=also, also_heading=_l("People who bought this also liked"), **team_panel(product, shop))
+                  also=also, also_heading=_l("People who bought this also liked"), **team_panel(product, shop),
+                  reviews=None if fragment else reviews_context(product),
+                  split=where_money_goes(price, product.supply_price, current_rates(), through_shop=shop is not None),
+                  supplier_record=None if fragment else track_record("supplier", product.supplier_id))
 
 
 @bp.get("/p/<slug>")

@@ -23,6 +23,7 @@ from blueprints.columns import utcnow
 from blueprints.errors import DomainError
 from blueprints.forms import handle_form, run_action
 from blueprints.recommendations.services import also_chosen_with
+from blueprints.reviews.services import review_counts
 from blueprints.web import is_htmx, render, see_other, wants_fragment
 from extensions import db, limiter
 
@@ -94,7 +95,9 @@ def render_prototype(prototype, *, block=None, status=200, support_form=None, pl
         comment_form=comment_form or CommentForm(formdata=None), reply_forms=reply_forms or {},
         edit_forms=edit_forms or {}, report_form=ReportForm(formdata=None), now=utcnow(), problem=problem,
         also=also_chosen_with(prototype, current_user) if shown() else [],
-        also_heading=_l("People who supported this also supported"))
+        also_heading=_l("People who supported this also supported"),
+        # A launched prototype's history links to what its buyers say of the product it became.
+        product_reviews=review_counts([prototype.product_id]) if prototype.product_id and shown() else {})
 
 
 @bp.get("/codesign/<slug>")

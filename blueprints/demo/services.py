@@ -141,6 +141,7 @@ def seed_demo() -> list[str]:
     _seed_sharing(users, created)
     seed_after_sale(users, created)
     seed_teams(users, created)
+    _seed_reviews(users, created)
     return created
 
 
@@ -391,4 +392,69 @@ def _seed_sharing(users, created: list[str]) -> None:
             mark_delivered(member, order.shipments[0])
             complete_order(order)
     created.append(f"share link /s/{link.code} with clicks and rewarded orders")
+    db.session.flush()
+
+
+# Reviews (buyer, product title, stars, text, photo?, official answer, moderation reason, days ago)
+REVIEWS = (
+    ("shopper@demo.shelfmade.test", "Linen tea towels, set of 3", 5,
+     "吸水很好，洗了三次也没有起球。Soaks up well and no pilling after three washes.", True,
+     "谢谢！Thank you: they soften further with every wash.", None, 3),
+    ("shopper@demo.shelfmade.test", "不锈钢保温杯 500ml", 4, "保温效果不错，一整天都是热的，只是盖子有点紧。", False, None, None, 2),
+    ("lin@demo.shelfmade.test", "不锈钢保温杯 500ml", 3, "The lid is hard to open with cold hands. Please make it easier.",
+     False, None, None, 1),
+    ("lin@demo.shelfmade.test", "青花瓷饭碗", 1, "加我微信 shop-888 买更便宜的，比这里便宜一半！", False, None,
+     "广告和联系方式 Advertising and contact details", 1),
+    ("lin@demo.shelfmade.test", "旅行茶具 Travel tea set", 5, "The sealed case is exactly what the prototype page asked for. 出差带着很方便。",
+     True, None, None, 0),
+)
+
+
+def _seed_reviews(users, created: list[str]) -> None:
+    """Reviews of delivered lines: one with an official answer, one with a photo, one folded by moderation, one
+    turned into an ask on a prototype, one of the product a prototype became; then the track records."""
+    from blueprints.orders.queries import delivered_lines_of
+    from blueprints.reviews.models import Review
+    from blueprints.reviews.services import answer_review, moderate_review, report_review, review_to_ask, write_review
+    from blueprints.reviews.track_records import refresh_track_records
+
+    if db.session.scalar(select(Review.id).limit(1)) is not None:
+        return
+    lin, admin = users["lin@demo.shelfmade.test"], users["admin@demo.shelfmade.test"]
+    cart = get_or_create_cart(lin, None)
+    for title in ("不锈钢保温杯 500ml", "青花瓷饭碗", "旅行茶具 Travel tea set"):
+        product = db.session.scalar(select(Product).where(Product.title == title))
+        add_to_cart(cart, max(product.variants, key=lambda v: v.stock_on_hand), None, 1)
+    order = place_order(lin, cart, AddressDetails("林小姐", "13900139000", "上海市", "上海市", "徐汇区", "天钥桥路 100 号"),
+                        PaymentMethod.CASH_ON_DELIVERY, "demo-review-order", current_rates())
+    for shipment in order.shipments:
+        member = shipment.supplier.members[0].user
+        ship(member, shipment, carrier="SF Express", tracking_number=f"SF{order.id:010d}{shipment.id}")
+        mark_delivered(member, shipment)
+    now = utcnow()
+    for email, title, stars, body, photo, answer, hidden, days_ago in REVIEWS:
+        buyer = users[email]
+        line = next((line for line in delivered_lines_of(buyer.id) if line.title == title), None)
+        if line is None:
+            continue
+        photos = []
+        if photo:
+            from werkzeug.datastructures import FileStorage
+            photos = [FileStorage(io.BytesIO(_demo_picture(title, 2, 0.3)), filename="photo.png")]
+        review = write_review(buyer, line.id, stars, body, photos)
+        review.created_at = now - timedelta(days=days_ago, hours=3)
+        supplier_member = db.session.get(Supplier, line.supplier_id).members[0].user
+        if answer:
+            answer_review(supplier_member, review, answer)
+        if hidden:
+            report_review(users["shopper@demo.shelfmade.test"], review, "Spam: an advert with a contact number")
+            moderate_review(admin, review, hide=True, reason=hidden)
+        if stars == 3:
+            prototype = db.session.scalar(select(Prototype).where(Prototype.supplier_id == line.supplier_id,
+                                                                  Prototype.stage == Stage.OPEN).limit(1))
+            if prototype is not None:
+                review_to_ask(supplier_member, review, prototype)
+        created.append(f"review of {title} ({stars}/5)")
+    refresh_track_records()
+    created.append("track records of suppliers and shops")
     db.session.flush()

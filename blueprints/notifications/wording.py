@@ -33,6 +33,8 @@ EVENTS = {
     "team_failed": lambda subject: _("Your team for %(subject)s did not fill in time, so your order is cancelled and "
                                      "you pay nothing. You can still buy it alone at the normal price.",
                                      subject=subject),
+    "review_request": lambda subject: _("Your order %(subject)s was delivered: how was it? Review what you bought.",
+                                        subject=subject),
     "shop_listing": lambda subject: _("A shop you bought from has something new: %(subject)s", subject=subject),
     "recommended": lambda subject: _("Picked for you: %(subject)s", subject=subject),
     "digest": lambda subject: ngettext("Your daily digest: %(num)d more update went over your daily limit.",

@@ -5,6 +5,14 @@ from sqlalchemy import Select, func, or_, select
 from blueprints.catalog.models import Variant
 from blueprints.orders.models import Order, OrderLine, OrderStatus
 from blueprints.orders.return_models import RefundLine
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+
+from blueprints.catalog.models import Variant
+from blueprints.orders.models import Order, OrderLine, OrderStatus, Shipment, ShipmentStatus
+from blueprints.sharing.models import ShareLink
 from extensions import db
 
 _not_cancelled = Order.status != OrderStatus.CANCELLED
@@ -85,3 +93,77 @@ def order_figures(order_ids: list[int]) -> dict[int, tuple[str, str, int, int]]:
         .join(OrderLine, OrderLine.order_id == Order.id).where(Order.id.in_(order_ids))
         .group_by(Order.id, Order.number, Order.status, Order.total)).all()
     return {order_id: (number, str(status), units, total) for order_id, number, status, units, total in rows}
+@dataclass(frozen=True)
+class DeliveredLine:
+    """What a review needs to know about the order line it is about."""
+
+    id: int
+    order_number: str
+    buyer_id: int
+    product_id: int
+    supplier_id: int
+    shop_id: int | None
+    title: str
+    variant_label: str
+    delivered_at: datetime
+
+
+def _delivered_lines() -> Select:
+    return (select(OrderLine.id, Order.number, Order.buyer_id, Variant.product_id, Shipment.supplier_id,
+                   OrderLine.shop_id, OrderLine.title, OrderLine.variant_label, Shipment.delivered_at)
+            .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
+            .join(Shipment, Shipment.id == OrderLine.shipment_id).join(Variant, Variant.id == OrderLine.variant_id)
+            .where(Shipment.status == ShipmentStatus.DELIVERED))
+
+
+def delivered_line(line_id: int) -> DeliveredLine | None:
+    """The line if its goods were delivered (its order may since have completed), else None."""
+    row = db.session.execute(_delivered_lines().where(OrderLine.id == line_id)).first()
+    return DeliveredLine(*row) if row else None
+
+
+def delivered_lines_of(user_id: int, *, order_number: str | None = None) -> list[DeliveredLine]:
+    """The user's delivered lines, newest delivery first (of one order, when given)."""
+    query = _delivered_lines().where(Order.buyer_id == user_id)
+    if order_number is not None:
+        query = query.where(Order.number == order_number)
+    rows = db.session.execute(query.order_by(Shipment.delivered_at.desc(), OrderLine.id))
+    return [DeliveredLine(*row) for row in rows]
+
+
+def order_buyer_and_number(order_id: int) -> tuple[int, str] | None:
+    row = db.session.execute(select(Order.buyer_id, Order.number).where(Order.id == order_id)).first()
+    return tuple(row) if row else None
+
+
+@dataclass(frozen=True)
+class ShipmentTimes:
+    supplier_id: int
+    order_placed_at: datetime
+    ready_at: datetime | None  # paid (or cash on delivery): from here the supplier's clock runs
+    shipped_at: datetime | None
+    shop_id: int | None
+
+
+def shipment_times() -> list[ShipmentTimes]:
+    """Every shipment that was not cancelled, with when it became ready and when it left: the raw figures of the
+    suppliers' track records (read by a scheduled job, never per page view)."""
+    rows = db.session.execute(
+        select(Shipment.supplier_id, Order.placed_at, func.coalesce(Shipment.payment_confirmed_at, Order.confirmed_at),
+               Shipment.shipped_at, Order.shop_id)
+        .join(Order, Order.id == Shipment.order_id).where(Shipment.status != ShipmentStatus.CANCELLED))
+    return [ShipmentTimes(*row) for row in rows]
+
+
+def the_sharers_own_orders(sharer_id: int) -> list[tuple[str, str, str, str, str]]:
+    """(phone, province, city, district, street) of each order the sharer placed themselves."""
+    return [tuple(row) for row in db.session.execute(
+        select(Order.phone, Order.province, Order.city, Order.district, Order.street)
+        .where(Order.buyer_id == sharer_id).order_by(Order.id.desc()).limit(200))]
+
+
+def held_referrals_of(sharer_id: int) -> list[tuple[str, datetime, str]]:
+    """(order number, placed at, why) for orders through the sharer's links whose reward is held."""
+    return [tuple(row) for row in db.session.execute(
+        select(Order.number, Order.placed_at, Order.referral_flag).join(ShareLink, ShareLink.id == Order.share_link_id)
+        .where(ShareLink.user_id == sharer_id, Order.referral_flag.is_not(None)).order_by(Order.placed_at.desc()))]

@@ -18,11 +18,11 @@ from blueprints.orders.cart_session import current_cart, current_or_new_cart, re
 from blueprints.orders.forms import AddToCartForm, CheckoutForm, QuantityForm
 from blueprints.orders.models import Address, Order, PaymentMethod
 from blueprints.orders.services.cart import add_to_cart as add_item, remove_item, set_quantity, summarise
-from blueprints.orders.services.checkout import (AddressDetails, DuplicateOrder, order_by_key, place_order,
+from blueprints.orders.services.checkout import (AddressDetails, Device, DuplicateOrder, order_by_key, place_order,
                                                  save_address, saved_addresses)
 from blueprints.orders.services.fulfilment import cancel_order, order_for_buyer, orders_of
 from blueprints.sharing.services import available_credit
-from blueprints.sharing.views import attributed_link
+from blueprints.sharing.views import attributed_link, note_this_device, this_device
 from blueprints.shops.models import Shop
 from blueprints.shops.services import public_listing
 from blueprints.teams.services import team_of_order
@@ -137,7 +137,8 @@ def checkout():
         expected = int(form.expected_total.data) if (form.expected_total.data or "").isdigit() else None
         order = place_order(current_user, current_cart(), address, PaymentMethod(form.payment_method.data), key,
                             current_rates(), expected_total=expected, share_link=attributed_link(),
-                            use_credit=bool(form.use_credit.data))
+                            use_credit=bool(form.use_credit.data), device=Device(*this_device()))
+        note_this_device(current_user)  # so an order through this buyer's own links later is recognised
         if form.address_id.data == "new" and form.save_address.data:
             save_address(current_user, address)
         return order, True

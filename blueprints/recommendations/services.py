@@ -11,7 +11,10 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin
 from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, true, union_all
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
@@ -21,9 +24,11 @@ from blueprints.catalog.services import visible_products
 from blueprints.codesign.models import Pledge, Poll, PollVote, Prototype, Support
 from blueprints.codesign.queries import open_prototypes
 from blueprints.columns import utcnow
+from blueprints.errors import AccessDenied, DomainError
 from blueprints.notifications.models import Kind, Notification, NotificationPreference
 from blueprints.notifications.services import notify
 from blueprints.orders.queries import purchases as bought_items
+from blueprints.recommendations.models import NotInterested, SuggestionSettings
 from blueprints.recommendations.engine import (Interaction, ItemInfo, ItemKey, Keywords, Reason, Suggestion,
                                                also_chosen, recommend)
 from blueprints.search.models import DocumentKind
@@ -274,13 +279,63 @@ def _shown(suggestions, pool, titles: dict[ItemKey, str], listings=None) -> list
     return shown
 
 
+# The user's control over suggestions (China's E-Commerce Law art. 18, the algorithm-recommendation rules)
+
+def is_personalised(user: User) -> bool:
+    """Personalised suggestions are on unless the user switched them off."""
+    if not user.is_authenticated:
+        return False
+    return db.session.scalar(select(SuggestionSettings.personalised)
+                             .where(SuggestionSettings.user_id == user.id)) is not False
+
+
+def set_personalised(user: User, on: bool) -> None:
+    if not user.is_authenticated:
+        raise AccessDenied()
+    settings = db.session.get(SuggestionSettings, user.id)
+    if settings is None:
+        db.session.add(SuggestionSettings(user_id=user.id, personalised=on))
+    else:
+        settings.personalised = on
+    db.session.flush()
+
+
+def not_interested(user: User, kind: str, item_id: int) -> None:
+    """Never suggest this product or prototype to the user again."""
+    if not user.is_authenticated:
+        raise AccessDenied()
+    if kind not in ("product", "prototype"):
+        raise DomainError(_l("That cannot be suggested."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(NotInterested(user_id=user.id, kind=kind, item_id=item_id))
+    except IntegrityError:
+        pass  # said already
+
+
+def _unwanted(user: User) -> set[ItemKey]:
+    if not user.is_authenticated:
+        return set()
+    return {(kind, item_id) for kind, item_id in db.session.execute(
+        select(NotInterested.kind, NotInterested.item_id).where(NotInterested.user_id == user.id))}
+
+
+def _without_unwanted(shown: list[Shown], unwanted: set[ItemKey], limit: int) -> list[Shown]:
+    return [each for each in shown if (each.kind, each.item.id) not in unwanted
+            and item_key(each.item) not in unwanted][:limit]
+
+
 def for_you(user: User, *, limit: int = 8, now=None) -> list[Shown]:
-    """The home page's "for you": from what the user took part in and their keywords; trending for the rest."""
-    if user.is_authenticated or now is not None:
-        return _shown(*_suggested_for(user, limit, now))
+    """The home page's "for you": from what the user took part in and their keywords; trending for the rest.
+    With personalised suggestions off, the user sees what a visitor sees; "not interested" holds either way."""
+    unwanted = _unwanted(user)
+    asked = limit + len(unwanted)
+    if (user.is_authenticated and is_personalised(user)) or now is not None:
+        return _without_unwanted(_shown(*_suggested_for(user, asked, now)), unwanted, limit)
     # A visitor's suggestions come from trending alone, the same for everyone: shared as long as trending is.
-    return _shared_shown(remembered(f"visitor-suggestions:{limit}", current_app.config["TRENDING_SECONDS"],
-                                    lambda: _rows(_suggested_for(user, limit, None)[0])))
+    return _without_unwanted(_shared_shown(remembered(
+        f"visitor-suggestions:{asked}", current_app.config["TRENDING_SECONDS"],
+        lambda: _rows(_suggested_for(AnonymousUserMixin(), asked, None)[0]))), unwanted, limit)
 
 
 def _suggested_for(user: User, limit: int, now) -> tuple[list[Suggestion], dict, dict[ItemKey, str]]:
@@ -307,6 +362,8 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
                      limit: int = 4) -> list[Shown]:
     """"People who supported this also supported", leaving out what the viewer already took part in.
     On a shop's page only what that shop sells, at its price: the shop's visitors stay in the shop."""
+    if viewer.is_authenticated and not is_personalised(viewer):
+        viewer = AnonymousUserMixin()  # the same list a visitor sees
     if viewer.is_authenticated or shop is not None:
         suggestions, titles, listings, wanted = _also_suggested(item, viewer, shop, limit)
         if shop is not None:
@@ -367,6 +424,8 @@ def send_picks(now=None) -> int:
                or_(NotificationPreference.in_site.is_(True), NotificationPreference.email.is_(True)))))
     sent = 0
     for user in asked:
+        if not is_personalised(user):
+            continue  # picks are personalised: they stop with the switch
         already = set(db.session.scalars(select(Notification.link).where(
             Notification.user_id == user.id, Notification.kind == Kind.RECOMMENDATIONS)))
         pick = next((shown for shown in for_you(user, limit=5, now=now)

@@ -34,3 +34,30 @@ class ShareClick(db.Model):
     link_id: Mapped[int] = mapped_column(ForeignKey("share_links.id"), index=True)
     visitor: Mapped[str] = mapped_column(String(64))
     day: Mapped[date] = mapped_column(Date)
+
+
+class SharerDevice(db.Model):
+    """A browser (visitor cookie) and network a user was seen on, so an order through their own link from the same
+    device or network is recognised as theirs even under a second account, a new phone or a reworded address."""
+
+    __tablename__ = "sharer_devices"
+    __table_args__ = (UniqueConstraint("user_id", "visitor", "network", name="uq_sharer_devices_user_seen"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    visitor: Mapped[str] = mapped_column(String(64), index=True)
+    network: Mapped[str] = mapped_column(String(64), index=True)  # a hash of the address and browser
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CookielessVisit(db.Model):
+    """A first visit (no visitor id yet) from one network and browser to one link on one day: a browser that never
+    keeps the cookie comes back as a "first visit" each time, and is counted once a day through this row."""
+
+    __tablename__ = "share_cookieless_visits"
+    __table_args__ = (UniqueConstraint("link_id", "network", "day", name="uq_share_cookieless_visits_link_network_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("share_links.id"))
+    network: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)

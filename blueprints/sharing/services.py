@@ -2,6 +2,7 @@
 import hashlib
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 
@@ -17,7 +18,7 @@ from blueprints.errors import AccessDenied, DomainError
 from blueprints.ledger.models import LedgerEntry
 from blueprints.ledger.accounts import Bucket, Owner
 from blueprints.ledger.services import balance, entries_of, owed_to
-from blueprints.sharing.models import ShareClick, ShareLink
+from blueprints.sharing.models import CookielessVisit, ShareClick, ShareLink, SharerDevice
 from blueprints.shops.services import public_listing, shop_by_slug
 from extensions import db
 
@@ -87,24 +88,84 @@ def find_link(code: str) -> ShareLink | None:
     return db.session.scalar(select(ShareLink).where(ShareLink.code == (code or "").lower()))
 
 
-def visitor_key(visitor_id: str | None, address: str | None, user_agent: str | None) -> str:
-    """Who a visit is from: the key in the visitor cookie if the browser kept one, else a hash of its address and
-    browser (which then goes into the cookie)."""
-    if visitor_id and re.fullmatch(r"[0-9a-f]{64}", visitor_id):
-        return visitor_id
+def valid_visitor_id(visitor_id: str | None) -> str | None:
+    return visitor_id if visitor_id and re.fullmatch(r"[0-9a-f]{64}", visitor_id) else None
+
+
+def new_visitor_id() -> str:
+    """A first-party visitor id of its own for each new browser, so people behind one carrier address with the same
+    in-app browser are told apart once their browsers keep it."""
+    return secrets.token_hex(32)
+
+
+def network_key(address: str | None, user_agent: str | None) -> str:
+    """The network and browser a request came from, hashed: all that is known of a browser that keeps no cookie."""
     return hashlib.sha256(f"{address}|{user_agent}".encode()).hexdigest()
 
 
-def record_click(link: ShareLink, visitor: str, user_agent: str | None, today: date) -> bool:
-    """Count a visit, once per visitor per day, and never for a bot. Returns whether it counted."""
-    if not user_agent or BOTS.search(user_agent):
+def record_click(link: ShareLink, visitor: str, user_agent: str | None, today: date, *, new_visitor: bool = False,
+                 network: str | None = None) -> bool:
+    """Count a visit, once per visitor per day, never for a bot or one of the sharer's own browsers. A first visit
+    (`new_visitor`) counts unless a cookieless browser from the same network and browser was counted already today.
+    Returns whether it counted."""
+    if not user_agent or BOTS.search(user_agent) or visitor in sharers_visitors(link.user_id):
         return False
+    if new_visitor and network:
+        try:
+            with db.session.begin_nested():
+                db.session.add(CookielessVisit(link_id=link.id, network=network, day=today))
+        except IntegrityError:
+            return False
     try:
         with db.session.begin_nested():
             db.session.add(ShareClick(link_id=link.id, visitor=visitor, day=today))
     except IntegrityError:
         return False
     return True
+
+
+# The sharer's own devices, for self-referral checks and for not counting their own clicks
+
+def seen_on(user: User, visitor: str | None, network: str) -> None:
+    """Remember that the user used this browser (visitor cookie) and network."""
+    if not user.is_authenticated or not visitor:
+        return
+    found = select(SharerDevice.id).where(SharerDevice.user_id == user.id, SharerDevice.visitor == visitor,
+                                          SharerDevice.network == network)
+    if db.session.scalar(found) is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(SharerDevice(user_id=user.id, visitor=visitor, network=network))
+    except IntegrityError:
+        pass
+
+
+def sharers_visitors(user_id: int) -> set[str]:
+    return set(db.session.scalars(select(SharerDevice.visitor).where(SharerDevice.user_id == user_id)))
+
+
+def same_device_as_sharer(sharer_id: int, visitor: str | None, network: str | None) -> bool:
+    """The buyer's browser is one the sharer used; or, for a browser that keeps no visitor cookie, the same
+    network and browser. (A network alone is not enough: a carrier puts thousands of people behind one address.)"""
+    if visitor:
+        condition = SharerDevice.visitor == visitor
+    elif network:
+        condition = SharerDevice.network == network
+    else:
+        return False
+    return db.session.scalar(select(SharerDevice.id).where(SharerDevice.user_id == sharer_id, condition)
+                             .limit(1)) is not None
+
+
+_PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalise_address(*parts: str) -> str:
+    """An address as a comparison sees it: full-width forms folded (NFKC), case, spaces and punctuation dropped, so
+    "文三路90号", "文三路 90 号。" and "文三路９０号" are one street."""
+    text = unicodedata.normalize("NFKC", "".join(part or "" for part in parts)).casefold()
+    return _PUNCTUATION.sub("", text)
 
 
 def links_with_clicks(user: User) -> list[tuple[ShareLink, int]]:
@@ -115,7 +176,8 @@ def links_with_clicks(user: User) -> list[tuple[ShareLink, int]]:
     if not ids:
         return []
     clicks = dict(db.session.execute(select(ShareClick.link_id, func.count(ShareClick.id))
-                                     .where(ShareClick.link_id.in_(ids)).group_by(ShareClick.link_id)).all())
+                                     .where(ShareClick.link_id.in_(ids))
+                                     .group_by(ShareClick.link_id)).all())
     return [(link, clicks.get(link.id, 0)) for link in links]
 
 

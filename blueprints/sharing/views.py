@@ -1,5 +1,6 @@
 """Share links: making one, following one, and what a sharer has earned."""
 import segno
+from flask_babel import lazy_gettext as _l
 from flask import current_app, request, url_for
 from flask_login import current_user, login_required
 from flask_limiter.errors import RateLimitExceeded
@@ -10,10 +11,11 @@ from blueprints.columns import utcnow
 from blueprints.forms import refused_back_to, run_action
 from blueprints.sharing import bp
 from blueprints.sharing.models import ShareLink
-from blueprints.orders.queries import sales_through_links
+from blueprints.orders.queries import held_referrals_of, sales_through_links
 from blueprints.sharing.services import (balances, find_link, get_or_create_link, history, link_of, links_with_clicks,
-                                         record_click, visitor_key)
-from blueprints.web import render, see_other
+                                         network_key, new_visitor_id, record_click, seen_on, valid_visitor_id)
+from blueprints.money import current_rates, where_money_goes
+from blueprints.web import render, safe_next_url, see_other
 from extensions import db, limiter
 
 ATTRIBUTION_COOKIE = "ref"
@@ -41,19 +43,31 @@ def _per_user() -> str:
     return f"user:{current_user.get_id() or request.remote_addr}"
 
 
+def this_device() -> tuple[str | None, str]:
+    """(the browser's visitor id, if it kept one; its network and browser, hashed)."""
+    return (valid_visitor_id(request.cookies.get(VISITOR_COOKIE)),
+            network_key(request.remote_addr, request.user_agent.string))
+
+
+def note_this_device(user) -> None:
+    seen_on(user, *this_device())
+
+
 @bp.get("/s/<code>")
 def follow(code: str):
     link = find_link(code)
     if link is None:
         return render("sharing/unknown.html", status=404)
-    # A browser that keeps cookies is known by its cookie; one that does not, by its address and browser.
-    # The cookie carries the same key, so a visitor is one visitor either way.
-    visitor_id = visitor_key(request.cookies.get(VISITOR_COOKIE), request.remote_addr, request.user_agent.string)
+    # A browser is known by its own first-party visitor id, given on its first visit, so people sharing one
+    # carrier address and in-app browser count as the people they are.
+    known, network = this_device()
+    visitor_id = known or new_visitor_id()
     if current_user.get_id() != str(link.user_id):  # the sharer's own visits are not clicks
         try:
             # Past the limit the visitor still gets the page; the visit just is not counted.
             with limiter.limit("30 per minute"):
-                record_click(link, visitor_id, request.user_agent.string, utcnow().date())
+                record_click(link, visitor_id, request.user_agent.string, utcnow().date(), new_visitor=known is None,
+                             network=network)
         except RateLimitExceeded:
             pass
     db.session.commit()
@@ -61,8 +75,7 @@ def follow(code: str):
     secure = current_app.config["SESSION_COOKIE_SECURE"]
     response.set_cookie(ATTRIBUTION_COOKIE, _serializer().dumps(link.code), max_age=ATTRIBUTION_DAYS * 24 * 3600,
                         httponly=True, samesite="Lax", secure=secure)
-    response.set_cookie(VISITOR_COOKIE, visitor_id, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
-                        secure=secure)
+    _set_visitor_cookie(response, visitor_id)
     return response
 
 
@@ -71,8 +84,54 @@ def follow(code: str):
 @limiter.limit("30 per hour", key_func=_per_user)
 def make_link():
     path = request.form.get("path", "")
-    return run_action(lambda: get_or_create_link(current_user, path), done=lambda _link: see_other(path + "?shared=1#share"),
-                      refused=refused_back_to(url_for("site.home")))
+    # The sharer's browser gets its visitor id now if it has none, and is remembered as theirs: an order through
+    # their link from this browser is then recognised as their own, under any account.
+    visitor = valid_visitor_id(request.cookies.get(VISITOR_COOKIE)) or new_visitor_id()
+
+    def make():
+        seen_on(current_user, visitor, this_device()[1])
+        return get_or_create_link(current_user, path)
+
+    def done(_link):
+        response = see_other(path + "?shared=1#share")
+        _set_visitor_cookie(response, visitor)
+        return response
+
+    return run_action(make, done=done, refused=refused_back_to(url_for("site.home")))
+
+
+def _set_visitor_cookie(response, visitor: str) -> None:
+    response.set_cookie(VISITOR_COOKIE, visitor, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+
+
+DISMISSED_COOKIE = "ref_seen"
+
+
+@bp.app_template_global()
+def share_disclosure(product=None, price: int | None = None) -> dict | None:
+    """On the page a share link landed on: who shared it, and what they earn if the visitor buys (FTC endorsement
+    guides; China's internet advertising rules). None elsewhere, once dismissed, and for the sharer."""
+    if ATTRIBUTION_COOKIE not in request.cookies:
+        return None  # no query for everyone else
+    link = attributed_link()
+    if (link is None or link.path != request.path or request.cookies.get(DISMISSED_COOKIE) == link.code
+            or current_user.get_id() == str(link.user_id)):
+        return None
+    reward = None
+    if product is not None and price is not None and hasattr(product, "supply_price"):
+        reward = where_money_goes(price, product.supply_price, current_rates(), through_shop=True).referral_reward
+    return {"name": link.user.display_name, "reward": reward, "code": link.code,
+            "rate": "%g" % (current_app.config["REFERRAL_REWARD_BP"] / 100)}
+
+
+@bp.post("/s/<code>/dismiss")
+def dismiss(code: str):
+    """Hide the disclosure for this link (it was read); nothing is stored but a cookie."""
+    response = see_other(safe_next_url(request.form.get("back")) or url_for("site.home"))
+    response.set_cookie(DISMISSED_COOKIE, (code or "")[:16], max_age=ATTRIBUTION_DAYS * 24 * 3600, httponly=True,
+                        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 @bp.get("/my/rewards")
@@ -81,7 +140,22 @@ def rewards():
     links = links_with_clicks(current_user)
     sales = sales_through_links([link.id for link, _clicks in links], current_user.id)
     stats = [(link, clicks, *sales.get(link.id, (0, 0))) for link, clicks in links]
-    return render("sharing/rewards.html", links=stats, balances=balances(current_user), history=history(current_user))
+    return render("sharing/rewards.html", links=stats, balances=balances(current_user), history=history(current_user),
+                  held=held_referrals_of(current_user.id))
+
+
+HELD_REASONS = {
+    "phone": _l("The buyer used the same phone number as your own orders."),
+    "address": _l("The buyer's address is the same as one of your own orders' (spaces, punctuation and full-width "
+                  "characters aside)."),
+    "device": _l("The order was placed from a browser or network you use yourself."),
+}
+
+
+@bp.app_template_global()
+def held_reason(code: str | None) -> str:
+    """Why a reward is held, in the reader's words (older orders stored a sentence of their own)."""
+    return str(HELD_REASONS.get(code or "", code or ""))
 
 
 @bp.app_template_global()

@@ -12,6 +12,7 @@ from blueprints.catalog.views import render_product_page
 from blueprints.forms import ActionForm, handle_form
 from blueprints.media.images import ImageRejected
 from blueprints.money import current_rates
+from blueprints.reviews.track_records import track_record
 from blueprints.shops import bp
 from blueprints.shops.forms import ListingForm, ListingPriceForm, ShopForm
 from blueprints.shops.models import Listing
@@ -196,7 +197,7 @@ def storefront(slug: str):
     shop = shop_by_slug(slug) or abort(404)
     listings = storefront_listings(shop)
     return render("shops/storefront.html", shop=shop, listings=listings,
-                  featured=[listing for listing in listings if listing.featured])
+                  featured=[listing for listing in listings if listing.featured], record=track_record("shop", shop.id))
 
 
 @bp.get("/shops/<slug>/p/<product_slug>")

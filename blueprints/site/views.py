@@ -4,7 +4,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from blueprints.cache import shared_with_visitors
 from blueprints.catalog.services import newest_products
-from blueprints.recommendations.services import for_you
+from blueprints.recommendations.services import for_you, is_personalised
 from blueprints.shops.services import featured_shops
 from blueprints.site import bp
 from blueprints.web import render
@@ -15,7 +15,7 @@ from extensions import db
 @shared_with_visitors
 def home():
     return render("site/home.html", new_products=newest_products(8), shops=featured_shops(6),
-                  suggestions=for_you(current_user))
+                  suggestions=for_you(current_user), personalised=is_personalised(current_user))
 
 
 @bp.get("/healthz")

@@ -1,16 +1,20 @@
-from flask import flash, url_for
+from flask import abort, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from sqlalchemy import select
+
+from blueprints.cache import shared_with_visitors
 from blueprints.catalog.services import supplier_products
+from blueprints.reviews.track_records import track_record
 from blueprints.forms import handle_form
 from blueprints.suppliers import bp
 from blueprints.suppliers.forms import SupplierApplicationForm
-from blueprints.suppliers.models import SupplierStatus
+from blueprints.suppliers.models import Supplier, SupplierStatus
 from blueprints.suppliers.services import (apply_for_supplier, latest_decision,
                                            require_verified_supplier, supplier_of)
 from blueprints.web import render, see_other, succeeded
-from extensions import limiter
+from extensions import db, limiter
 
 
 @bp.route("/supplier/apply", methods=["GET", "POST"])
@@ -39,3 +43,13 @@ def dashboard():
     supplier = require_verified_supplier(current_user)
     return render("suppliers/dashboard.html", supplier=supplier, products=supplier_products(supplier),
                   decision=latest_decision(supplier))
+
+
+@bp.get("/suppliers/<slug>")
+@shared_with_visitors
+def public_page(slug: str):
+    """A verified supplier's public page, with its track record (computed on a schedule, read as one row)."""
+    supplier = db.session.scalar(select(Supplier).where(Supplier.slug == slug))
+    if supplier is None or not supplier.is_verified:
+        abort(404)
+    return render("suppliers/public.html", supplier=supplier, record=track_record("supplier", supplier.id))

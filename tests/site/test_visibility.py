@@ -51,6 +51,8 @@ NOT_PUBLIC = {
     "teams.start": "a form", "teams.join": "a form", "teams.supplier_teams": "a supplier's desk",
     "teams.supplier_offer": "a supplier's desk", "teams.shop_teams": "a shop owner's desk",
     "teams.shop_offer": "a shop owner's desk",
+    "reviews.write": "the viewer's own order", "reviews.edit": "the viewer's own review",
+    "reviews.supplier_reviews": "a supplier's desk", "reviews.moderation": "admin",
 }
 
 
@@ -109,6 +111,7 @@ def public_pages(world) -> dict[str, list[str]]:
         "shops.add_products": ["/my/shop/add"],
         "sharing.follow": [f"/s/{code}" for code in world["codes"]],
         "teams.team": [f"/teams/{world['team']}"],
+        "suppliers.public_page": ["/suppliers/goodco"],
     }
 
 

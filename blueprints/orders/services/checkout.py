@@ -24,7 +24,9 @@ from blueprints.money import Rates, format_money, split_line
 from blueprints.orders.models import (Address, Cart, CartItem, Order, OrderLine, OrderStatus, PaymentMethod, Shipment,
                                       ShipmentStatus)
 from blueprints.orders.services.cart import CartLine, CartSummary, NotEnoughStock, summarise
+from blueprints.orders.queries import the_sharers_own_orders
 from blueprints.sharing.models import ShareLink
+from blueprints.sharing.services import normalise_address, same_device_as_sharer
 from extensions import db
 
 
@@ -91,18 +93,33 @@ class PriceChanged(DomainError):
     pass
 
 
-def _uses_sharers_address(sharer_id: int, address: AddressDetails) -> bool:
-    """A second account of the sharer's? Their own earlier orders went to this phone or street."""
-    return db.session.scalar(select(Order.id).where(
-        Order.buyer_id == sharer_id,
-        (Order.phone == normalise_phone(address.phone))
-        | ((Order.street == address.street.strip()) & (Order.city == address.city.strip()))).limit(1)) is not None
+def self_referral(sharer_id: int, address: AddressDetails, device: "Device | None") -> str | None:
+    """Why an order through a share link looks like the sharer's own (a second account, a new phone, a reworded
+    address), as a code the pages word ("phone", "address", "device"); None when nothing points to them."""
+    phone, street = normalise_phone(address.phone), normalise_address(address.province, address.city,
+                                                                        address.district, address.street)
+    for own_phone, *own_address in the_sharers_own_orders(sharer_id):
+        if own_phone == phone:
+            return "phone"
+        if normalise_address(*own_address) == street:
+            return "address"
+    if device is not None and same_device_as_sharer(sharer_id, device.visitor, device.network):
+        return "device"
+    return None
+
+
+@dataclass(frozen=True)
+class Device:
+    """The buyer's browser (visitor cookie, if it keeps one) and network, for the self-referral check."""
+
+    visitor: str | None
+    network: str | None
 
 
 def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment_method: PaymentMethod,
                 idempotency_key: str, rates: Rates, expected_total: int | None = None, *,
                 share_link: ShareLink | None = None, use_credit: bool = False,
-                summary: CartSummary | None = None, held: bool = False) -> Order:
+                summary: CartSummary | None = None, held: bool = False, device: Device | None = None) -> Order:
     """Turn the cart into an order, or return the order this key already made.
 
     `summary` (with `cart` None) places lines priced elsewhere, such as at a team price; `held` keeps the
@@ -130,9 +147,8 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
     # Exactly one level: the person whose link this is, never anyone "above" them (there is no one).
     referrer_id, flag = None, None
     if share_link is not None and share_link.user_id != buyer.id:
-        if _uses_sharers_address(share_link.user_id, address):
-            flag = "The sharer's own orders used this phone number or street; reward held for review."
-        else:
+        flag = self_referral(share_link.user_id, address, device)
+        if flag is None:
             referrer_id = share_link.user_id
 
     now = utcnow()

@@ -2,6 +2,7 @@
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -20,6 +21,9 @@ from blueprints.orders.services.checkout import first_shipment_status
 from blueprints.shops.models import Shop
 from blueprints.suppliers.models import SupplierMember
 from extensions import db
+
+# Sent once an order's last shipment is delivered, with order_id: reviews asks its buyer how it went.
+order_delivered = Namespace().signal("order-delivered")
 
 
 # Who sees which orders
@@ -177,6 +181,8 @@ def mark_delivered(user: User, shipment: Shipment) -> None:
     _refresh_status(shipment.order, now)
     db.session.flush()
     _tell_buyer(shipment.order, "delivered")
+    if shipment.order.status == OrderStatus.DELIVERED:
+        order_delivered.send(shipment.order, order_id=shipment.order_id)
 
 
 def _tell_buyer(order: Order, event: str) -> None:

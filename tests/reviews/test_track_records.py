@@ -1,0 +1,39 @@
+"""Track records: computed from the site's own data by the scheduled job, stored, and read by the pages."""
+from sqlalchemy import func, select
+
+from blueprints.accounts.models import User
+from blueprints.reviews.models import TrackRecord
+from blueprints.reviews.services import write_review
+from blueprints.reviews.track_records import refresh_track_records, track_record
+from extensions import db
+from tests.conftest import sign_in
+from tests.reviews.conftest import buy
+
+
+def test_the_job_counts_orders_shipping_times_and_reviews(app, ctx, delivered, make_user):
+    write_review(db.session.get(User, delivered.buyer.id), delivered.line_id, 4, "Good")
+    buy(app, make_user("late@example.com"), delivered.product, None, "open", deliver=False)
+    assert refresh_track_records() >= 2
+    record = track_record("supplier", delivered.supplier.id)
+    assert record.orders == 2 and record.shipped == 1 and record.on_time_bp == 10_000
+    assert record.median_ship_hours == 0 and record.average_stars_x100 == 400 and record.review_count == 1
+    assert record.return_rate_bp is None and record.since is not None
+    shop = track_record("shop", db.session.scalar(select(TrackRecord.owner_id).where(TrackRecord.kind == "shop")))
+    assert shop.orders == 1 and shop.average_stars_x100 == 400
+    refresh_track_records()  # run again: updated in place, not doubled
+    assert db.session.scalar(select(func.count(TrackRecord.id)).where(TrackRecord.kind == "supplier")) == 1
+
+
+def test_pages_read_the_stored_record_not_a_fresh_count(app, client, delivered):
+    with app.app_context():
+        refresh_track_records()
+        db.session.commit()
+        slug = db.session.scalar(select(db.text("slug")).select_from(db.table("suppliers")).limit(1))
+    page = client.get(f"/suppliers/{slug}").get_data(as_text=True)
+    assert "Track record" in page and "Orders shipped" in page and "not yet measured" in page
+    assert "1 order shipped" in client.get(f"/p/{delivered.product.slug}").get_data(as_text=True)
+    assert "Open since" in client.get(f"/shops/{delivered.shop_slug}").get_data(as_text=True)
+    # A new delivery shows after the next run only: the pages do not count per view.
+    sign_in(client, delivered.buyer)
+    result = app.test_cli_runner().invoke(args=["refresh-track-records"])
+    assert "Refreshed" in result.output
