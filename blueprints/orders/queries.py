@@ -1,17 +1,13 @@
 """What other domains may read about orders. They ask here rather than joining on the order tables, so
 orders can change how it stores things without reaching into every room."""
-from sqlalchemy import Select, func, or_, select
-
-from blueprints.catalog.models import Variant
-from blueprints.orders.models import Order, OrderLine, OrderStatus
-from blueprints.orders.return_models import RefundLine
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from blueprints.catalog.models import Variant
 from blueprints.orders.models import Order, OrderLine, OrderStatus, Shipment, ShipmentStatus
+from blueprints.orders.return_models import RefundLine
 from blueprints.sharing.models import ShareLink
 from extensions import db
 
