@@ -50,7 +50,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from blueprints.accounts.locale import select_locale
-    from blueprints.accounts.models import User
+    from blueprints.accounts.signin import load_user
     # Every domain's models, so the metadata (and Alembic) knows every table.
     from blueprints.catalog import models as _catalog  # noqa: F401
     from blueprints.codesign import models as _codesign  # noqa: F401
@@ -77,7 +77,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see that page.")
     login_manager.login_message_category = "info"
-    login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
+    login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(_send_to_sign_in)
 
     _connect_listeners(app)

@@ -24,6 +24,8 @@ class SignupForm(FlaskForm):
     ])
     password_confirm = PasswordField(_l("Password again"), validators=[
         InputRequired(_l("Type the password a second time.")),
+        # The same cap as the first field: browsers cut a paste at maxlength, so both must cut it alike.
+        Length(max=128, message=_l("A password needs 10 to 128 characters.")),
         EqualTo("password", _l("The two passwords do not match.")),
     ])
     next = HiddenField()

@@ -1,11 +1,12 @@
-from flask import current_app, flash, request, url_for
+from flask import current_app, flash, g, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from blueprints.accounts import bp
 from blueprints.accounts.forms import LanguageForm, LoginForm, SignupForm
 from blueprints.accounts.locale import LOCALE_COOKIE
 from blueprints.accounts.services import LANGUAGES, EmailTaken, authenticate, register_user, set_credit, set_locale
+from blueprints.accounts.signin import client_address, log_security, sign_in, sign_out
 from blueprints.shops.services import shop_of
 from blueprints.suppliers.services import latest_decision, supplier_of
 from blueprints.forms import handle_form
@@ -19,11 +20,14 @@ def _after_sign_in(next_url: str | None) -> str:
     return safe_next_url(next_url) or url_for("accounts.account")
 
 
-def _login_email_key() -> str:
-    return "login-email:" + request.form.get("email", "").strip().lower()
+def _login_pair_key() -> str:
+    # The address and the email together: a stranger guessing at an account is slowed down, while its
+    # owner, signing in from anywhere else, is not locked out.
+    return f"login:{client_address()}:" + request.form.get("email", "").strip().lower()[:254]
 
 
 def _login_throttled(_limit):
+    log_security("sign-in-throttled", email=request.form.get("email", "").strip().lower()[:254] or None)
     form = LoginForm()
     form.validate()
     form.form_errors.append(_("Too many sign-in attempts. Wait a minute, then try again."))
@@ -47,7 +51,7 @@ def signup():
     def register_and_sign_in():
         user = register_user(form.email.data, form.display_name.data, form.password.data,
                              locale=request.cookies.get(LOCALE_COOKIE))
-        login_user(user)  # before the commit: signing in also moves the visitor's cart over
+        sign_in(user)  # before the commit: signing in also moves the visitor's cart over
         return user
 
     def done(user):
@@ -58,16 +62,17 @@ def signup():
                        page=lambda status: render("accounts/signup.html", block="form", status=status, form=form))
 
 
-def _sign_in_failed(response) -> bool:
-    # Only failures count, so a busy shared network (a carrier NAT, an office) is not locked out.
-    return response.status_code != 303
+def _sign_in_failed(_response) -> bool:
+    # Only a wrong email or password counts (never a success, whether a 303 or htmx's 204), so a busy shared
+    # network (a carrier NAT, an office) is not locked out.
+    return g.get("sign_in_failed", False)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute;50 per hour", methods=["POST"], deduct_when=_sign_in_failed,
+@limiter.limit("30 per minute;100 per hour", methods=["POST"], deduct_when=_sign_in_failed,
                on_breach=_login_throttled)
-@limiter.limit("20 per hour", key_func=_login_email_key, methods=["POST"], deduct_when=_sign_in_failed,
-               on_breach=_login_throttled)
+@limiter.limit("10 per minute;20 per hour", key_func=_login_pair_key, methods=["POST"],
+               deduct_when=_sign_in_failed, on_breach=_login_throttled)
 def login():
     if current_user.is_authenticated:
         return see_other(_after_sign_in(request.args.get("next")))
@@ -75,10 +80,12 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)  # before the commit: it also moves the visitor's cart
+            sign_in(user, remember=form.remember.data)  # before the commit: it also moves the visitor's cart
             db.session.commit()
             flash(_("Signed in. Welcome back, %(name)s.", name=user.display_name), "success")
             return see_other(_after_sign_in(form.next.data))
+        g.sign_in_failed = True
+        log_security("sign-in-failed", email=form.email.data.strip().lower()[:254])
         form.form_errors.append(_("That email and password do not match an account."))
     status = 422 if form.is_submitted() else 200
     return render("accounts/login.html", block="form", status=status, form=form)
@@ -86,7 +93,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    if current_user.is_authenticated:
+        sign_out(current_user)
+        db.session.commit()
     flash(_("You are signed out."), "info")
     return see_other(url_for("site.home"))
 

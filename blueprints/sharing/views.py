@@ -38,7 +38,7 @@ def attributed_link() -> ShareLink | None:
 
 
 def _per_user() -> str:
-    return f"user:{current_user.get_id() or request.remote_addr}"
+    return f"user:{current_user.id if current_user.is_authenticated else request.remote_addr}"
 
 
 @bp.get("/s/<code>")
@@ -49,7 +49,7 @@ def follow(code: str):
     # A browser that keeps cookies is known by its cookie; one that does not, by its address and browser.
     # The cookie carries the same key, so a visitor is one visitor either way.
     visitor_id = visitor_key(request.cookies.get(VISITOR_COOKIE), request.remote_addr, request.user_agent.string)
-    if current_user.get_id() != str(link.user_id):  # the sharer's own visits are not clicks
+    if getattr(current_user, "id", None) != link.user_id:  # the sharer's own visits are not clicks
         try:
             # Past the limit the visitor still gets the page; the visit just is not counted.
             with limiter.limit("30 per minute"):

@@ -5,6 +5,7 @@ locks in variant-id order (so two checkouts never deadlock), and the ledger is w
 """
 import re
 import secrets
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +33,7 @@ class DuplicateOrder(Exception):
     """Another request placed the order with this idempotency key first; roll back and show that one."""
 
 
-PHONE = re.compile(r"^1[3-9]\d{9}$")
+PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,13 @@ class AddressDetails:
 
 
 def normalise_phone(text: str) -> str:
-    digits = re.sub(r"[\s\-()]", "", text or "")
-    return digits.removeprefix("+86").removeprefix("0086")
+    """The 11 digits of a mainland mobile number as people type it: full-width digits (NFKC makes them
+    ASCII), spaces, dashes of any kind, brackets, and the +86 / 0086 country code."""
+    text = unicodedata.normalize("NFKC", text or "")
+    digits = "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch) == "Pd" or ch in "()."))
+    for prefix in ("+86", "0086"):
+        digits = digits.removeprefix(prefix)
+    return digits
 
 
 def check_address(address: AddressDetails) -> None:
