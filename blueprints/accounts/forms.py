@@ -47,3 +47,34 @@ class LanguageForm(FlaskForm):
     def validate_locale(self, field):
         if field.data not in LANGUAGES:
             raise ValidationError(_l("Choose English or 简体中文."))
+
+
+def _new_password_fields():
+    return (
+        PasswordField(_l("New password"), description=_l("At least 10 characters."), validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(min=10, max=128, message=_l("A password needs 10 to 128 characters.")),
+        ]),
+        PasswordField(_l("New password again"), validators=[
+            InputRequired(_l("Type the password a second time.")),
+            Length(max=128, message=_l("A password needs 10 to 128 characters.")),
+            EqualTo("password", _l("The two passwords do not match.")),
+        ]),
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[strip], validators=[
+        DataRequired(_l("Enter your email address.")),
+        Length(max=254, message=_l("An email address can be at most 254 characters.")),
+    ])
+
+
+class ResetPasswordForm(FlaskForm):
+    password, password_confirm = _new_password_fields()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[
+        InputRequired(_l("Enter your current password."))])
+    password, password_confirm = _new_password_fields()

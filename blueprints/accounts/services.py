@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
 from blueprints.accounts.passwords import hash_password, needs_rehash, verify_password
+from blueprints.accounts.recovery import check_new_password
 from blueprints.errors import DomainError
 from extensions import db
 
@@ -27,6 +28,7 @@ def find_user_by_email(email: str) -> User | None:
 def register_user(email: str, display_name: str, password: str, *, locale: str | None = None,
                   is_admin: bool = False) -> User:
     email = email.strip()
+    check_new_password(password)
     if find_user_by_email(email) is not None:
         raise EmailTaken(email)
     user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password),
@@ -47,7 +49,7 @@ def _unknown_user_hash(profile: str) -> str:
 
 def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
-    if user is None:
+    if user is None or user.deleted_at is not None:
         # Spend the same time as a real check, so response times do not reveal which emails exist.
         verify_password(_unknown_user_hash(current_app.config["PASSWORD_HASH_PROFILE"]), password)
         return None

@@ -6,6 +6,7 @@ from blueprints.accounts import bp
 from blueprints.accounts.forms import LanguageForm, LoginForm, SignupForm
 from blueprints.accounts.locale import LOCALE_COOKIE
 from blueprints.accounts.services import LANGUAGES, EmailTaken, authenticate, register_user, set_credit, set_locale
+from blueprints.accounts.sessions import recent_sign_ins, token_hash
 from blueprints.accounts.signin import client_address, log_security, sign_in, sign_out
 from blueprints.shops.services import shop_of
 from blueprints.suppliers.services import latest_decision, supplier_of
@@ -76,7 +77,7 @@ def _sign_in_failed(_response) -> bool:
 def login():
     if current_user.is_authenticated:
         return see_other(_after_sign_in(request.args.get("next")))
-    form = LoginForm(next=request.args.get("next"))
+    form = LoginForm(next=request.args.get("next"), email=request.args.get("email"))
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
@@ -105,7 +106,8 @@ def logout():
 def account():
     supplier = supplier_of(current_user)
     return render("accounts/account.html", languages=LANGUAGES, supplier=supplier,
-                  decision=latest_decision(supplier) if supplier else None, shop=shop_of(current_user))
+                  decision=latest_decision(supplier) if supplier else None, shop=shop_of(current_user),
+                  sign_ins=recent_sign_ins(current_user), this_sign_in=token_hash(current_user.session_token))
 
 
 @bp.post("/my/account/credit")

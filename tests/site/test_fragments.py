@@ -285,6 +285,29 @@ def _(shelf):
     return Ask(shelf.visitor(), "/signup")
 
 
+@asks_for("accounts/forgot.html", "form", "a visitor")
+def _(shelf):
+    return Ask(shelf.visitor(), "/password/forgot")
+
+
+@asks_for("accounts/reset.html", "form", "a visitor with a reset link")
+def _(shelf):
+    from blueprints.accounts.models import User
+    from blueprints.accounts.recovery import RESET, issue_token
+    from extensions import db
+
+    account = shelf.make_user()
+    with shelf.app.app_context():
+        token = issue_token(db.session.get(User, account.id), RESET)
+        db.session.commit()
+    return Ask(shelf.visitor(), f"/password/reset/{token}")
+
+
+@asks_for("accounts/change_password.html", "form", "a shopper")
+def _(shelf):
+    return Ask(shelf.shopper(), "/my/account/password")
+
+
 @asks_for("shops/open.html", "form", "a shopper without a shop")
 def _(shelf):
     return Ask(shelf.shopper(), "/my/shop")

@@ -40,6 +40,8 @@ NOT_PUBLIC = {
     "catalog.edit_product": "a supplier's desk",
     "admin.suppliers": "admin", "admin.audit": "admin", "admin.reports": "admin", "admin.referrals": "admin",
     "notifications.unsubscribe_link": "a one-click stop",
+    "accounts.forgot": "a form", "accounts.reset": "a form behind a secret link",
+    "accounts.change_password_page": "a form",
 }
 
 
