@@ -49,7 +49,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from blueprints.accounts.locale import select_locale
+    from blueprints.accounts.locale import select_locale, select_timezone
     from blueprints.accounts.signin import load_user
     # Every domain's models, so the metadata (and Alembic) knows every table.
     from blueprints.catalog import models as _catalog  # noqa: F401
@@ -71,7 +71,7 @@ def _init_extensions(app: Flask) -> None:
                      include_object=described_by_models)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -154,13 +154,15 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from blueprints.accounts.locale import html_lang
+    from blueprints.accounts.locale import format_local_datetime, html_lang
     from blueprints.accounts.services import LANGUAGES
     from blueprints.money import format_money
     from blueprints.shops.services import shop_of
     from blueprints.suppliers.services import supplier_of
 
     app.add_template_filter(format_money, "money")
+    # Every page's times: in the viewer's zone, with the zone named (replaces Flask-Babel's filter of that name).
+    app.add_template_filter(format_local_datetime, "datetimeformat")
 
     @app.template_global()
     def image_url(key: str, size: str = "display") -> str:

@@ -75,7 +75,7 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "en",
-        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": "translations",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

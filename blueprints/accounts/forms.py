@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from blueprints.accounts.services import LANGUAGES
@@ -78,3 +78,10 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[
         InputRequired(_l("Enter your current password."))])
     password, password_confirm = _new_password_fields()
+
+
+class ProfileForm(FlaskForm):
+    display_name = SignupForm.display_name
+    locale = SelectField(_l("Language"), validate_choice=False)
+    time_zone = SelectField(_l("Time zone"), validate_choice=False, description=_l(
+        "Every time on the site is shown in this zone."))

@@ -1,16 +1,20 @@
 from flask import current_app, flash, g, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.accounts import bp
-from blueprints.accounts.forms import LanguageForm, LoginForm, SignupForm
-from blueprints.accounts.locale import LOCALE_COOKIE
-from blueprints.accounts.services import LANGUAGES, EmailTaken, authenticate, register_user, set_credit, set_locale
+from blueprints.accounts.forms import LanguageForm, LoginForm, ProfileForm, SignupForm
+from blueprints.accounts.locale import LOCALE_COOKIE, time_zone_choices
+from blueprints.accounts.models import DEFAULT_TIME_ZONE
+from blueprints.accounts.services import (LANGUAGES, EmailTaken, authenticate, register_user, set_credit, set_locale,
+                                          update_profile)
 from blueprints.accounts.sessions import recent_sign_ins, token_hash
 from blueprints.accounts.signin import client_address, log_security, sign_in, sign_out
 from blueprints.shops.services import shop_of
 from blueprints.suppliers.services import latest_decision, supplier_of
 from blueprints.forms import handle_form
+from blueprints.notifications.services import MAX_DAILY_CAP, daily_cap, preferences
 from blueprints.web import render, safe_next_url, see_other, succeeded
 from extensions import db, limiter
 
@@ -101,13 +105,50 @@ def logout():
     return see_other(url_for("site.home"))
 
 
+def _account_page(status: int = 200, profile_form: ProfileForm | None = None):
+    user = current_user._get_current_object()
+    if profile_form is None:
+        profile_form = ProfileForm(display_name=user.display_name, locale=user.locale or "",
+                                   time_zone=user.time_zone or DEFAULT_TIME_ZONE)
+    _profile_choices(profile_form)
+    supplier = supplier_of(user)
+    return render("accounts/account.html", block="profile", status=status, languages=LANGUAGES, supplier=supplier,
+                  decision=latest_decision(supplier) if supplier else None, shop=shop_of(user),
+                  sign_ins=recent_sign_ins(user), this_sign_in=token_hash(user.session_token),
+                  profile_form=profile_form, preferences=preferences(user), daily_cap=daily_cap(user), errors={},
+                  max_cap=MAX_DAILY_CAP, settings_next=url_for("accounts.account"))
+
+
+def _profile_choices(form: ProfileForm) -> None:
+    form.locale.choices = [("", _("Same as your browser")), *LANGUAGES.items()]
+    form.time_zone.choices = time_zone_choices(str(get_locale()))
+
+
 @bp.get("/my/account")
 @login_required
 def account():
-    supplier = supplier_of(current_user)
-    return render("accounts/account.html", languages=LANGUAGES, supplier=supplier,
-                  decision=latest_decision(supplier) if supplier else None, shop=shop_of(current_user),
-                  sign_ins=recent_sign_ins(current_user), this_sign_in=token_hash(current_user.session_token))
+    return _account_page()
+
+
+@bp.post("/my/account/profile")
+@login_required
+@limiter.limit("30 per minute")
+def profile():
+    form = ProfileForm()
+    _profile_choices(form)
+    user = current_user._get_current_object()
+
+    def done(_result):
+        flash(_("Your profile is saved."), "success")
+        response = see_other(url_for("accounts.account"))
+        if user.locale:
+            response.set_cookie(LOCALE_COOKIE, user.locale, max_age=ONE_YEAR, samesite="Lax", httponly=True,
+                                secure=current_app.config["SESSION_COOKIE_SECURE"])
+        return response
+
+    return handle_form(form, lambda: update_profile(user, display_name=form.display_name.data or "",
+                                                    locale=form.locale.data, time_zone=form.time_zone.data),
+                       done=done, page=lambda status: _account_page(status, form))
 
 
 @bp.post("/my/account/credit")

@@ -96,7 +96,7 @@ def settings():
         set_preference(current_user, kind, in_site=wants.in_site, email=wants.email)
     db.session.commit()
     flash(_("Your notification settings are saved."), "success")
-    return see_other(url_for("notifications.settings"))
+    return see_other(safe_next_url(request.form.get("next")) or url_for("notifications.settings"))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

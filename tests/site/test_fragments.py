@@ -308,6 +308,11 @@ def _(shelf):
     return Ask(shelf.shopper(), "/my/account/password")
 
 
+@asks_for("accounts/account.html", "profile", "a shopper")
+def _(shelf):
+    return Ask(shelf.shopper(), "/my/account")
+
+
 @asks_for("shops/open.html", "form", "a shopper without a shop")
 def _(shelf):
     return Ask(shelf.shopper(), "/my/shop")
