@@ -138,8 +138,10 @@ def _send_to_sign_in():
 # Each domain's Blueprint lives in its package; these modules attach routes and commands to it.
 DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders", "codesign", "notifications",
            "sharing", "media", "demo", "search", "subscriptions", "recommendations")
-ROUTE_MODULES = ("site.views", "accounts.views", "accounts.security_views", "suppliers.views", "admin.views", "catalog.views",
-                 "catalog.manage", "shops.views", "orders.views", "orders.fulfilment_views", "orders.sales_views",
+ROUTE_MODULES = ("site.views", "accounts.views", "accounts.security_views", "suppliers.views", "admin.views",
+                 "catalog.views",
+                 "catalog.manage", "shops.views", "orders.views", "orders.address_views", "orders.fulfilment_views",
+                 "orders.sales_views",
                  "orders.commands", "codesign.views",
                  "codesign.manage", "codesign.commands", "notifications.views", "sharing.views", "media.views",
                  "demo.commands", "notifications.commands", "search.views", "search.commands", "subscriptions.views",

@@ -313,6 +313,16 @@ def _(shelf):
     return Ask(shelf.shopper(), "/my/account")
 
 
+@asks_for("orders/addresses.html", "address_form", "a shopper")
+def _(shelf):
+    return Ask(shelf.shopper(), "/my/addresses")
+
+
+@asks_for("orders/addresses.html", "picker", "a shopper choosing a province")
+def _(shelf):
+    return Ask(shelf.shopper(), "/my/addresses/picker", page="/my/addresses")
+
+
 @asks_for("shops/open.html", "form", "a shopper without a shop")
 def _(shelf):
     return Ask(shelf.shopper(), "/my/shop")

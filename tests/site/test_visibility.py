@@ -42,6 +42,8 @@ NOT_PUBLIC = {
     "notifications.unsubscribe_link": "a one-click stop",
     "accounts.forgot": "a form", "accounts.reset": "a form behind a secret link",
     "accounts.change_password_page": "a form",
+    "orders.addresses": "the viewer's addresses", "orders.edit_address_page": "the viewer's address",
+    "orders.address_picker": "a form's lists",
 }
 
 
