@@ -85,3 +85,22 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Language"), validate_choice=False)
     time_zone = SelectField(_l("Time zone"), validate_choice=False, description=_l(
         "Every time on the site is shown in this zone."))
+
+
+class PasswordAgainForm(FlaskForm):
+    password = PasswordField(_l("Your password"), description=_l("We ask again because this cannot be undone."),
+                             validators=[InputRequired(_l("Enter your password."))])
+
+
+class EmailChangeForm(FlaskForm):
+    new_email = EmailField(_l("New email address"), filters=[strip], validators=[
+        DataRequired(_l("Enter your email address.")),
+        Length(max=254, message=_l("An email address can be at most 254 characters.")),
+        Email(_l("Enter an email address like name@example.com."), check_deliverability=False),
+    ])
+    password = PasswordField(_l("Your password"), validators=[InputRequired(_l("Enter your password."))])
+
+
+class DeleteAccountForm(PasswordAgainForm):
+    confirm = BooleanField(_l("Yes, delete my account"), validators=[
+        DataRequired(_l("Tick the box to confirm."))])

@@ -85,3 +85,50 @@ def reset_password(token: str, password: str, *, now: datetime | None = None) ->
     user = db.session.get(User, found.user_id)
     set_password(user, password)  # also deletes this token: it works once
     return user
+
+
+def check_password_again(user: User, password: str) -> None:
+    """For what cannot be undone or reveals everything: the password, even in a signed-in browser."""
+    if not verify_password(user.password_hash, password or ""):
+        raise InvalidFields({"password": _l("That is not your current password.")})
+
+
+def request_email_change(user: User, password: str, new_email: str) -> str:
+    """A link for the new address to confirm; the email changes only when it is followed."""
+    from blueprints.accounts.services import find_user_by_email
+
+    check_password_again(user, password)
+    new_email = new_email.strip()
+    if new_email.lower() == user.email.lower():
+        raise InvalidFields({"new_email": _l("That is already your email address.")})
+    if find_user_by_email(new_email) is not None:
+        raise InvalidFields({"new_email": _l("An account with this email already exists.")})
+    return issue_token(user, NEW_EMAIL, new_email=new_email)
+
+
+def confirm_email_change(token: str) -> tuple[User, str]:
+    """The user and their old address, once the new one is theirs."""
+    from blueprints.accounts.services import find_user_by_email
+
+    found = find_token(token, NEW_EMAIL)
+    if found is None:
+        raise LinkExpired()
+    user = db.session.get(User, found.user_id)
+    if find_user_by_email(found.new_email) is not None:
+        raise DomainError(_l("An account with this email already exists."))
+    old_email, user.email = user.email, found.new_email
+    db.session.delete(found)
+    return user, old_email
+
+
+def anonymise_account(user: User, password: str) -> None:
+    """Delete the account: personal data goes, the row stays (orders and ledger entries name it)."""
+    check_password_again(user, password)
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.display_name = "Deleted user"  # stored, so not translated
+    user.password_hash = "!" + secrets.token_hex(16)  # matches no password: Argon2 refuses it
+    user.locale = user.time_zone = None
+    user.credit_contributions = False
+    user.deleted_at = utcnow()
+    db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
+    end_other_sessions(user)

@@ -323,6 +323,11 @@ def _(shelf):
     return Ask(shelf.shopper(), "/my/addresses/picker", page="/my/addresses")
 
 
+@asks_for("accounts/change_email.html", "form", "a shopper")
+def _(shelf):
+    return Ask(shelf.shopper(), "/my/account/email")
+
+
 @asks_for("shops/open.html", "form", "a shopper without a shop")
 def _(shelf):
     return Ask(shelf.shopper(), "/my/shop")

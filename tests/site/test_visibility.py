@@ -44,6 +44,8 @@ NOT_PUBLIC = {
     "accounts.change_password_page": "a form",
     "orders.addresses": "the viewer's addresses", "orders.edit_address_page": "the viewer's address",
     "orders.address_picker": "a form's lists",
+    "accounts.change_email": "a form", "accounts.confirm_email": "a form behind a secret link",
+    "accounts.download_data": "the viewer's data",
 }
 
 

@@ -57,3 +57,9 @@ def set_default(user: User, address_id: int) -> None:
     db.session.execute(update(Address).where(Address.user_id == user.id, Address.id != target.id)
                        .values(is_default=False))
     target.is_default = True
+
+
+def forget_addresses(user: User) -> None:
+    """The account is being deleted: its saved addresses go (orders keep their own copy)."""
+    for address in saved_addresses(user):
+        db.session.delete(address)
