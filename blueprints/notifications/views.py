@@ -23,6 +23,7 @@ KIND_NAMES = {
     Kind.SHOP_NEWS: (_l("Shops I bought from"), _l("when they add something new")),
     Kind.RECOMMENDATIONS: (_l("Suggestions for me"), _l("a few picks based on what I support and buy")),
     Kind.DIGEST: (_l("Daily digest"), _l("what went over my daily limit")),
+    Kind.ACCOUNT: (_l("My account"), _l("password resets, email confirmations and security notices")),
 }
 
 

@@ -159,3 +159,11 @@ def test_the_account_page_lists_recent_sign_ins(client, app, make_user):
     page = html(client.get("/my/account"))
     assert "Recent sign-ins" in page and "(this device)" in page
     assert page.count("127.0.0.1") == 2
+
+
+def test_admins_read_account_emails_in_the_outbox(client, app, admin, make_user):
+    account = make_user()
+    ask_for_link(app.test_client(), app, account.email)
+    sign_in(client, admin)
+    page = html(client.get("/admin/outbox"))
+    assert "Reset your Shelfmade password" in page and "My account" in page
