@@ -93,3 +93,18 @@ def test_each_sign_in_gets_a_new_session_and_csrf_token(client, make_user):
         assert "planted_by_an_attacker" not in session
     assert csrf_of(client) != before
 
+
+
+def test_the_security_log_names_the_account_and_address_never_the_password(client, make_user, caplog):
+    account = make_user()
+    with caplog.at_level("INFO", logger="shelfmade.security"):
+        client.submit("/login", {"email": account.email, "password": "wrong guess 123"},
+                      environ_base={"REMOTE_ADDR": "198.51.100.7"})
+        sign_in(client, account)
+        client.submit("/logout", {})
+    lines = [record.getMessage() for record in caplog.records if record.name == "shelfmade.security"]
+    assert any("event=sign-in-failed" in line and account.email in line and "198.51.100.7" in line
+               for line in lines)
+    assert any("event=sign-in " in line + " " and f"user_id={account.id}" in line for line in lines)
+    assert any("event=sign-out" in line for line in lines)
+    assert not any("wrong guess 123" in line or account.password in line for line in lines)
