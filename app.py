@@ -49,8 +49,8 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from blueprints.accounts.locale import select_locale
-    from blueprints.accounts.models import User
+    from blueprints.accounts.locale import select_locale, select_timezone
+    from blueprints.accounts.signin import load_user
     # Every domain's models, so the metadata (and Alembic) knows every table.
     from blueprints.catalog import models as _catalog  # noqa: F401
     from blueprints.codesign import models as _codesign  # noqa: F401
@@ -74,13 +74,13 @@ def _init_extensions(app: Flask) -> None:
                      include_object=described_by_models)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see that page.")
     login_manager.login_message_category = "info"
-    login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
+    login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(_send_to_sign_in)
 
     _connect_listeners(app)
@@ -148,9 +148,10 @@ def _send_to_sign_in():
 DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders", "codesign", "notifications",
            "sharing", "media", "demo", "search", "subscriptions", "recommendations", "ledger",
            "teams", "reviews")
-ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
-                 "catalog.manage", "shops.views", "orders.views", "orders.fulfilment_views", "orders.sales_views",
-                 "orders.returns_views", "orders.payments_views", "ledger.views", "ledger.commands",
+ROUTE_MODULES = ("site.views", "accounts.views", "accounts.security_views", "suppliers.views", "admin.views",
+                 "catalog.views", "catalog.manage", "shops.views", "orders.views", "orders.address_views",
+                 "orders.fulfilment_views", "orders.sales_views", "orders.returns_views", "orders.payments_views",
+                 "ledger.views", "ledger.commands",
                  "orders.commands", "codesign.views",
                  "codesign.manage", "codesign.commands", "notifications.views", "sharing.views", "media.views",
                  "demo.commands", "notifications.commands", "search.views", "search.commands", "subscriptions.views",
@@ -166,13 +167,15 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from blueprints.accounts.locale import html_lang
+    from blueprints.accounts.locale import format_local_datetime, html_lang
     from blueprints.accounts.services import LANGUAGES
     from blueprints.money import format_money
     from blueprints.shops.services import shop_of
     from blueprints.suppliers.services import supplier_of
 
     app.add_template_filter(format_money, "money")
+    # Every page's times: in the viewer's zone, with the zone named (replaces Flask-Babel's filter of that name).
+    app.add_template_filter(format_local_datetime, "datetimeformat")
 
     @app.template_global()
     def image_url(key: str, size: str = "display") -> str:

@@ -75,12 +75,18 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "en",
-        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": "translations",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
-        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        # A sign-in ends after this many idle minutes, and after this many hours whatever happens, unless the
+        # user chose "keep me signed in" (then after REMEMBER_COOKIE_DURATION). Both are checked on the server.
+        "SESSION_IDLE_MINUTES": int(environ.get("SESSION_IDLE_MINUTES", "120")),
+        "SESSION_LIFETIME_HOURS": int(environ.get("SESSION_LIFETIME_HOURS", "24")),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(environ.get("REMEMBER_DAYS", "30"))),
+        # How long a password-reset link and an email-confirmation link work.
+        "ACCOUNT_TOKEN_MINUTES": int(environ.get("ACCOUNT_TOKEN_MINUTES", "60")),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,

@@ -1,9 +1,18 @@
-"""Which language a request is served in: the user's choice, else the visitor's cookie, else the browser's."""
+"""Which language a request is served in (the user's choice, else the visitor's cookie, else the browser's),
+and in which time zone its times are shown."""
+from datetime import datetime
+from functools import cache
+
+from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_skeleton, get_timezone, get_timezone_location, get_timezone_name
 from flask import has_request_context, request
+from flask_babel import force_locale, get_locale, gettext
+from flask_babel import get_timezone as get_timezone_babel
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from blueprints.accounts.services import LANGUAGES
+from blueprints.accounts.models import DEFAULT_TIME_ZONE
+from blueprints.accounts.services import LANGUAGES, TIME_ZONES
 
 LOCALE_COOKIE = "locale"
 
@@ -36,3 +45,47 @@ def select_locale() -> str:
 def html_lang(locale: str) -> str:
     """BCP 47 tag for the `lang` attribute (Babel writes zh_Hans, HTML wants zh-Hans)."""
     return locale.replace("_", "-")
+
+
+# Time zones: every time is stored in UTC and shown in the viewer's zone, which is named beside it.
+
+def select_timezone() -> str:
+    """Flask-Babel's timezone_selector: the user's zone, else the site's default (visitors, emails)."""
+    if has_request_context():
+        try:
+            if current_user.is_authenticated and current_user.time_zone in TIME_ZONES:
+                return current_user.time_zone
+        except SQLAlchemyError:
+            pass
+    return DEFAULT_TIME_ZONE
+
+
+def zone_name(zone: str, locale: str) -> str:
+    """What people call the zone: 北京时间 / Beijing time for China's, else the CLDR name."""
+    if zone == DEFAULT_TIME_ZONE:
+        with force_locale(locale):
+            return gettext("Beijing time")
+    return get_timezone_name(get_timezone(zone), locale=locale)
+
+
+def format_local_datetime(value: datetime | None, format: str = "medium") -> str:
+    """A time in the viewer's zone, with the zone named: "12月1日 00:42 (北京时间)". "medium" leaves the year out
+    within the current year; other formats are Babel's."""
+    if value is None:
+        return ""
+    zone, locale = str(get_timezone_babel()), str(get_locale())
+    local = value.astimezone(get_timezone(zone))
+    if format == "medium":
+        skeleton = "MMMd" if local.year == datetime.now(local.tzinfo).year else "yMMMd"
+        text = f"{format_skeleton(skeleton, local, locale=locale)} {local:%H:%M}"
+    else:
+        text = babel_format_datetime(local, format, tzinfo=local.tzinfo, locale=locale)
+    return f"{text} ({zone_name(zone, locale)})"
+
+
+@cache
+def time_zone_choices(locale: str) -> list[tuple[str, str]]:
+    """Every common zone, labelled by its place in the viewer's language, China's first."""
+    labelled = [(zone, f"{get_timezone_location(get_timezone(zone), locale=locale)} · {zone}")
+                for zone in sorted(TIME_ZONES - {DEFAULT_TIME_ZONE})]
+    return [(DEFAULT_TIME_ZONE, f"{zone_name(DEFAULT_TIME_ZONE, locale)} · {DEFAULT_TIME_ZONE}"), *labelled]

@@ -1,6 +1,7 @@
 """Account rules: registration, authentication, preferences."""
 from functools import cache
 
+import pytz
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -8,10 +9,12 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
 from blueprints.accounts.passwords import hash_password, needs_rehash, verify_password
-from blueprints.errors import DomainError
+from blueprints.accounts.recovery import check_new_password
+from blueprints.errors import DomainError, InvalidFields
 from extensions import db
 
 LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
+TIME_ZONES = frozenset(pytz.common_timezones)
 
 
 class EmailTaken(DomainError):
@@ -27,6 +30,7 @@ def find_user_by_email(email: str) -> User | None:
 def register_user(email: str, display_name: str, password: str, *, locale: str | None = None,
                   is_admin: bool = False) -> User:
     email = email.strip()
+    check_new_password(password)
     if find_user_by_email(email) is not None:
         raise EmailTaken(email)
     user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password),
@@ -47,7 +51,7 @@ def _unknown_user_hash(profile: str) -> str:
 
 def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
-    if user is None:
+    if user is None or user.deleted_at is not None:
         # Spend the same time as a real check, so response times do not reveal which emails exist.
         verify_password(_unknown_user_hash(current_app.config["PASSWORD_HASH_PROFILE"]), password)
         return None
@@ -67,3 +71,18 @@ def set_locale(user: User, locale: str) -> None:
 def set_credit(user: User, credit: bool) -> None:
     """Whether co-designed products may name the user among their contributors."""
     user.credit_contributions = credit
+
+
+def update_profile(user: User, *, display_name: str, locale: str | None, time_zone: str) -> None:
+    errors = {}
+    if locale and locale not in LANGUAGES:
+        errors["locale"] = _l("Choose English or 简体中文.")
+    if time_zone not in TIME_ZONES:
+        errors["time_zone"] = _l("Choose a time zone from the list.")
+    if not display_name.strip():
+        errors["display_name"] = _l("Enter the name other people will see.")
+    if errors:
+        raise InvalidFields(errors)
+    user.display_name = display_name.strip()
+    user.locale = locale or None
+    user.time_zone = time_zone

@@ -56,7 +56,7 @@ def meter_step(part: int, whole: int) -> int:
 
 
 def _per_user() -> str:
-    return f"user:{current_user.get_id() or request.remote_addr}"
+    return f"user:{current_user.id if current_user.is_authenticated else request.remote_addr}"
 
 
 @bp.get("/codesign")

@@ -142,7 +142,22 @@ def seed_demo() -> list[str]:
     seed_after_sale(users, created)
     seed_teams(users, created)
     _seed_reviews(users, created)
+    _seed_address_book(users, created)
     return created
+
+
+def _seed_address_book(users, created: list[str]) -> None:
+    """The shopper's saved addresses (home is the default) and time zone; nothing is added twice."""
+    from blueprints.orders.services.addresses import add_address
+    from blueprints.orders.services.checkout import saved_addresses
+
+    buyer = users["shopper@demo.shelfmade.test"]
+    buyer.time_zone = buyer.time_zone or "Asia/Shanghai"
+    if not saved_addresses(buyer):
+        add_address(buyer, DEMO_ADDRESS, make_default=True)
+        add_address(buyer, AddressDetails("王小明", "13800138000", "上海市", "上海市", "浦东新区",
+                                          "世纪大道 100 号 20 楼"))
+        created.append("address book of shopper@demo.shelfmade.test")
 
 
 def _seed_categories(created: list[str]) -> dict[str, Category]:

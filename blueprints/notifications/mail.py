@@ -62,6 +62,15 @@ def queue_notification(user: User, kind: Kind, *, event: str, subject: str, link
     return _queue(user, kind, "notification", event=event, subject=subject, link=absolute(link))
 
 
+def queue_account_email(user: User, template: str, *, to: str | None = None, **context) -> OutboxEmail:
+    """A message about the account itself (a reset link, a confirmation, a security notice): always sent,
+    never behind a setting; `to` sends it to another address than the account's (a new email to confirm)."""
+    email = _queue(user, Kind.ACCOUNT, template, **context)
+    if to:
+        email.to_address = to
+    return email
+
+
 def queue_digest(user: User, notifications: list[Notification]) -> OutboxEmail:
     return _queue(user, Kind.DIGEST, "digest", notifications=notifications, absolute=absolute)
 

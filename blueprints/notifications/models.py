@@ -16,6 +16,7 @@ class Kind(enum.StrEnum):
     SHOP_NEWS = "shop_news"  # new things from shops I bought from
     RECOMMENDATIONS = "recommended"
     DIGEST = "digest"  # the daily bundle of what the cap held back; not a choice of its own
+    ACCOUNT = "account"  # password resets, email confirmations, security notices: always sent, not a choice
 
 
 class Channel(enum.StrEnum):

@@ -23,6 +23,7 @@ KIND_NAMES = {
     Kind.SHOP_NEWS: (_l("Shops I bought from"), _l("when they add something new")),
     Kind.RECOMMENDATIONS: (_l("Suggestions for me"), _l("a few picks based on what I support and buy")),
     Kind.DIGEST: (_l("Daily digest"), _l("what went over my daily limit")),
+    Kind.ACCOUNT: (_l("My account"), _l("password resets, email confirmations and security notices")),
 }
 
 
@@ -96,7 +97,7 @@ def settings():
         set_preference(current_user, kind, in_site=wants.in_site, email=wants.email)
     db.session.commit()
     flash(_("Your notification settings are saved."), "success")
-    return see_other(url_for("notifications.settings"))
+    return see_other(safe_next_url(request.form.get("next")) or url_for("notifications.settings"))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

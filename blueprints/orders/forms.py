@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
@@ -60,3 +60,17 @@ class ShipForm(FlaskForm):
         DataRequired(_l("Name the carrier, like SF Express.")), Length(max=60)])
     tracking_number = StringField(_l("Tracking number"), filters=[strip], validators=[
         DataRequired(_l("Enter the tracking number.")), Length(max=60)])
+
+
+class AddressForm(FlaskForm):
+    """An address-book entry. Province, city and district are chosen from the official lists (their choices are
+    filled in by the view from what is chosen above them; the service checks them again)."""
+    recipient = CheckoutForm.recipient
+    phone = CheckoutForm.phone
+    province = SelectField(_l("Province"), validate_choice=False,
+                           validators=[DataRequired(_l("Choose the province."))])
+    city = SelectField(_l("City"), validate_choice=False, validators=[DataRequired(_l("Choose the city."))])
+    district = SelectField(_l("District"), validate_choice=False,
+                           validators=[DataRequired(_l("Choose the district."))])
+    street = CheckoutForm.street
+    is_default = BooleanField(_l("Use this address first at checkout"))

@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.accounts.models import User
@@ -57,6 +57,8 @@ class Address(db.Model):
     city: Mapped[str] = mapped_column(String(40))
     district: Mapped[str] = mapped_column(String(40))
     street: Mapped[str] = mapped_column(String(200))
+    # The one checkout offers first; at most one per user (orders.services.addresses keeps it so).
+    is_default: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

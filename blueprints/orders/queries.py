@@ -80,6 +80,8 @@ def split_problems() -> list[str]:
 
 def order_id_by_number(number: str) -> int | None:
     return db.session.scalar(select(Order.id).where(Order.number == number))
+
+
 def order_figures(order_ids: list[int]) -> dict[int, tuple[str, str, int, int]]:
     """{order id: (number, status, units, total)} for the given orders, in one query."""
     if not order_ids:
@@ -89,6 +91,8 @@ def order_figures(order_ids: list[int]) -> dict[int, tuple[str, str, int, int]]:
         .join(OrderLine, OrderLine.order_id == Order.id).where(Order.id.in_(order_ids))
         .group_by(Order.id, Order.number, Order.status, Order.total)).all()
     return {order_id: (number, str(status), units, total) for order_id, number, status, units, total in rows}
+
+
 @dataclass(frozen=True)
 class DeliveredLine:
     """What a review needs to know about the order line it is about."""
@@ -163,3 +167,12 @@ def held_referrals_of(sharer_id: int) -> list[tuple[str, datetime, str]]:
     return [tuple(row) for row in db.session.execute(
         select(Order.number, Order.placed_at, Order.referral_flag).join(ShareLink, ShareLink.id == Order.share_link_id)
         .where(ShareLink.user_id == sharer_id, Order.referral_flag.is_not(None)).order_by(Order.placed_at.desc()))]
+
+
+def orders_for_export(buyer_id: int) -> list[dict]:
+    """A buyer's orders as plain data, for their data download."""
+    orders = db.session.scalars(select(Order).where(Order.buyer_id == buyer_id).order_by(Order.placed_at))
+    return [{"number": order.number, "status": order.status.value, "total": order.total,
+             "placed_at": order.placed_at.isoformat(), "payment_method": order.payment_method.value,
+             "ship_to": " ".join((order.recipient, order.phone, order.province, order.city, order.district,
+                                  order.street))} for order in orders]

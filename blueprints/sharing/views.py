@@ -40,7 +40,7 @@ def attributed_link() -> ShareLink | None:
 
 
 def _per_user() -> str:
-    return f"user:{current_user.get_id() or request.remote_addr}"
+    return f"user:{current_user.id if current_user.is_authenticated else request.remote_addr}"
 
 
 def this_device() -> tuple[str | None, str]:
@@ -62,7 +62,7 @@ def follow(code: str):
     # carrier address and in-app browser count as the people they are.
     known, network = this_device()
     visitor_id = known or new_visitor_id()
-    if current_user.get_id() != str(link.user_id):  # the sharer's own visits are not clicks
+    if getattr(current_user, "id", None) != link.user_id:  # the sharer's own visits are not clicks
         try:
             # Past the limit the visitor still gets the page; the visit just is not counted.
             with limiter.limit("30 per minute"):
@@ -116,7 +116,7 @@ def share_disclosure(product=None, price: int | None = None) -> dict | None:
         return None  # no query for everyone else
     link = attributed_link()
     if (link is None or link.path != request.path or request.cookies.get(DISMISSED_COOKIE) == link.code
-            or current_user.get_id() == str(link.user_id)):
+            or getattr(current_user, "id", None) == link.user_id):
         return None
     reward = None
     if product is not None and price is not None and hasattr(product, "supply_price"):

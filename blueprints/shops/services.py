@@ -212,7 +212,9 @@ def storefront_listings(shop: Shop) -> list[Listing]:
 
 
 def shop_by_slug(slug: str) -> Shop | None:
-    return db.session.scalar(select(Shop).where(Shop.slug == slug))
+    """An open shop: one whose owner deleted their account is closed."""
+    return db.session.scalar(select(Shop).join(User, User.id == Shop.owner_id)
+                             .where(Shop.slug == slug, User.deleted_at.is_(None)))
 
 
 def public_listing(shop: Shop, product_slug: str) -> Listing | None:
@@ -236,4 +238,13 @@ def lowest_listing_prices(product_ids: list[int]) -> dict[int, int]:
 
 
 def featured_shops(limit: int = 6) -> list[Shop]:
-    return list(db.session.scalars(select(Shop).order_by(Shop.created_at.desc()).limit(limit)))
+    return list(db.session.scalars(select(Shop).join(User, User.id == Shop.owner_id).where(User.deleted_at.is_(None))
+                                   .order_by(Shop.created_at.desc()).limit(limit)))
+
+
+def close_shop_of(user: User) -> None:
+    """The owner deleted their account: the shop stops selling, and shop_by_slug no longer finds it."""
+    shop = db.session.scalar(select(Shop).where(Shop.owner_id == user.id))
+    if shop is not None:
+        for listing in owner_listings(shop):
+            db.session.delete(listing)

@@ -73,6 +73,17 @@ def test_signup_refuses_a_short_password(client):
     assert "A password needs 10 to 128 characters." in html(response)
 
 
+def test_both_password_fields_have_the_same_length_cap(client):
+    """A browser cuts a long paste at maxlength: with the cap on one field only, two identical pastes differ."""
+    page = html(client.get("/signup"))
+    for name in ("password", "password_confirm"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+        assert 'maxlength="128"' in tag, tag
+    long_password = "long paste 12" * 9 + "abcdefghijk"  # 128 characters
+    response = client.submit("/signup", {**SIGNUP, "password": long_password, "password_confirm": long_password})
+    assert response.status_code == 303
+
+
 def test_signup_without_csrf_token_is_refused(client):
     response = client.post("/signup", data=SIGNUP)
     assert response.status_code == 400
@@ -301,15 +312,45 @@ def test_successful_sign_ins_do_not_use_up_the_limit(client, make_user):
         client.submit("/logout", {})
 
 
-def test_failed_sign_ins_for_one_email_are_limited_across_addresses(client, make_user):
+def test_a_strangers_wrong_passwords_throttle_the_stranger_not_the_owner(client, app, make_user):
     account = make_user()
-    for n in range(20):
+    stranger = {"REMOTE_ADDR": "10.0.66.1"}
+    for _ in range(10):
         response = client.submit("/login", {"email": account.email, "password": "wrong password"},
-                                 environ_base={"REMOTE_ADDR": f"10.0.{n}.1"})
+                                 environ_base=stranger)
         assert response.status_code == 422
-    response = client.submit("/login", {"email": account.email, "password": account.password},
-                             environ_base={"REMOTE_ADDR": "10.9.9.9"})
-    assert response.status_code == 429
+    # The stranger is throttled, even with the right password...
+    assert client.submit("/login", {"email": account.email, "password": "wrong again"},
+                         environ_base=stranger).status_code == 429
+    # ...while the owner, from their own address, signs in at once.
+    owner = app.test_client()
+    response = owner.submit("/login", {"email": account.email, "password": account.password},
+                            environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert response.status_code == 303
+
+
+def test_wrong_passwords_from_many_addresses_do_not_lock_the_owner_out(client, app, make_user):
+    account = make_user()
+    for n in range(25):
+        client.submit("/login", {"email": account.email, "password": "wrong password"},
+                      environ_base={"REMOTE_ADDR": f"10.0.{n}.1"})
+    owner = app.test_client()
+    response = owner.submit("/login", {"email": account.email, "password": account.password},
+                            environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_successful_sign_ins_never_count_towards_a_limit(app, make_user, htmx):
+    """Fifty people behind one office address, each signing in (and out) again and again."""
+    accounts = [make_user() for _ in range(3)]
+    client = app.test_client()
+    for n in range(40):
+        account = accounts[n % 3]
+        data = {"email": account.email, "password": account.password}
+        response = client.htmx_submit("/login", data) if htmx else client.submit("/login", data)
+        assert response.status_code == (204 if htmx else 303), n
+        client.submit("/logout", {})
 
 
 def test_too_many_sign_ups_from_one_address(client):

@@ -295,7 +295,7 @@ def test_pledgers_buy_at_the_early_bird_price_for_seven_days(ctx, make_supplier,
         add_to_cart(cart, variant, None, 1, pledge_id=mine.id)  # beyond the pledged quantity
     with pytest.raises(DomainError, match="early-bird offer"):
         add_to_cart(get_or_create_cart(user(stranger), None), variant, None, 1, pledge_id=mine.id)
-    place_order(user(pledger), cart, AddressDetails("王", "13800138000", "浙", "杭", "西湖", "1 号"),
+    place_order(user(pledger), cart, AddressDetails("王", "13800138000", "浙江省", "杭州市", "西湖区", "1 号"),
                 PaymentMethod.CASH_ON_DELIVERY, "eb", Rates(800, 300))
     with pytest.raises(DomainError, match="early-bird offer"):  # used up
         add_to_cart(cart, variant, None, 1, pledge_id=mine.id)

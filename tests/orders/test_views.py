@@ -286,6 +286,16 @@ def test_my_orders_lists_only_my_orders(client, shop_with_flask, make_user):
     assert number not in html(client.get("/my/orders"))
 
 
+@pytest.mark.parametrize("phone", ["１３８００１３８０００", "+86 138 0013 8000", "0086-138-0013-8000", "+86 138—0013—8000"])
+def test_phone_numbers_are_normalised_before_they_are_checked(client, shop_with_flask, make_user, app, phone):
+    sign_in(client, make_user("buyer@example.com"))
+    add(client, shop_with_flask)
+    response, _key = checkout(client, phone=phone)
+    assert response.status_code == 303, html(response)
+    with app.app_context():
+        assert db.session.scalar(select(Order.phone)) == "13800138000"
+
+
 def test_a_saved_address_and_a_typed_one_are_not_mixed_up(client, shop_with_flask, make_user):
     sign_in(client, make_user("buyer@example.com"))
     add(client, shop_with_flask, quantity=1)

@@ -285,6 +285,49 @@ def _(shelf):
     return Ask(shelf.visitor(), "/signup")
 
 
+@asks_for("accounts/forgot.html", "form", "a visitor")
+def _(shelf):
+    return Ask(shelf.visitor(), "/password/forgot")
+
+
+@asks_for("accounts/reset.html", "form", "a visitor with a reset link")
+def _(shelf):
+    from blueprints.accounts.models import User
+    from blueprints.accounts.recovery import RESET, issue_token
+    from extensions import db
+
+    account = shelf.make_user()
+    with shelf.app.app_context():
+        token = issue_token(db.session.get(User, account.id), RESET)
+        db.session.commit()
+    return Ask(shelf.visitor(), f"/password/reset/{token}")
+
+
+@asks_for("accounts/change_password.html", "form", "a shopper")
+def _(shelf):
+    return Ask(shelf.shopper(), "/my/account/password")
+
+
+@asks_for("accounts/account.html", "profile", "a shopper")
+def _(shelf):
+    return Ask(shelf.shopper(), "/my/account")
+
+
+@asks_for("orders/addresses.html", "address_form", "a shopper")
+def _(shelf):
+    return Ask(shelf.shopper(), "/my/addresses")
+
+
+@asks_for("orders/addresses.html", "picker", "a shopper choosing a province")
+def _(shelf):
+    return Ask(shelf.shopper(), "/my/addresses/picker", page="/my/addresses")
+
+
+@asks_for("accounts/change_email.html", "form", "a shopper")
+def _(shelf):
+    return Ask(shelf.shopper(), "/my/account/email")
+
+
 @asks_for("shops/open.html", "form", "a shopper without a shop")
 def _(shelf):
     return Ask(shelf.shopper(), "/my/shop")

@@ -53,6 +53,12 @@ NOT_PUBLIC = {
     "teams.shop_offer": "a shop owner's desk",
     "reviews.write": "the viewer's own order", "reviews.edit": "the viewer's own review",
     "reviews.supplier_reviews": "a supplier's desk", "reviews.moderation": "admin",
+    "accounts.forgot": "a form", "accounts.reset": "a form behind a secret link",
+    "accounts.change_password_page": "a form",
+    "orders.addresses": "the viewer's addresses", "orders.edit_address_page": "the viewer's address",
+    "orders.address_picker": "a form's lists",
+    "accounts.change_email": "a form", "accounts.confirm_email": "a form behind a secret link",
+    "accounts.download_data": "the viewer's data",
 }
 
 

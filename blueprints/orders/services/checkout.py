@@ -5,6 +5,7 @@ locks in variant-id order (so two checkouts never deadlock), and the ledger is w
 """
 import re
 import secrets
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.ledger.accounts import CUSTOMERS_RECEIVABLE, PLATFORM_COMMISSION, PLATFORM_MARGIN, Bucket, Owner
 from blueprints.ledger.services import balance, post
 from blueprints.money import Rates, format_money, split_line
+from blueprints.orders.divisions import division_errors
 from blueprints.orders.models import (Address, Cart, CartItem, Order, OrderLine, OrderStatus, PaymentMethod, Shipment,
                                       ShipmentStatus)
 from blueprints.orders.services.cart import CartLine, CartSummary, NotEnoughStock, summarise
@@ -34,7 +36,7 @@ class DuplicateOrder(Exception):
     """Another request placed the order with this idempotency key first; roll back and show that one."""
 
 
-PHONE = re.compile(r"^1[3-9]\d{9}$")
+PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,17 @@ class AddressDetails:
 
 
 def normalise_phone(text: str) -> str:
-    digits = re.sub(r"[\s\-()]", "", text or "")
-    return digits.removeprefix("+86").removeprefix("0086")
+    """The 11 digits of a mainland mobile number as people type it: full-width digits (NFKC makes them
+    ASCII), spaces, dashes of any kind, brackets, and the +86 / 0086 country code."""
+    text = unicodedata.normalize("NFKC", text or "")
+    digits = "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch) == "Pd" or ch in "()."))
+    for prefix in ("+86", "0086"):
+        digits = digits.removeprefix(prefix)
+    return digits
 
 
 def check_address(address: AddressDetails) -> None:
-    errors = {}
+    errors = division_errors(address.province.strip(), address.city.strip(), address.district.strip())
     if not PHONE.match(normalise_phone(address.phone)):
         errors["phone"] = _l("Enter a mainland mobile number: 11 digits starting with 1, like 138 0013 8000.")
     if errors:
@@ -66,13 +73,30 @@ def check_address(address: AddressDetails) -> None:
 
 
 def saved_addresses(user: User) -> list[Address]:
+    """The user's address book, the default first."""
     return list(db.session.scalars(select(Address).where(Address.user_id == user.id)
-                                   .order_by(Address.created_at.desc(), Address.id.desc())))
+                                   .order_by(Address.is_default.desc(), Address.created_at.desc(), Address.id.desc())))
+
+
+def clean_address(details: AddressDetails) -> AddressDetails:
+    """Checked, with spaces trimmed and the phone number normalised: how an address is stored and compared."""
+    check_address(details)
+    return AddressDetails(*(value.strip() for value in (details.recipient, normalise_phone(details.phone),
+                                                        details.province, details.city, details.district,
+                                                        details.street)))
+
+
+def find_same_address(user: User, details: AddressDetails, *, other_than: int | None = None) -> Address | None:
+    return next((address for address in saved_addresses(user)
+                 if AddressDetails.of(address) == details and address.id != other_than), None)
 
 
 def save_address(user: User, details: AddressDetails) -> Address:
-    check_address(details)
-    address = Address(user_id=user.id, **{**details.__dict__, "phone": normalise_phone(details.phone)})
+    """Add an address to the user's book; one identical to a saved one is not saved twice."""
+    details = clean_address(details)
+    if (same := find_same_address(user, details)) is not None:
+        return same
+    address = Address(user_id=user.id, **details.__dict__)
     db.session.add(address)
     db.session.flush()
     return address
