@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.accounts.models import User
@@ -47,6 +47,10 @@ class Prototype(db.Model):
     hidden_reason: Mapped[str | None] = mapped_column(Text)  # set by a moderator; hides it from everyone else
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The moment pledges first reached the MOQ (pledgers were told then), and the moment its pledges were void
+    # because the deadline passed below it (pledgers were told then too).
+    goal_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pledges_voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     supplier: Mapped[Supplier] = relationship()
     category: Mapped[Category] = relationship()
@@ -99,6 +103,10 @@ class Support(db.Model):
 
 class Poll(db.Model):
     __tablename__ = "polls"
+    # One poll per variant option: two polls feeding "colour" would leave launch to pick one silently.
+    __table_args__ = (Index("uq_polls_prototype_variant_option", "prototype_id", "variant_option", unique=True,
+                            sqlite_where=text("variant_option IS NOT NULL"),
+                            postgresql_where=text("variant_option IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id"), index=True)
@@ -106,6 +114,7 @@ class Poll(db.Model):
     # The variant option its answers become when the prototype launches, e.g. "colour"; None: not a variant.
     variant_option: Mapped[str | None] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # no more votes; its result stands
 
     prototype: Mapped[Prototype] = relationship(back_populates="polls")
     options: Mapped[list["PollOption"]] = relationship(back_populates="poll", order_by="PollOption.position",

@@ -17,7 +17,7 @@ from blueprints.codesign.services.comments import add_comment, toggle_like
 from blueprints.codesign.services.launch import launch
 from blueprints.codesign.services.pledges import pledge
 from blueprints.codesign.services.prototypes import PrototypeDetails, accept, create_prototype, decline, open_prototype
-from blueprints.codesign.services.support import add_poll, toggle_support, vote
+from blueprints.codesign.services.support import add_poll, support_prototype, vote
 from blueprints.codesign.services.updates import answer_ask, make_ask, post_update
 from blueprints.columns import utcnow
 from blueprints.media.images import store_image
@@ -331,7 +331,7 @@ def _seed_prototypes(users, categories, created: list[str]) -> None:
         open_prototype(member, prototype)
         voters = [users[email] for email in SUPPORTERS]
         for n, voter in enumerate(voters[: 2 + index % 3]):
-            toggle_support(voter, prototype, (target - 10 + n * 10) * 100)
+            support_prototype(voter, prototype, (target - 10 + n * 10) * 100)
             if prototype.polls:
                 vote(voter, prototype.polls[0].options[n % 2])
             if n < 2:

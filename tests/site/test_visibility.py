@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Prototype
-from blueprints.codesign.services.support import toggle_support
+from blueprints.codesign.services.support import support_prototype
 from blueprints.money import current_rates
 from blueprints.catalog.models import Product
 from blueprints.shops.models import Shop
@@ -63,7 +63,7 @@ def hidden_world(app, make_supplier, make_product, make_prototype, make_shop, ma
             add_listing(db.session.get(User, owner.id), shop, db.session.get(Product, product.id), 7000,
                         current_rates())
         for prototype_id in (lamp_id, vase_id):
-            toggle_support(db.session.get(User, fan.id), db.session.get(Prototype, prototype_id))
+            support_prototype(db.session.get(User, fan.id), db.session.get(Prototype, prototype_id))
         mug_link = get_or_create_link(db.session.get(User, fan.id), f"/p/{mug.slug}")
         vase_link = get_or_create_link(db.session.get(User, fan.id), f"/codesign/{vase_slug}")
         db.session.commit()

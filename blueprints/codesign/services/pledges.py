@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Pledge, Prototype
-from blueprints.codesign.services.prototypes import require_open, require_signed_in
+from blueprints.codesign.services.prototypes import require_open, require_participant, require_signed_in
 from blueprints.columns import utcnow
 from blueprints.errors import InvalidFields
 from blueprints.money import current_rates, listing_price_floor
@@ -19,7 +19,7 @@ EARLY_BIRD_DAYS = 7
 
 
 def pledge(user: User, prototype: Prototype, quantity: int) -> Pledge:
-    require_signed_in(user)
+    require_participant(user, prototype)
     require_open(prototype)
     if quantity is None or not 1 <= quantity <= 99:
         raise InvalidFields({"quantity": _l("Pledge from 1 to 99 units.")})

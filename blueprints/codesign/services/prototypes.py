@@ -181,6 +181,14 @@ def require_signed_in(user: User) -> None:
         raise AccessDenied()
 
 
+def require_participant(user: User, prototype: Prototype) -> None:
+    """Supports, votes and pledges are the public's voice: the supplier's own staff answer, they do not count."""
+    require_signed_in(user)
+    if is_member_of_supplier(user, prototype.supplier_id):
+        raise DomainError(_l("You work for the supplier of this prototype: your support, votes and pledges "
+                             "would not be the public's, so they are not counted."))
+
+
 def require_open(prototype: Prototype) -> None:
     """Refuse a support, vote, pledge or comment unless the prototype takes them now; past its deadline it
     goes to review first (though a refused action keeps nothing, so the command still records that)."""

@@ -4,12 +4,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Pledge, Poll, PollOption, PollVote, Prototype, Stage, Support
-from blueprints.codesign.services.prototypes import (require_open, require_prototype_editor, require_signed_in,
+from blueprints.codesign.services.prototypes import (require_open, require_participant, require_prototype_editor,
                                                      settle_stage)
 from blueprints.errors import DomainError, InvalidFields
 from extensions import db
@@ -20,32 +20,45 @@ def _check_price(prototype: Prototype, would_buy_at: int | None) -> None:
         raise InvalidFields({"would_buy_at": _l("Name a price from ¥0.01 up to ten times the target price.")})
 
 
-def toggle_support(user: User, prototype: Prototype, would_buy_at: int | None = None) -> bool:
-    """Support, or take support back; returns whether the user now supports it."""
-    require_signed_in(user)
+def support_prototype(user: User, prototype: Prototype, would_buy_at: int | None = None) -> None:
+    """Support it (and keep the price, if one is named). The same request twice, or fifty at once, leaves
+    one support: never a toggle, so a double click or a second tab cannot take it back."""
+    require_participant(user, prototype)
     require_open(prototype)
     _check_price(prototype, would_buy_at)
     mine = (Support.prototype_id == prototype.id, Support.user_id == user.id)
-    if db.session.scalar(select(Support.id).where(*mine)) is not None:
-        # A statement, not an ORM delete: a parallel click may have removed the row already.
-        db.session.execute(delete(Support).where(*mine))
-        return False
+    existing = db.session.scalar(select(Support).where(*mine))
+    if existing is not None:
+        if would_buy_at is not None:
+            existing.would_buy_at = would_buy_at
+            db.session.flush()
+        return
     try:
         with db.session.begin_nested():
             db.session.add(Support(prototype_id=prototype.id, user_id=user.id, would_buy_at=would_buy_at))
     except IntegrityError:
-        pass  # a parallel click got there first: the user supports it, once
-    return True
+        # A parallel request got there first: the user supports it, once.
+        if would_buy_at is not None:
+            db.session.execute(update(Support).where(*mine).values(would_buy_at=would_buy_at))
+
+
+def withdraw_support(user: User, prototype: Prototype) -> None:
+    """Take support back; withdrawing what is not there is no change."""
+    require_participant(user, prototype)
+    require_open(prototype)
+    # A statement, not an ORM delete: a parallel request may have removed the row already.
+    db.session.execute(delete(Support).where(Support.prototype_id == prototype.id, Support.user_id == user.id))
 
 
 def set_would_buy_at(user: User, prototype: Prototype, would_buy_at: int | None) -> None:
-    require_signed_in(user)
+    """The price the supporter would pay; naming one supports the prototype, clearing it keeps the support."""
+    require_participant(user, prototype)
     require_open(prototype)
     _check_price(prototype, would_buy_at)
     support = db.session.scalar(select(Support).where(Support.prototype_id == prototype.id,
                                                       Support.user_id == user.id))
     if support is None:
-        toggle_support(user, prototype, would_buy_at)
+        support_prototype(user, prototype, would_buy_at)
     else:
         support.would_buy_at = would_buy_at
         db.session.flush()
@@ -78,8 +91,8 @@ def add_poll(user: User, prototype: Prototype, question: str, options: list[str]
 
 
 def vote(user: User, option: PollOption) -> None:
-    require_signed_in(user)
     poll = option.poll
+    require_participant(user, poll.prototype)
     require_open(poll.prototype)
     existing = db.session.scalar(select(PollVote).where(PollVote.poll_id == poll.id, PollVote.user_id == user.id))
     if existing is not None:
