@@ -89,18 +89,21 @@ def _connect_listeners(app: Flask) -> None:
     from blueprints.catalog.services import product_published
     from blueprints.codesign.services.launch import tell_supporters_of_launch
     from blueprints.codesign.services.prototypes import prototype_opened
+    from blueprints.notifications.listeners import tell_applicant
     from blueprints.orders.listeners import tell_shop_customers
     from blueprints.orders.cart_session import merge_cart_at_sign_in
     from blueprints.search.services import keep_index_in_step
     from blueprints.shops.services import listing_added
     from blueprints.subscriptions.services import (tell_keyword_subscribers_of_product,
                                                    tell_keyword_subscribers_of_prototype)
+    from blueprints.suppliers.services import supplier_decided
 
     keep_index_in_step()
     product_published.connect(tell_supporters_of_launch)
     product_published.connect(tell_keyword_subscribers_of_product)
     prototype_opened.connect(tell_keyword_subscribers_of_prototype)
     listing_added.connect(tell_shop_customers)
+    supplier_decided.connect(tell_applicant)
     user_logged_in.connect(merge_cart_at_sign_in, app)
 
 

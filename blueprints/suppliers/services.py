@@ -1,4 +1,5 @@
 """Supplier rules: applying, the admin's verification decisions, and who acts for which supplier."""
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -9,6 +10,10 @@ from blueprints.errors import AccessDenied, DomainError
 from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import Supplier, SupplierAction, SupplierDecision, SupplierMember, SupplierStatus
 from extensions import db
+
+
+# Sent after each verification decision (notifications tells the supplier's people).
+supplier_decided = Namespace().signal("supplier-decided")
 
 
 class AlreadyASupplier(DomainError):
@@ -89,6 +94,7 @@ def decide(admin: User, supplier: Supplier, action: SupplierAction, reason: str 
     decision = SupplierDecision(supplier_id=supplier.id, admin_id=admin.id, action=action, reason=reason)
     db.session.add(decision)
     db.session.flush()
+    supplier_decided.send(supplier, action=action)
     return decision
 
 

@@ -8,13 +8,12 @@ from sqlalchemy import select
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, ProductImage, ProductStatus, Variant
 from blueprints.codesign.models import Ask, AskStatus, Comment, Pledge, Prototype, PrototypeUpdate, Stage, Support
+from blueprints.codesign.services import news
 from blueprints.codesign.services.prototypes import move_to_stage, require_prototype_editor
 from blueprints.codesign.services.support import tally, winning_options
 from blueprints.codesign.services.updates import asks_for, updates_for
 from blueprints.media.images import image_path, store_image
 from blueprints.money import BASIS_POINTS, current_rates, listing_price_floor
-from blueprints.notifications.models import Kind
-from blueprints.notifications.services import notify
 from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import SupplierMember
 from extensions import db
@@ -89,11 +88,10 @@ def co_design_story(product: Product) -> CoDesignStory | None:
 
 
 def tell_supporters_of_launch(product: Product, **_extra) -> None:
-    """A co-designed product went on sale: supporters and pledgers who opted in hear about it."""
+    """A co-designed product went on sale: everyone who took part hears about it, as their own activity."""
     prototype = origin_of(product)
     if prototype is not None:
-        notify(supporters_and_pledgers(prototype), Kind.SUPPORTED_PROTOTYPES, event="launched",
-               subject=product.title, link=f"/p/{product.slug}")
+        news.tell_participants(prototype, "launched", f"/p/{product.slug}")
 
 
 def supporters_and_pledgers(prototype: Prototype) -> set[int]:

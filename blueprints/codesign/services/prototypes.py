@@ -5,13 +5,14 @@ from datetime import datetime, timedelta
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Category
 from blueprints.catalog.services import in_category
 from blueprints.codesign.models import Pledge, Poll, Prototype, PrototypeImage, Stage, Support
+from blueprints.codesign.services import news
 from blueprints.codesign.queries import is_public_prototype, open_conditions, public_prototype_conditions
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
@@ -117,10 +118,27 @@ def add_images(user: User, prototype: Prototype, uploads) -> None:
 def settle_stage(prototype: Prototype, now: datetime | None = None) -> None:
     """Record the stage the prototype is in by now: an open one past its deadline goes to review, as
     `flask close-prototypes` would have done. Every action on a prototype starts here."""
-    stage = prototype.stage_at(now or utcnow())
+    now = now or utcnow()
+    stage = prototype.stage_at(now)
     if stage != prototype.stage:
         prototype.stage = stage
         db.session.flush()
+        _void_pledges_if_short(prototype, now)
+
+
+def _void_pledges_if_short(prototype: Prototype, now: datetime) -> None:
+    """The deadline passed below the MOQ: the pledges are void, and every pledger hears so, once."""
+    pledged = db.session.scalar(select(func.coalesce(func.sum(Pledge.quantity), 0))
+                                .where(Pledge.prototype_id == prototype.id))
+    if not pledged or pledged >= prototype.moq:
+        return
+    # Claimed by a conditional update: a command and a request settling it at once tell pledgers once.
+    claimed = db.session.execute(update(Prototype).where(Prototype.id == prototype.id,
+                                                         Prototype.pledges_voided_at.is_(None))
+                                 .values(pledges_voided_at=now)).rowcount
+    if claimed:
+        prototype.pledges_voided_at = now
+        news.tell(news.pledgers(prototype), prototype, "pledges_void")
 
 
 def move_to_stage(prototype: Prototype, to: Stage) -> None:
@@ -151,11 +169,10 @@ def close_for_review(user: User, prototype: Prototype) -> None:
 def close_due_prototypes(now: datetime | None = None) -> list[Prototype]:
     """Open prototypes past their deadline go to review (`flask close-prototypes`). Until it runs, pages
     show them in review already and actions on them record it first (`settle_stage`)."""
-    due = list(db.session.scalars(select(Prototype).where(Prototype.stage == Stage.OPEN,
-                                                          Prototype.deadline <= (now or utcnow()))))
+    now = now or utcnow()
+    due = list(db.session.scalars(select(Prototype).where(Prototype.stage == Stage.OPEN, Prototype.deadline <= now)))
     for prototype in due:
-        prototype.stage = Stage.REVIEW
-    db.session.flush()
+        settle_stage(prototype, now)
     return due
 
 
@@ -172,6 +189,7 @@ def decline(user: User, prototype: Prototype, reason: str) -> None:
     move_to_stage(prototype, Stage.DECLINED)
     prototype.decline_reason = reason.strip()
     db.session.flush()
+    news.tell_participants(prototype, "declined")
 
 
 # What every way of taking part checks first

@@ -5,6 +5,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Ask, AskStatus, Comment, Poll, Prototype, PrototypeUpdate, UpdateCause
+from blueprints.codesign.services import news
 from blueprints.codesign.services.comments import check_body
 from blueprints.codesign.services.prototypes import require_prototype_editor
 from extensions import db
@@ -23,9 +24,15 @@ def make_ask(user: User, comment: Comment) -> Ask:
 
 
 def answer_ask(user: User, ask: Ask, status: AskStatus, answer: str) -> None:
-    require_prototype_editor(user, db.session.get(Prototype, ask.prototype_id))
-    ask.status, ask.answer = status, (answer or "").strip()
+    prototype = db.session.get(Prototype, ask.prototype_id)
+    require_prototype_editor(user, prototype)
+    answer = (answer or "").strip()
+    changed = (ask.status, ask.answer) != (status, answer)
+    ask.status, ask.answer = status, answer
     db.session.flush()
+    if changed:
+        news.tell({ask.comment.author_id} - {user.id}, prototype, f"ask_{status.value}",
+                  news.page_of(prototype, "#asks"))
 
 
 def post_update(user: User, prototype: Prototype, body: str, *, ask_ids=(), comment_ids=(), poll_ids=()) -> PrototypeUpdate:
@@ -39,6 +46,12 @@ def post_update(user: User, prototype: Prototype, body: str, *, ask_ids=(), comm
                      + [UpdateCause(poll_id=i) for i in own(Poll, poll_ids)])
     db.session.add(update)
     db.session.flush()
+    credited = set(db.session.scalars(
+        select(Comment.author_id).where(Comment.deleted_at.is_(None), Comment.id.in_(
+            select(UpdateCause.comment_id).where(UpdateCause.update_id == update.id)
+            .union(select(Ask.comment_id).join(UpdateCause, UpdateCause.ask_id == Ask.id)
+                   .where(UpdateCause.update_id == update.id))))))
+    news.tell(credited - {user.id}, prototype, "credited", news.page_of(prototype, "#updates"))
     return update
 
 

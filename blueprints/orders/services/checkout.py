@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from blueprints.orders.alerts import tell_suppliers_of_order
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Variant
 from blueprints.columns import utcnow
@@ -190,6 +191,7 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
     for item in list(cart.items):
         cart.items.remove(item)
     db.session.flush()
+    tell_suppliers_of_order(order.number, shipments)
     return order
 
 
