@@ -10,7 +10,7 @@ from blueprints.catalog.models import Product, ProductImage, ProductStatus, Vari
 from blueprints.codesign.models import Ask, AskStatus, Comment, Pledge, Prototype, PrototypeUpdate, Stage, Support
 from blueprints.codesign.services import news
 from blueprints.codesign.services.prototypes import move_to_stage, require_prototype_editor
-from blueprints.codesign.services.support import tally, winning_options
+from blueprints.codesign.services.support import tally, variant_plan
 from blueprints.codesign.services.updates import asks_for, updates_for
 from blueprints.media.images import image_path, store_image
 from blueprints.money import BASIS_POINTS, current_rates, listing_price_floor
@@ -39,12 +39,7 @@ def launch(user: User, prototype: Prototype) -> Product:
     for n, image in enumerate(prototype.images):
         db.session.add(ProductImage(product_id=product.id, key=_copy_image(image.key), width=image.width,
                                     height=image.height, position=n))
-    combos = [{}]
-    for poll in prototype.polls:
-        if poll.variant_option:
-            combos = [{**combo, poll.variant_option: option.label} for combo in combos
-                      for option in winning_options(poll)]
-    for n, options in enumerate(combos):
+    for n, options in enumerate(variant_plan(prototype).variants):
         db.session.add(Variant(product_id=product.id, sku=f"P{prototype.id}-{product.id}-{n + 1:02d}", options=options,
                                stock_on_hand=0, position=n))
     prototype.product_id = product.id

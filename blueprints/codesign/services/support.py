@@ -11,6 +11,7 @@ from blueprints.accounts.models import User
 from blueprints.codesign.models import Pledge, Poll, PollOption, PollVote, Prototype, Stage, Support
 from blueprints.codesign.services.prototypes import (require_open, require_participant, require_prototype_editor,
                                                      settle_stage)
+from blueprints.columns import utcnow
 from blueprints.errors import DomainError, InvalidFields
 from extensions import db
 
@@ -66,13 +67,13 @@ def set_would_buy_at(user: User, prototype: Prototype, would_buy_at: int | None)
 
 # Polls
 
-def add_poll(user: User, prototype: Prototype, question: str, options: list[str],
-             variant_option: str | None = None) -> Poll:
-    require_prototype_editor(user, prototype)
-    settle_stage(prototype)
-    if prototype.stage not in (Stage.DRAFT, Stage.OPEN):
-        raise DomainError(_l("Polls can only be added before the review."))
+VARIANT_OPTIONS = ("colour", "size")
+
+
+def _poll_fields(prototype: Prototype, question: str, options: list[str], variant_option: str | None,
+                 poll: Poll | None = None) -> tuple[str, list[str], str | None]:
     labels = [label.strip() for label in options if label.strip()]
+    variant_option = (variant_option or "").strip() or None
     errors = {}
     if not question.strip():
         errors["question"] = _l("Ask a question.")
@@ -80,20 +81,86 @@ def add_poll(user: User, prototype: Prototype, question: str, options: list[str]
         errors["options"] = _l("Give 2 to 8 answers, one per line.")
     elif len({label.casefold() for label in labels}) != len(labels):
         errors["options"] = _l("Each answer must be different.")
+    if variant_option is not None and variant_option not in VARIANT_OPTIONS:
+        errors["variant_option"] = _l("Choose what the answers become.")
+    elif variant_option is not None and any(other.variant_option == variant_option and other is not poll
+                                            for other in prototype.polls):
+        errors["variant_option"] = _l("Another poll already decides this; one poll per option, so launch never "
+                                      "has to choose between two results.")
     if errors:
         raise InvalidFields(errors)
-    poll = Poll(question=question.strip(), variant_option=(variant_option or "").strip() or None,
-                position=len(prototype.polls),
+    return question.strip(), labels, variant_option
+
+
+def _require_polls_editable(user: User, prototype: Prototype) -> None:
+    require_prototype_editor(user, prototype)
+    settle_stage(prototype)
+    if prototype.stage not in (Stage.DRAFT, Stage.OPEN):
+        raise DomainError(_l("Polls can only be added or changed before the review."))
+
+
+def add_poll(user: User, prototype: Prototype, question: str, options: list[str],
+             variant_option: str | None = None) -> Poll:
+    _require_polls_editable(user, prototype)
+    question, labels, variant_option = _poll_fields(prototype, question, options, variant_option)
+    poll = Poll(question=question, variant_option=variant_option, position=len(prototype.polls),
                 options=[PollOption(label=label[:80], position=n) for n, label in enumerate(labels)])
     prototype.polls.append(poll)
     db.session.flush()
     return poll
 
 
+def poll_votes(poll: Poll) -> int:
+    return db.session.scalar(select(func.count(PollVote.id)).where(PollVote.poll_id == poll.id))
+
+
+def poll_vote_counts(prototype: Prototype) -> dict[int, int]:
+    """Votes per poll of the prototype, in one query."""
+    return dict(db.session.execute(select(PollVote.poll_id, func.count(PollVote.id))
+                                   .where(PollVote.poll_id.in_([poll.id for poll in prototype.polls]))
+                                   .group_by(PollVote.poll_id)).all())
+
+
+def _require_no_votes(poll: Poll) -> None:
+    # The prototype's row is the lock: a vote cannot land between this check and the change (PostgreSQL).
+    db.session.execute(select(Prototype.id).where(Prototype.id == poll.prototype_id).with_for_update())
+    if poll_votes(poll):
+        raise DomainError(_l("People have voted on this poll: it can no longer change, only close."))
+
+
+def edit_poll(user: User, poll: Poll, question: str, options: list[str], variant_option: str | None) -> None:
+    """Until its first vote a poll can be reworded, its answers changed, or what it decides."""
+    _require_polls_editable(user, poll.prototype)
+    _require_no_votes(poll)
+    poll.question, labels, poll.variant_option = _poll_fields(poll.prototype, question, options, variant_option,
+                                                              poll)
+    poll.options.clear()
+    db.session.flush()
+    poll.options.extend(PollOption(label=label[:80], position=n) for n, label in enumerate(labels))
+    db.session.flush()
+
+
+def remove_poll(user: User, poll: Poll) -> None:
+    _require_polls_editable(user, poll.prototype)
+    _require_no_votes(poll)
+    poll.prototype.polls.remove(poll)
+    db.session.flush()
+
+
+def close_poll(user: User, poll: Poll) -> None:
+    """No more votes: its result stands, and becomes the variants if it decides an option."""
+    require_prototype_editor(user, poll.prototype)
+    if poll.closed_at is None:
+        poll.closed_at = utcnow()
+        db.session.flush()
+
+
 def vote(user: User, option: PollOption) -> None:
     poll = option.poll
     require_participant(user, poll.prototype)
     require_open(poll.prototype)
+    if poll.closed_at is not None:
+        raise DomainError(_l("This poll is closed: its result stands."))
     existing = db.session.scalar(select(PollVote).where(PollVote.poll_id == poll.id, PollVote.user_id == user.id))
     if existing is not None:
         existing.option_id = option.id
@@ -116,6 +183,22 @@ def winning_options(poll: Poll) -> list[PollOption]:
         return list(poll.options)
     best = max(counts.values())
     return [option for option in poll.options if counts.get(option.id, 0) == best]
+
+
+@dataclass
+class VariantPlan:
+    """What launch will make: each deciding poll with its winning answers, and the variants they combine into."""
+    results: list[tuple[Poll, list[PollOption]]]
+    variants: list[dict[str, str]]
+
+
+def variant_plan(prototype: Prototype) -> VariantPlan:
+    """The one place launch and its preview read the poll results from, so the preview is what launch does."""
+    results = [(poll, winning_options(poll)) for poll in prototype.polls if poll.variant_option]
+    variants = [{}]
+    for poll, winners in results:
+        variants = [{**variant, poll.variant_option: option.label} for variant in variants for option in winners]
+    return VariantPlan(results, variants)
 
 
 # Counting
