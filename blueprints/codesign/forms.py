@@ -3,7 +3,7 @@ from datetime import datetime, UTC
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -52,6 +52,7 @@ class PollForm(FlaskForm):
 
 class DeclineForm(FlaskForm):
     reason = TextAreaField(_l("Why not (everyone will read this)"), filters=[strip], validators=[_at_most(2000)])
+    confirm = BooleanField(_l("I understand declining is final and everyone who took part will be told"))
 
 
 class SupportForm(FlaskForm):

@@ -200,7 +200,8 @@ def change_stage(prototype_id: int):
     if action == "decline":
         form = DeclineForm()
         declined = _("Declined. Your reason is shown on the prototype's page.")
-        return handle_form(form, lambda: decline(current_user, prototype, form.reason.data or ""),
+        return handle_form(form, lambda: decline(current_user, prototype, form.reason.data or "",
+                                                   confirmed=form.confirm.data),
                            done=_back_to_edit(prototype_id, declined),
                            page=lambda status: _edit_page(_own(prototype_id), status=status, decline_form=form))
     if action == "launch":
@@ -296,7 +297,8 @@ def export_csv(slug: str):
     writer.writerow(["pledged_units", "moq", f"{data.pledged}/{prototype.moq}"])
     for comment, likes in data.top_comments:
         writer.writerow(["top_comment_likes", comment.body[:200], likes])
-    response = make_response(buffer.getvalue())
+    # A byte-order mark, or Excel reads the UTF-8 as a local code page and garbles the Chinese.
+    response = make_response("\ufeff" + buffer.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{prototype.slug}-feedback.csv"'
     return response

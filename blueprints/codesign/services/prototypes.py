@@ -93,6 +93,9 @@ def update_prototype(user: User, prototype: Prototype, details: PrototypeDetails
     if prototype.stage not in (Stage.DRAFT, Stage.OPEN):
         raise DomainError(_l("Only a draft or open prototype can be edited."))
     _check(details)
+    if prototype.stage == Stage.DRAFT and details.title.strip() != prototype.title:
+        # Nobody outside has seen a draft's address yet: it follows the new title.
+        prototype.slug = unique_slug(Prototype.slug, details.title, fallback="prototype")
     for name, value in _fields(details).items():
         setattr(prototype, name, value)
     db.session.flush()
@@ -182,10 +185,26 @@ def accept(user: User, prototype: Prototype) -> None:
     db.session.flush()
 
 
-def decline(user: User, prototype: Prototype, reason: str) -> None:
+DECLINE_REASON_MAX = 2000
+
+
+def decline(user: User, prototype: Prototype, reason: str, *, confirmed: bool = True) -> None:
+    """Final: everyone who took part is told, so the supplier confirms it first."""
     require_prototype_editor(user, prototype)
-    if not reason.strip():
-        raise InvalidFields({"reason": _l("Say why, in a sentence or two: everyone who took part will read it.")})
+    settle_stage(prototype)
+    if Stage.DECLINED not in TRANSITIONS[prototype.stage]:
+        raise DomainError(_l("A prototype cannot go from this stage to that one."))
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _l("Say why, in a sentence or two: everyone who took part will read it.")
+    elif len(reason) > DECLINE_REASON_MAX:
+        errors["reason"] = _l("At most %(max)d characters; this has %(count)d.", max=DECLINE_REASON_MAX,
+                              count=len(reason))
+    if not confirmed:
+        errors["confirm"] = _l("Tick the box: declining is final, and everyone who took part will be told.")
+    if errors:
+        raise InvalidFields(errors)
     move_to_stage(prototype, Stage.DECLINED)
     prototype.decline_reason = reason.strip()
     db.session.flush()
