@@ -143,7 +143,7 @@ DOMAINS = ("site", "accounts", "suppliers", "admin", "catalog", "shops", "orders
            "sharing", "media", "demo", "search", "subscriptions", "recommendations")
 ROUTE_MODULES = ("site.views", "accounts.views", "suppliers.views", "admin.views", "catalog.views",
                  "catalog.manage", "shops.views", "orders.views", "orders.fulfilment_views", "orders.sales_views",
-                 "orders.commands", "codesign.views",
+                 "orders.commands", "orders.pledge_views", "codesign.views",
                  "codesign.manage", "codesign.commands", "notifications.views", "sharing.views", "media.views",
                  "demo.commands", "notifications.commands", "search.views", "search.commands", "subscriptions.views",
                  "recommendations.commands")

@@ -51,6 +51,7 @@ class Prototype(db.Model):
     # because the deadline passed below it (pledgers were told then too).
     goal_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pledges_voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pledge_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "your early-bird window closes"
 
     supplier: Mapped[Supplier] = relationship()
     category: Mapped[Category] = relationship()

@@ -38,6 +38,11 @@ EVENTS = {
     "supplier_suspend": lambda subject: _("%(subject)s is suspended. The reason is on your supplier page.",
                                           subject=subject),
     "supplier_reinstate": lambda subject: _("%(subject)s is reinstated.", subject=subject),
+    "pledge_order_ready": lambda subject: _("%(subject)s is on sale: your pledge is an order ready to confirm at the "
+                                            "early-bird price. Choose your option and confirm within 7 days.",
+                                            subject=subject),
+    "pledge_order_reminder": lambda subject: _("Your early-bird order for %(subject)s closes within a day: "
+                                               "confirm it now.", subject=subject),
     "digest": lambda subject: ngettext("Your daily digest: %(num)d more update went over your daily limit.",
                                        "Your daily digest: %(num)d more updates went over your daily limit.",
                                        int(subject)),

@@ -38,6 +38,7 @@ def upgrade():
     with op.batch_alter_table('prototypes', reflect_kwargs={"resolve_fks": False}) as batch_op:
         batch_op.add_column(sa.Column('goal_reached_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('pledges_voided_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('pledge_reminder_sent_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('polls', reflect_kwargs={"resolve_fks": False}) as batch_op:
         batch_op.add_column(sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True))
     # Before this, a second poll on the same option was allowed (and launch kept the last): keep the first.
@@ -54,6 +55,7 @@ def downgrade():
     with op.batch_alter_table('polls', reflect_kwargs={"resolve_fks": False}) as batch_op:
         batch_op.drop_column('closed_at')
     with op.batch_alter_table('prototypes', reflect_kwargs={"resolve_fks": False}) as batch_op:
+        batch_op.drop_column('pledge_reminder_sent_at')
         batch_op.drop_column('pledges_voided_at')
         batch_op.drop_column('goal_reached_at')
     op.execute("DELETE FROM notifications WHERE kind = 'activity'")

@@ -35,7 +35,7 @@ NOT_PUBLIC = {
     "orders.fulfilment": "a supplier's desk", "orders.checkout": "a form",
     "codesign.my_prototypes": "a supplier's desk", "codesign.prototype_analytics": "a supplier's desk",
     "codesign.export_csv": "a supplier's desk", "codesign.new_prototype": "a supplier's desk",
-    "codesign.edit_prototype": "a supplier's desk",
+    "codesign.edit_prototype": "a supplier's desk", "orders.pledge_order_page": "the viewer's own pledge, as an order",
     "catalog.new_product": "a supplier's desk",
     "catalog.edit_product": "a supplier's desk",
     "admin.suppliers": "admin", "admin.audit": "admin", "admin.reports": "admin", "admin.referrals": "admin",

@@ -85,8 +85,12 @@ def co_design_story(product: Product) -> CoDesignStory | None:
 def tell_supporters_of_launch(product: Product, **_extra) -> None:
     """A co-designed product went on sale: everyone who took part hears about it, as their own activity."""
     prototype = origin_of(product)
-    if prototype is not None:
-        news.tell_participants(prototype, "launched", f"/p/{product.slug}")
+    if prototype is None:
+        return
+    # Pledgers of a prototype that reached its goal get their order, ready to confirm; everyone else the news.
+    ordering = news.pledgers(prototype) if prototype.goal_reached_at else set()
+    news.tell(news.participants(prototype) - ordering, prototype, "launched", f"/p/{product.slug}")
+    news.tell(ordering, prototype, "pledge_order_ready", news.page_of(prototype, "/order"))
 
 
 def supporters_and_pledgers(prototype: Prototype) -> set[int]:

@@ -116,7 +116,7 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
             raise AccessDenied()
         return existing
     check_address(address)
-    summary = summarise(cart)
+    summary = summarise(cart, buyer.id)
     if not summary.lines:
         raise DomainError(_l("Your cart is empty."))
     if summary.problems:
