@@ -8,6 +8,8 @@ from datetime import timedelta
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from blueprints.orders.pledge_orders import confirm_pledge_order
+from blueprints.codesign.services.prototypes import settle_stage
 from blueprints.accounts.models import User
 from blueprints.accounts.services import find_user_by_email, register_user
 from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
@@ -296,7 +298,7 @@ PROTOTYPES = (
      ("Which pattern?", None, ["Lotus", "Waves", "Cranes", "Clouds"])),
     ("Linen apron with deep pockets", "hangzhou-home-works", "textiles", Stage.REVIEW, 129, 99, 150, None),
     ("Folding bamboo tea tray", "jingdezhen-clay", "tea", Stage.DECLINED, 199, 159, 300, None),
-    ("旅行茶具 Travel tea set", "jingdezhen-clay", "tea", Stage.LAUNCHED, 168, 128, 50,
+    ("旅行茶具 Travel tea set", "jingdezhen-clay", "tea", Stage.LAUNCHED, 168, 128, 5,
      ("Which case colour?", "colour", ["Indigo", "Moss", "Clay"])),
     ("Ceramic diffuser, second version", "jingdezhen-clay", "home", Stage.DRAFT, 79, 59, 80, None),
 )
@@ -347,6 +349,12 @@ def _seed_prototypes(users, categories, created: list[str]) -> None:
         del reply
         if stage == Stage.OPEN:
             continue
+        if stage == Stage.REVIEW:
+            # Its deadline passed below the MOQ: the pledges are void and the pledgers were told.
+            prototype.deadline = utcnow() - timedelta(minutes=1)
+            settle_stage(prototype)
+            created.append(f"prototype {prototype.slug} closed below its MOQ, pledges void")
+            continue
         prototype.stage = Stage.REVIEW
         if stage == Stage.DECLINED:
             decline(member, prototype, "The tray cracked in our humidity tests; we will not make it this year.")
@@ -361,6 +369,10 @@ def _seed_prototypes(users, categories, created: list[str]) -> None:
             variant.stock_on_hand = 30
         db.session.flush()
         change_status(member, product, ProductStatus.ACTIVE)
+        # It reached its goal, so the shopper's pledge became an order to confirm; they confirmed it.
+        order = confirm_pledge_order(shopper, prototype, product.variants[0].id, DEMO_ADDRESS,
+                                     PaymentMethod.CASH_ON_DELIVERY, "demo-pledge-order", current_rates())
+        created.append(f"pledge on {prototype.slug} confirmed as order {order.number}")
     db.session.flush()
 
 
