@@ -17,6 +17,7 @@ from blueprints.codesign.services.pledges import cancel_pledge, pledge
 from blueprints.codesign.services.prototypes import (SORTS, board as board_rows, is_member_of_supplier,
                                                      prototype_for_page)
 from blueprints.codesign.services.support import set_would_buy_at, support_prototype, tally, vote, withdraw_support
+from blueprints.codesign.services.timeline import timeline
 from blueprints.codesign.services.updates import asks_for, updates_for
 from blueprints.codesign.text import comment_html
 from blueprints.columns import utcnow
@@ -95,6 +96,12 @@ def render_prototype(prototype, *, block=None, status=200, support_form=None, pl
         edit_forms=edit_forms or {}, report_form=ReportForm(formdata=None), now=utcnow(), problem=problem,
         also=also_chosen_with(prototype, current_user) if shown() else [],
         also_heading=_l("People who supported this also supported"))
+
+
+@bp.get("/my/codesign")
+@login_required
+def my_codesign():
+    return render("codesign/my_codesign.html", backed=timeline(current_user))
 
 
 @bp.get("/codesign/<slug>")

@@ -126,13 +126,20 @@ def _shown():
     return Notification.in_site.is_(True), Notification.held.is_(False)
 
 
-def unread_count(user: User) -> int:
+def _of_kinds(kinds) -> tuple:
+    return (Notification.kind.in_(kinds),) if kinds is not None else ()
+
+
+def unread_count(user: User, kinds=None) -> int:
+    """Unread in the bell (`kinds`: only these, as a supplier's inbox counts its own)."""
     return db.session.scalar(select(func.count(Notification.id))
-                             .where(Notification.user_id == user.id, Notification.read_at.is_(None), *_shown()))
+                             .where(Notification.user_id == user.id, Notification.read_at.is_(None), *_shown(),
+                                    *_of_kinds(kinds)))
 
 
-def recent(user: User, limit: int = 100) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id, *_shown())
+def recent(user: User, limit: int = 100, kinds=None) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id, *_shown(),
+                                                              *_of_kinds(kinds))
                                    .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 

@@ -110,3 +110,23 @@ def test_applicants_hear_when_approved_rejected_or_suspended(ctx, make_user, adm
     decide(user(admin), approved, SupplierAction.SUSPEND, "Fake goods reported")
     assert (told("supplier_approve"), told("supplier_reject"), told("supplier_suspend")) == (
         {first.id}, {second.id}, {first.id})
+
+
+def test_the_supplier_inbox_gathers_comments_reports_and_orders_with_a_count_on_the_dashboard(
+        app, client, make_supplier, make_prototype, make_user):
+    from tests.conftest import sign_in
+
+    supplier = make_supplier()
+    prototype_id, _slug = make_prototype(supplier, "Clay kettle")
+    fan = make_user()
+    with app.app_context():
+        prototype = db.session.get(Prototype, prototype_id)
+        comment = add_comment(db.session.get(User, fan.id), prototype, "Nice")
+        report(db.session.get(User, fan.id), prototype, "Spam", comment)
+        db.session.commit()
+    sign_in(client, supplier.member)
+    dashboard = client.get("/supplier").get_data(as_text=True)
+    assert 'href="/supplier/inbox"' in dashboard and "3 unread" in dashboard  # approval, comment, report
+    inbox = client.get("/supplier/inbox").get_data(as_text=True)
+    assert "Someone commented on your prototype Clay kettle." in inbox
+    assert "Someone reported something on your prototype Clay kettle." in inbox

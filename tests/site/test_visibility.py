@@ -36,6 +36,7 @@ NOT_PUBLIC = {
     "codesign.my_prototypes": "a supplier's desk", "codesign.prototype_analytics": "a supplier's desk",
     "codesign.export_csv": "a supplier's desk", "codesign.new_prototype": "a supplier's desk",
     "codesign.edit_prototype": "a supplier's desk", "orders.pledge_order_page": "the viewer's own pledge, as an order",
+    "codesign.my_codesign": "the viewer's own timeline", "suppliers.inbox": "a supplier's desk",
     "catalog.new_product": "a supplier's desk",
     "catalog.edit_product": "a supplier's desk",
     "admin.suppliers": "admin", "admin.audit": "admin", "admin.reports": "admin", "admin.referrals": "admin",
