@@ -21,8 +21,8 @@ from tests.e2e.test_supply_journey import sign_in
 pytestmark = pytest.mark.browser
 
 
-def test_pledges_become_orders_and_a_missed_deadline_is_told(app, browser, live_server, make_supplier,
-                                                             make_prototype, make_user):
+def test_pledges_become_orders_and_a_missed_deadline_is_told(app, browser, live_server, axe_violations,
+                                                             make_supplier, make_prototype, make_user):
     supplier = make_supplier("Clay Co")
     prototype_id, slug = make_prototype(supplier, "Travel tea set", moq=3)
     missed_id, missed_slug = make_prototype(supplier, "Tea tray", moq=50)
@@ -64,6 +64,7 @@ def test_pledges_become_orders_and_a_missed_deadline_is_told(app, browser, live_
         page.get_by_role("link", name=re.compile("your pledge is an order ready to confirm")).click()
         expect(page.get_by_role("heading", name="Confirm your early-bird order")).to_be_visible()
         expect(page.get_by_label("Sand")).to_be_checked()
+        assert axe_violations(page) == []
         page.get_by_label("Recipient").fill("王小明")
         page.get_by_label("Mobile number").fill("13800138000")
         page.get_by_label("Province").fill("浙江省")
@@ -86,3 +87,6 @@ def test_pledges_become_orders_and_a_missed_deadline_is_told(app, browser, live_
         expect(page.get_by_text("Tea tray closed below its minimum order")).to_be_visible()
     pages[2].goto(live_server + "/my/notifications")
     expect(pages[2].get_by_text("Tea tray closed below its minimum order")).to_have_count(0)
+    pages[0].goto(live_server + "/my/codesign")
+    expect(pages[0].get_by_text("Feedback closed below the minimum order")).to_be_visible()
+    assert axe_violations(pages[0]) == []
