@@ -2,7 +2,6 @@ import click
 
 from blueprints.codesign import bp
 from blueprints.codesign.services.prototypes import close_due_prototypes
-from blueprints.orders.pledge_orders import remind_pledgers
 from extensions import db
 
 
@@ -13,10 +12,3 @@ def close_prototypes_command():
     db.session.commit()
     click.echo(f"Moved {len(closed)} prototype(s) to review.")
 
-
-@bp.cli.command("remind-pledgers")
-def remind_pledgers_command():
-    """Tell pledgers who have not confirmed their early-bird order that its window closes within a day."""
-    reminded = remind_pledgers()
-    db.session.commit()
-    click.echo(f"Reminded the pledgers of {reminded} prototype(s).")

@@ -14,11 +14,17 @@ from blueprints.money import current_rates
 from blueprints.orders import bp
 from blueprints.orders.forms import CheckoutForm
 from blueprints.orders.models import PaymentMethod
-from blueprints.orders.pledge_orders import confirm_pledge_order, pledge_order
+from blueprints.orders.pledge_orders import confirm_pledge_order, pledge_order, pledges_turned_orders
 from blueprints.orders.services.checkout import saved_addresses
 from blueprints.orders.views import _chosen_address, _go_to_order
 from blueprints.web import render
 from extensions import limiter
+
+
+@bp.app_template_global()
+def pledge_orders_of(prototype) -> tuple[int, int]:
+    """For the prototype's page (co-design never reads orders itself): pledges confirmed as orders, and units."""
+    return pledges_turned_orders(prototype)
 
 
 class PledgeOrderForm(CheckoutForm):

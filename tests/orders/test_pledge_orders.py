@@ -69,6 +69,7 @@ def test_a_pledger_confirms_the_order_in_one_step_at_the_early_bird_price(app, c
         assert db.session.scalar(select(Order.buyer_id)) == mei.id
         prototype = db.session.get(Prototype, prototype_id)
         assert pledges_turned_orders(prototype) == (1, 2) and tally(prototype, db.session.get(User, mei.id)).pledged == 3
+    assert "1 pledge confirmed as an order, 2 units." in client.get(f"/codesign/{slug}").get_data(as_text=True)
     again = client.get(f"/codesign/{slug}/order").get_data(as_text=True)
     assert "There is no early-bird order waiting for you here" in again
 
