@@ -16,7 +16,8 @@ from blueprints.codesign.models import Ask, AskStatus, Comment, Poll, Prototype,
 from blueprints.codesign.services.analytics import analytics
 from blueprints.codesign.services.comments import comments_for
 from blueprints.codesign.services.launch import launch
-from blueprints.codesign.services.prototypes import (PrototypeDetails, accept, add_images, close_for_review,
+from blueprints.codesign.services.prototypes import (PrototypeDetails, accept, add_images, change_image,
+                                                     close_for_review,
                                                      create_prototype, decline, open_prototype,
                                                      require_prototype_editor, supplier_prototypes, update_prototype)
 from blueprints.codesign.services.support import (add_poll, close_poll, edit_poll, poll_vote_counts, remove_poll,
@@ -140,6 +141,19 @@ def edit_prototype(prototype_id: int):
 
     return handle_form(form, save, done=_back_to_edit(prototype_id, _("Changes saved.")), fields=IMAGE_FIELD,
                        page=lambda status: _edit_page(_own(prototype_id), status=status, form=form))
+
+
+@bp.post("/supplier/prototypes/<int:prototype_id>/images/<int:image_id>")
+@login_required
+def change_prototype_image(prototype_id: int, image_id: int):
+    prototype = _own(prototype_id)
+    action = request.form.get("action", "")
+    if action not in ("remove", "earlier", "later"):
+        abort(400)
+    message = _("Picture removed.") if action == "remove" else _("Pictures reordered.")
+    return run_action(lambda: change_image(current_user, prototype, image_id, action),
+                      done=_back_to_edit(prototype_id, message, "#pictures"),
+                      refused=refused_back_to(url_for("codesign.edit_prototype", prototype_id=prototype_id)))
 
 
 @bp.post("/supplier/prototypes/<int:prototype_id>/polls")

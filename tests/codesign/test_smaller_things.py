@@ -69,3 +69,27 @@ def test_the_feedback_csv_starts_with_a_byte_order_mark(client, make_supplier, m
     sign_in(client, supplier.member)
     body = client.get(f"/supplier/prototypes/{slug}/feedback.csv").get_data()
     assert body.startswith("\ufeff".encode())
+
+
+def test_prototype_pictures_can_be_seen_reordered_and_removed(app, client, make_supplier, make_prototype):
+    from tests.catalog.test_services import png
+
+    supplier = make_supplier()
+    prototype_id, _slug = make_prototype(supplier)
+    with app.app_context():
+        from blueprints.codesign.services.prototypes import add_images
+        add_images(db.session.get(User, supplier.member.id), db.session.get(Prototype, prototype_id),
+                   [("a.png", png()), ("b.png", png())])
+        db.session.commit()
+        first, second = (image.key for image in db.session.get(Prototype, prototype_id).images)
+    sign_in(client, supplier.member)
+    page = f"/supplier/prototypes/{prototype_id}/edit"
+    assert html(client.get(page)).count('alt="Picture ') == 2
+    with app.app_context():
+        second_id = db.session.get(Prototype, prototype_id).images[1].id
+    client.submit(f"/supplier/prototypes/{prototype_id}/images/{second_id}", {"action": "earlier"}, page=page)
+    with app.app_context():
+        assert [image.key for image in db.session.get(Prototype, prototype_id).images] == [second, first]
+    client.submit(f"/supplier/prototypes/{prototype_id}/images/{second_id}", {"action": "remove"}, page=page)
+    with app.app_context():
+        assert [image.key for image in db.session.get(Prototype, prototype_id).images] == [first]

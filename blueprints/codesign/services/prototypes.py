@@ -16,7 +16,7 @@ from blueprints.codesign.services import news
 from blueprints.codesign.queries import is_public_prototype, open_conditions, public_prototype_conditions
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
-from blueprints.media.images import store_images
+from blueprints.media.images import delete_image, store_images
 from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import Supplier, SupplierMember
 from blueprints.suppliers.services import require_verified_supplier
@@ -113,6 +113,27 @@ def add_images(user: User, prototype: Prototype, uploads) -> None:
     first = len(prototype.images)
     prototype.images.extend(PrototypeImage(key=s.key, width=s.width, height=s.height, position=first + n)
                             for n, s in enumerate(stored))
+    db.session.flush()
+
+
+def change_image(user: User, prototype: Prototype, image_id: int, action: str) -> None:
+    """Remove a picture, or move it one place earlier or later (the first is the cover)."""
+    require_prototype_editor(user, prototype)
+    images = list(prototype.images)
+    index = next((n for n, image in enumerate(images) if image.id == image_id), None)
+    if index is None:
+        raise DomainError(_l("That picture is not on this prototype."))
+    if action == "remove":
+        prototype.images.remove(images[index])
+        db.session.flush()
+        delete_image(images[index].key)
+        images.pop(index)
+    elif action in ("earlier", "later"):
+        other = index - 1 if action == "earlier" else index + 1
+        if 0 <= other < len(images):
+            images[index], images[other] = images[other], images[index]
+    for position, image in enumerate(images):
+        image.position = position
     db.session.flush()
 
 
