@@ -22,7 +22,7 @@ from blueprints.codesign.services.prototypes import (PrototypeDetails, accept, a
                                                      require_prototype_editor, supplier_prototypes, update_prototype)
 from blueprints.codesign.services.support import (add_poll, close_poll, edit_poll, poll_vote_counts, remove_poll,
                                                   variant_plan)
-from blueprints.codesign.services.updates import answer_ask, asks_for, make_ask, post_update
+from blueprints.codesign.services.updates import answer_ask, asks_for, make_ask, merge_asks, post_update
 from blueprints.forms import handle_form, refused_back_to, run_action
 from blueprints.media.images import ImageRejected, uploads_of
 from blueprints.suppliers.services import require_verified_supplier
@@ -267,6 +267,20 @@ def update_ask(ask_id: int):
     return handle_form(form, lambda: answer_ask(current_user, ask, AskStatus(form.status.data), form.answer.data),
                        done=_back_to_edit(prototype.id, _("Ask updated."), "#asks"),
                        page=lambda status: _edit_page(_own(prototype.id), status=status, ask_forms={ask_id: form}))
+
+
+@bp.post("/supplier/asks/<int:ask_id>/merge")
+@login_required
+def merge_ask(ask_id: int):
+    duplicate = db.session.get(Ask, ask_id) or abort(404)
+    prototype = _own(duplicate.prototype_id)
+    keep = db.session.get(Ask, request.form.get("into", type=int) or 0)
+    back = url_for("codesign.edit_prototype", prototype_id=prototype.id) + "#asks"
+    if keep is None:
+        abort(404)
+    return run_action(lambda: merge_asks(current_user, duplicate, keep),
+                      done=_back_to_edit(prototype.id, _("Asks merged: the people behind both are credited."), "#asks"),
+                      refused=refused_back_to(back))
 
 
 @bp.get("/supplier/prototypes/<slug>")

@@ -206,6 +206,8 @@ class Ask(db.Model):
     status: Mapped[AskStatus] = mapped_column(string_enum(AskStatus, "ask_status"), default=AskStatus.CONSIDERING)
     answer: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # A duplicate the supplier merged into another ask: its person is credited through the one kept.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("asks.id"), index=True)
 
     comment: Mapped[Comment] = relationship()
 

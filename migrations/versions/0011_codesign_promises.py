@@ -41,6 +41,10 @@ def upgrade():
         batch_op.add_column(sa.Column('pledge_reminder_sent_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('polls', reflect_kwargs={"resolve_fks": False}) as batch_op:
         batch_op.add_column(sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('asks', reflect_kwargs={"resolve_fks": False}) as batch_op:
+        batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
+        batch_op.create_index('ix_asks_merged_into_id', ['merged_into_id'])
+        batch_op.create_foreign_key('fk_asks_merged_into_id_asks', 'asks', ['merged_into_id'], ['id'])
     # Before this, a second poll on the same option was allowed (and launch kept the last): keep the first.
     op.execute("UPDATE polls SET variant_option = NULL WHERE variant_option IS NOT NULL AND EXISTS ("
                "SELECT 1 FROM polls AS earlier WHERE earlier.prototype_id = polls.prototype_id"
@@ -51,6 +55,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('asks', reflect_kwargs={"resolve_fks": False}) as batch_op:
+        batch_op.drop_constraint('fk_asks_merged_into_id_asks', type_='foreignkey')
+        batch_op.drop_index('ix_asks_merged_into_id')
+        batch_op.drop_column('merged_into_id')
     op.drop_index('uq_polls_prototype_variant_option', table_name='polls')
     with op.batch_alter_table('polls', reflect_kwargs={"resolve_fks": False}) as batch_op:
         batch_op.drop_column('closed_at')

@@ -15,6 +15,7 @@ from blueprints.notifications.models import Kind, Notification
 from blueprints.notifications.services import set_preference
 from blueprints.suppliers.models import SupplierAction
 from blueprints.suppliers.services import apply_for_supplier, decide
+from blueprints.errors import DomainError
 from extensions import db
 
 pytestmark = pytest.mark.all_databases
@@ -130,3 +131,21 @@ def test_the_supplier_inbox_gathers_comments_reports_and_orders_with_a_count_on_
     inbox = client.get("/supplier/inbox").get_data(as_text=True)
     assert "Someone commented on your prototype Clay kettle." in inbox
     assert "Someone reported something on your prototype Clay kettle." in inbox
+
+
+def test_merging_a_duplicate_ask_moves_its_credit_to_the_one_kept(ctx, make_supplier, make_prototype, make_user):
+    from blueprints.codesign.services.updates import asks_for, merge_asks
+
+    supplier = make_supplier()
+    prototype = db.session.get(Prototype, make_prototype(supplier)[0])
+    staff, mei, lin = user(supplier.member), make_user(), make_user()
+    kept = make_ask(staff, add_comment(user(mei), prototype, "A seal, please"))
+    duplicate = make_ask(staff, add_comment(user(lin), prototype, "Please make it seal tight"))
+    post_update(staff, prototype, "Testing seals.", ask_ids=[duplicate.id])
+    merge_asks(staff, duplicate, kept)
+    assert [ask.id for ask in asks_for(prototype)] == [kept.id]
+    with pytest.raises(DomainError):
+        merge_asks(staff, kept, kept)
+    post_update(staff, prototype, "Added a silicone seal.", ask_ids=[kept.id])
+    credited = db.session.execute(select(Notification.user_id).where(Notification.event == "credited")).all()
+    assert sorted(user_id for (user_id,) in credited) == sorted([lin.id, mei.id, lin.id])

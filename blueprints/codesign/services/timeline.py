@@ -37,8 +37,10 @@ def timeline(user: User) -> list[Backed]:
                                              selectinload(Prototype.images))
                                     .order_by(Prototype.created_at.desc(), Prototype.id.desc()))
     mine = select(Comment.id).where(Comment.author_id == user.id)
+    my_asks = select(Ask.id).where(Ask.comment_id.in_(mine))
     crediting = union(select(UpdateCause.update_id).where(UpdateCause.comment_id.in_(mine)),
-                      select(UpdateCause.update_id).join(Ask, Ask.id == UpdateCause.ask_id)
+                      select(UpdateCause.update_id).where(UpdateCause.ask_id.in_(my_asks)),
+                      select(UpdateCause.update_id).join(Ask, Ask.merged_into_id == UpdateCause.ask_id)
                       .where(Ask.comment_id.in_(mine))).subquery()
     changes: dict[int, list[PrototypeUpdate]] = {}
     for update in db.session.scalars(select(PrototypeUpdate).where(PrototypeUpdate.id.in_(select(crediting)))
