@@ -31,6 +31,9 @@ class PrototypeForm(FlaskForm):
     moq = IntegerField(_l("Minimum order quantity"), description=_l("Units pledged before you will make it."),
                        validators=[InputRequired(_l("Enter the minimum order quantity.")),
                                    NumberRange(min=1, max=1_000_000, message=_l("Enter a whole number from 1."))])
+    support_goals = StringField(_l("Support goals (optional)"), filters=[strip], description=_l(
+        "Steps shown on the page, like 100, 500, 1000 supporters; reaching the last moves it to review."),
+        validators=[_at_most(100)])
     deadline = DateTimeLocalField(_l("Feedback deadline (UTC)"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                   validators=[InputRequired(_l("Choose when feedback closes."))])
     new_images = MultipleFileField(_l("Add images"), description=_l(

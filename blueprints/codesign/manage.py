@@ -50,7 +50,8 @@ def _details(form: PrototypeForm) -> PrototypeDetails:
     return PrototypeDetails(title=form.title.data, description=form.description.data or "",
                             specs=form.specs.data or "", category_id=form.category_id.data,
                             target_price=form.target_price.data, early_bird_price=form.early_bird_price.data,
-                            moq=form.moq.data, deadline=form.deadline_utc())
+                            moq=form.moq.data, deadline=form.deadline_utc(),
+                            support_goals=form.support_goals.data or "")
 
 
 def _own(prototype_id: int) -> Prototype:

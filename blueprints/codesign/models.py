@@ -52,6 +52,8 @@ class Prototype(db.Model):
     goal_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pledges_voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pledge_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "your early-bird window closes"
+    # Staged support goals, LEGO Ideas style: "100,500,1000"; reaching the last moves it to review.
+    support_goals: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     supplier: Mapped[Supplier] = relationship()
     category: Mapped[Category] = relationship()
@@ -60,6 +62,10 @@ class Prototype(db.Model):
                                                           cascade="all, delete-orphan")
     polls: Mapped[list["Poll"]] = relationship(back_populates="prototype", order_by="Poll.position",
                                                cascade="all, delete-orphan")
+
+    @property
+    def support_steps(self) -> list[int]:
+        return [int(goal) for goal in self.support_goals.split(",") if goal]
 
     @property
     def cover(self):

@@ -39,6 +39,7 @@ def upgrade():
         batch_op.add_column(sa.Column('goal_reached_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('pledges_voided_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('pledge_reminder_sent_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('support_goals', sa.String(length=100), server_default='', nullable=False))
     with op.batch_alter_table('polls', reflect_kwargs={"resolve_fks": False}) as batch_op:
         batch_op.add_column(sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('asks', reflect_kwargs={"resolve_fks": False}) as batch_op:
@@ -63,6 +64,7 @@ def downgrade():
     with op.batch_alter_table('polls', reflect_kwargs={"resolve_fks": False}) as batch_op:
         batch_op.drop_column('closed_at')
     with op.batch_alter_table('prototypes', reflect_kwargs={"resolve_fks": False}) as batch_op:
+        batch_op.drop_column('support_goals')
         batch_op.drop_column('pledge_reminder_sent_at')
         batch_op.drop_column('pledges_voided_at')
         batch_op.drop_column('goal_reached_at')

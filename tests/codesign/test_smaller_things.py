@@ -93,3 +93,33 @@ def test_prototype_pictures_can_be_seen_reordered_and_removed(app, client, make_
     client.submit(f"/supplier/prototypes/{prototype_id}/images/{second_id}", {"action": "remove"}, page=page)
     with app.app_context():
         assert [image.key for image in db.session.get(Prototype, prototype_id).images] == [first]
+
+
+def test_staged_support_goals_show_as_steps_and_the_last_moves_it_to_review(app, client, make_supplier,
+                                                                            make_prototype, make_user):
+    import pytest
+
+    from blueprints.codesign.services.support import support_prototype
+    from blueprints.errors import InvalidFields
+
+    supplier = make_supplier()
+    prototype_id, slug = make_prototype(supplier)
+    fans = [make_user() for _ in range(3)]
+    with app.app_context():
+        prototype = db.session.get(Prototype, prototype_id)
+        member = db.session.get(User, supplier.member.id)
+        details = dict(title=prototype.title, description="", specs="", category_id=prototype.category_id,
+                       target_price=8900, early_bird_price=6900, moq=10, deadline=prototype.deadline)
+        with pytest.raises(InvalidFields):
+            update_prototype(member, prototype, PrototypeDetails(**details, support_goals="3, 1"))
+        update_prototype(member, prototype, PrototypeDetails(**details, support_goals="1，3"))
+        assert prototype.support_steps == [1, 3]
+        for fan in fans[:2]:
+            support_prototype(db.session.get(User, fan.id), prototype)
+        db.session.commit()
+    page = html(client.get(f"/codesign/{slug}"))
+    assert "1 supporter ✓" in page and "3 supporters<" in page
+    with app.app_context():
+        support_prototype(db.session.get(User, fans[2].id), db.session.get(Prototype, prototype_id))
+        db.session.commit()
+        assert db.session.get(Prototype, prototype_id).stage == Stage.REVIEW

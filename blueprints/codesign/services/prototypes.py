@@ -45,6 +45,7 @@ class PrototypeDetails:
     early_bird_price: int
     moq: int
     deadline: datetime
+    support_goals: str = ""  # "100, 500, 1000": staged goals, the last moves it to review
 
 
 # Suppliers
@@ -73,8 +74,20 @@ def _check(details: PrototypeDetails) -> None:
         errors["moq"] = _l("The minimum order quantity must be at least 1.")
     if details.deadline is None or details.deadline <= utcnow():
         errors["deadline"] = _l("The feedback deadline must be in the future.")
+    try:
+        _support_goals(details.support_goals)
+    except ValueError:
+        errors["support_goals"] = _l("Up to five whole numbers of supporters, each larger than the last, "
+                                     "like 100, 500, 1000.")
     if errors:
         raise InvalidFields(errors)
+
+
+def _support_goals(text: str) -> str:
+    goals = [int(part) for part in (text or "").replace("，", ",").split(",") if part.strip()]
+    if len(goals) > 5 or any(goal < 1 for goal in goals) or goals != sorted(set(goals)):
+        raise ValueError(text)
+    return ",".join(str(goal) for goal in goals)
 
 
 def create_prototype(user: User, details: PrototypeDetails) -> Prototype:
@@ -104,7 +117,8 @@ def update_prototype(user: User, prototype: Prototype, details: PrototypeDetails
 def _fields(details: PrototypeDetails) -> dict:
     return {"title": details.title.strip(), "description": details.description.strip(), "specs": details.specs.strip(),
             "category_id": details.category_id, "target_price": details.target_price,
-            "early_bird_price": details.early_bird_price, "moq": details.moq, "deadline": details.deadline}
+            "early_bird_price": details.early_bird_price, "moq": details.moq, "deadline": details.deadline,
+            "support_goals": _support_goals(details.support_goals)}
 
 
 def add_images(user: User, prototype: Prototype, uploads) -> None:

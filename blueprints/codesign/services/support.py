@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Pledge, Poll, PollOption, PollVote, Prototype, Stage, Support
-from blueprints.codesign.services.prototypes import (require_open, require_participant, require_prototype_editor,
-                                                     settle_stage)
+from blueprints.codesign.services.prototypes import (move_to_stage, require_open, require_participant,
+                                                     require_prototype_editor, settle_stage)
 from blueprints.columns import utcnow
 from blueprints.errors import DomainError, InvalidFields
 from extensions import db
@@ -41,6 +41,19 @@ def support_prototype(user: User, prototype: Prototype, would_buy_at: int | None
         # A parallel request got there first: the user supports it, once.
         if would_buy_at is not None:
             db.session.execute(update(Support).where(*mine).values(would_buy_at=would_buy_at))
+    _review_at_last_goal(prototype)
+
+
+def _review_at_last_goal(prototype: Prototype) -> None:
+    """Staged goals: the last one reached, the prototype has the support it asked for and goes to review."""
+    steps = prototype.support_steps
+    if steps and _supporters(prototype) >= steps[-1]:
+        move_to_stage(prototype, Stage.REVIEW)
+        db.session.flush()
+
+
+def _supporters(prototype: Prototype) -> int:
+    return db.session.scalar(select(func.count(Support.id)).where(Support.prototype_id == prototype.id))
 
 
 def withdraw_support(user: User, prototype: Prototype) -> None:
@@ -217,7 +230,7 @@ class Tally:
 def tally(prototype: Prototype, user: User) -> Tally:
     """Counts for one prototype page, always summed from the rows (never a stored number that drifts)."""
     result = Tally()
-    result.supporters = db.session.scalar(select(func.count(Support.id)).where(Support.prototype_id == prototype.id))
+    result.supporters = _supporters(prototype)
     result.pledged = db.session.scalar(select(func.coalesce(func.sum(Pledge.quantity), 0))
                                        .where(Pledge.prototype_id == prototype.id))
     poll_ids = [poll.id for poll in prototype.polls]
