@@ -319,7 +319,7 @@ def _seed_prototypes(users, categories, created: list[str]) -> None:
             title=title, description=f"{title}: an idea from {supplier.name}. Tell us what would make it right for you.",
             specs="Materials and sizes are still open: that is what this page is for.",
             category_id=categories[category].id, target_price=target * 100, early_bird_price=early * 100, moq=moq,
-            deadline=deadline))
+            deadline=deadline, support_goals="2,10,100" if index == 0 else ""))
         for hue_shift in (0.0, 0.3):
             stored = store_image(io.BytesIO(_demo_picture(title, index + 1, hue_shift)))
             prototype.images.append(PrototypeImage(key=stored.key, width=stored.width, height=stored.height,
