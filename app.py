@@ -92,6 +92,7 @@ def _connect_listeners(app: Flask) -> None:
     from blueprints.catalog.services import product_published
     from blueprints.codesign.services.launch import tell_supporters_of_launch
     from blueprints.codesign.services.prototypes import prototype_opened
+    from blueprints.notifications.listeners import tell_applicant
     from blueprints.orders.listeners import tell_shop_customers
     from blueprints.orders.services.fulfilment import order_delivered
     from blueprints.reviews.services import request_reviews
@@ -102,6 +103,7 @@ def _connect_listeners(app: Flask) -> None:
                                                    tell_keyword_subscribers_of_prototype)
     from blueprints.sharing.services import titles_from_above
     from blueprints.teams.services import shared_team_title
+    from blueprints.suppliers.services import supplier_decided
 
     keep_index_in_step()
     product_published.connect(tell_supporters_of_launch)
@@ -109,6 +111,7 @@ def _connect_listeners(app: Flask) -> None:
     prototype_opened.connect(tell_keyword_subscribers_of_prototype)
     listing_added.connect(tell_shop_customers)
     order_delivered.connect(request_reviews)
+    supplier_decided.connect(tell_applicant)
     user_logged_in.connect(merge_cart_at_sign_in, app)
     titles_from_above["teams"] = shared_team_title
 
@@ -152,7 +155,7 @@ ROUTE_MODULES = ("site.views", "accounts.views", "accounts.security_views", "sup
                  "catalog.views", "catalog.manage", "shops.views", "orders.views", "orders.address_views",
                  "orders.fulfilment_views", "orders.sales_views", "orders.returns_views", "orders.payments_views",
                  "ledger.views", "ledger.commands",
-                 "orders.commands", "codesign.views",
+                 "orders.commands", "orders.pledge_views", "codesign.views",
                  "codesign.manage", "codesign.commands", "notifications.views", "sharing.views", "media.views",
                  "demo.commands", "notifications.commands", "search.views", "search.commands", "subscriptions.views",
                  "recommendations.commands", "recommendations.views", "teams.views", "teams.manage",

@@ -123,7 +123,7 @@ def test_prototype_page_query_count_does_not_grow_with_comments_and_votes(app, c
     from blueprints.codesign.models import Comment, Prototype
     from blueprints.codesign.services.comments import add_comment, toggle_like
     from blueprints.codesign.services.pledges import pledge
-    from blueprints.codesign.services.support import toggle_support, vote
+    from blueprints.codesign.services.support import support_prototype, vote
 
     supplier = make_supplier("Maker Co")
     prototype_id, slug = make_prototype(supplier)
@@ -135,7 +135,7 @@ def test_prototype_page_query_count_does_not_grow_with_comments_and_votes(app, c
             fan = make_user()
             with app.app_context():
                 user, prototype = db.session.get(User, fan.id), db.session.get(Prototype, prototype_id)
-                toggle_support(user, prototype, 7900)
+                support_prototype(user, prototype, 7900)
                 pledge(user, prototype, 2)
                 vote(user, prototype.polls[0].options[0])
                 comment = add_comment(user, prototype, "I would buy this in sage.")

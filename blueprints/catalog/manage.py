@@ -180,6 +180,8 @@ def set_status(product_id: int):
         messages = {ProductStatus.ACTIVE: _("Published: the product is in the catalog."),
                     ProductStatus.RETIRED: _("Retired: the product is hidden from the catalog and shops.")}
         flash(messages[status], "success")
+        if status == ProductStatus.ACTIVE and not any(variant.stock_on_hand for variant in product.variants):
+            flash(_("Every variant has 0 in stock: nobody can buy it until you add stock."), "error")
         return see_other(back)
 
     return run_action(lambda: change_status(current_user, product, status), done=done,

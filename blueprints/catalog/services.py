@@ -119,7 +119,7 @@ def change_status(user: User, product: Product, status: ProductStatus) -> None:
 def add_variant(user: User, product: Product, *, sku: str, options: dict, stock_on_hand: int) -> Variant:
     require_product_editor(user, product)
     variant = Variant(position=len(product.variants))
-    _apply_variant(variant, sku=sku, options=options, stock_on_hand=stock_on_hand)
+    _apply_variant(variant, sku=sku, options=options, stock_on_hand=stock_on_hand, siblings=product.variants)
     product.variants.append(variant)
     db.session.flush()
     return variant
@@ -127,14 +127,19 @@ def add_variant(user: User, product: Product, *, sku: str, options: dict, stock_
 
 def update_variant(user: User, variant: Variant, *, sku: str, options: dict, stock_on_hand: int) -> Variant:
     require_product_editor(user, variant.product)
-    _apply_variant(variant, sku=sku, options=options, stock_on_hand=stock_on_hand)
+    _apply_variant(variant, sku=sku, options=options, stock_on_hand=stock_on_hand, siblings=variant.product.variants)
     db.session.flush()
     return variant
 
 
-def _apply_variant(variant: Variant, *, sku: str, options: dict, stock_on_hand: int) -> None:
+def _apply_variant(variant: Variant, *, sku: str, options: dict, stock_on_hand: int, siblings) -> None:
     sku = sku.strip().upper()
+    options = {name.strip(): value.strip() for name, value in options.items() if name.strip() and value.strip()}
     errors = {}
+    # "Green / Large" twice on one product page would leave a buyer guessing which one they get.
+    if any(other is not variant and {k: v.casefold() for k, v in other.options.items()}
+           == {k: v.casefold() for k, v in options.items()} for other in siblings):
+        errors["colour"] = _l("Another variant of this product already has these options.")
     taken = db.session.scalar(select(Variant.id).where(func.upper(Variant.sku) == sku, Variant.id != variant.id))
     if taken is not None:
         errors["sku"] = _l("Another variant already uses this SKU.")
@@ -143,7 +148,7 @@ def _apply_variant(variant: Variant, *, sku: str, options: dict, stock_on_hand: 
     if errors:
         raise InvalidFields(errors)
     variant.sku = sku
-    variant.options = {name.strip(): value.strip() for name, value in options.items() if name.strip() and value.strip()}
+    variant.options = options
     variant.stock_on_hand = stock_on_hand
 
 

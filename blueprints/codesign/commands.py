@@ -11,3 +11,4 @@ def close_prototypes_command():
     closed = close_due_prototypes()
     db.session.commit()
     click.echo(f"Moved {len(closed)} prototype(s) to review.")
+

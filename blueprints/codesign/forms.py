@@ -3,7 +3,7 @@ from datetime import datetime, UTC
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -31,6 +31,9 @@ class PrototypeForm(FlaskForm):
     moq = IntegerField(_l("Minimum order quantity"), description=_l("Units pledged before you will make it."),
                        validators=[InputRequired(_l("Enter the minimum order quantity.")),
                                    NumberRange(min=1, max=1_000_000, message=_l("Enter a whole number from 1."))])
+    support_goals = StringField(_l("Support goals (optional)"), filters=[strip], description=_l(
+        "Steps shown on the page, like 100, 500, 1000 supporters; reaching the last moves it to review."),
+        validators=[_at_most(100)])
     deadline = DateTimeLocalField(_l("Feedback deadline (UTC)"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                   validators=[InputRequired(_l("Choose when feedback closes."))])
     new_images = MultipleFileField(_l("Add images"), description=_l(
@@ -52,6 +55,7 @@ class PollForm(FlaskForm):
 
 class DeclineForm(FlaskForm):
     reason = TextAreaField(_l("Why not (everyone will read this)"), filters=[strip], validators=[_at_most(2000)])
+    confirm = BooleanField(_l("I understand declining is final and everyone who took part will be told"))
 
 
 class SupportForm(FlaskForm):

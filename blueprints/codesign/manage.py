@@ -12,15 +12,17 @@ from wtforms.fields import SelectChoice
 from blueprints.catalog.services import categories
 from blueprints.codesign import bp
 from blueprints.codesign.forms import AskForm, DeclineForm, PollForm, PrototypeForm, UpdateForm
-from blueprints.codesign.models import Ask, AskStatus, Comment, Prototype
+from blueprints.codesign.models import Ask, AskStatus, Comment, Poll, Prototype, Stage
 from blueprints.codesign.services.analytics import analytics
 from blueprints.codesign.services.comments import comments_for
 from blueprints.codesign.services.launch import launch
-from blueprints.codesign.services.prototypes import (PrototypeDetails, accept, add_images, close_for_review,
+from blueprints.codesign.services.prototypes import (PrototypeDetails, accept, add_images, change_image,
+                                                     close_for_review,
                                                      create_prototype, decline, open_prototype,
                                                      require_prototype_editor, supplier_prototypes, update_prototype)
-from blueprints.codesign.services.support import add_poll
-from blueprints.codesign.services.updates import answer_ask, asks_for, make_ask, post_update
+from blueprints.codesign.services.support import (add_poll, close_poll, edit_poll, poll_vote_counts, remove_poll,
+                                                  variant_plan)
+from blueprints.codesign.services.updates import answer_ask, asks_for, make_ask, merge_asks, post_update
 from blueprints.forms import handle_form, refused_back_to, run_action
 from blueprints.media.images import ImageRejected, uploads_of
 from blueprints.suppliers.services import require_verified_supplier
@@ -48,7 +50,8 @@ def _details(form: PrototypeForm) -> PrototypeDetails:
     return PrototypeDetails(title=form.title.data, description=form.description.data or "",
                             specs=form.specs.data or "", category_id=form.category_id.data,
                             target_price=form.target_price.data, early_bird_price=form.early_bird_price.data,
-                            moq=form.moq.data, deadline=form.deadline_utc())
+                            moq=form.moq.data, deadline=form.deadline_utc(),
+                            support_goals=form.support_goals.data or "")
 
 
 def _own(prototype_id: int) -> Prototype:
@@ -85,14 +88,23 @@ def new_prototype():
 
 
 def _edit_page(prototype, *, status=200, form=None, poll_form=None, decline_form=None, update_form=None,
-               ask_forms=None):
+               ask_forms=None, poll_forms=None):
     asks = asks_for(prototype, public=False)
     forms = {ask.id: _ask_form(ask) for ask in asks}
     forms.update(ask_forms or {})
+    votes = poll_vote_counts(prototype)
+    poll_forms = {poll.id: _poll_form(poll) for poll in prototype.polls if not votes.get(poll.id)} | (poll_forms or {})
+    stage = prototype.effective_stage
     return render("codesign/manage/edit.html", status=status, prototype=prototype, form=form or _form(prototype),
                   poll_form=poll_form or PollForm(formdata=None), decline_form=decline_form or DeclineForm(formdata=None),
                   update_form=update_form or UpdateForm(formdata=None), asks=asks, ask_forms=forms,
-                  comments=comments_for(prototype, current_user))
+                  comments=comments_for(prototype, current_user), poll_forms=poll_forms, poll_votes=votes,
+                  plan=variant_plan(prototype) if stage in (Stage.REVIEW, Stage.ACCEPTED) else None)
+
+
+@bp.app_template_global()
+def variant_option_name(option: str) -> str:
+    return {"colour": _("Colour"), "size": _("Size")}.get(option, option)
 
 
 def ask_status_labels() -> dict:
@@ -132,6 +144,19 @@ def edit_prototype(prototype_id: int):
                        page=lambda status: _edit_page(_own(prototype_id), status=status, form=form))
 
 
+@bp.post("/supplier/prototypes/<int:prototype_id>/images/<int:image_id>")
+@login_required
+def change_prototype_image(prototype_id: int, image_id: int):
+    prototype = _own(prototype_id)
+    action = request.form.get("action", "")
+    if action not in ("remove", "earlier", "later"):
+        abort(400)
+    message = _("Picture removed.") if action == "remove" else _("Pictures reordered.")
+    return run_action(lambda: change_image(current_user, prototype, image_id, action),
+                      done=_back_to_edit(prototype_id, message, "#pictures"),
+                      refused=refused_back_to(url_for("codesign.edit_prototype", prototype_id=prototype_id)))
+
+
 @bp.post("/supplier/prototypes/<int:prototype_id>/polls")
 @login_required
 def new_poll(prototype_id: int):
@@ -141,6 +166,37 @@ def new_poll(prototype_id: int):
                                               form.options.data.splitlines(), form.variant_option.data),
                        done=_back_to_edit(prototype_id, _("Poll added."), "#polls"),
                        page=lambda status: _edit_page(_own(prototype_id), status=status, poll_form=form))
+
+
+def _own_poll(poll_id: int) -> Poll:
+    poll = db.session.get(Poll, poll_id) or abort(404)
+    _own(poll.prototype_id)
+    return poll
+
+
+@bp.post("/supplier/polls/<int:poll_id>")
+@login_required
+def change_poll(poll_id: int):
+    """Reword a poll until its first vote, remove it, or close it after."""
+    poll = _own_poll(poll_id)
+    prototype_id = poll.prototype_id
+    back = url_for("codesign.edit_prototype", prototype_id=prototype_id) + "#polls"
+    action = request.form.get("action")
+    if action in ("close", "remove"):
+        service, message = ((close_poll, _("Poll closed: its result stands.")) if action == "close"
+                            else (remove_poll, _("Poll removed.")))
+        return run_action(lambda: service(current_user, poll), done=_back_to_edit(prototype_id, message, "#polls"),
+                          refused=refused_back_to(back))
+    form = PollForm(prefix=f"poll-{poll_id}")
+    return handle_form(form, lambda: edit_poll(current_user, poll, form.question.data, form.options.data.splitlines(),
+                                               form.variant_option.data),
+                       done=_back_to_edit(prototype_id, _("Poll saved."), "#polls"),
+                       page=lambda status: _edit_page(_own(prototype_id), status=status, poll_forms={poll_id: form}))
+
+
+def _poll_form(poll: Poll) -> PollForm:
+    return PollForm(formdata=None, prefix=f"poll-{poll.id}", question=poll.question,
+                    options="\n".join(option.label for option in poll.options), variant_option=poll.variant_option or "")
 
 
 def _stage_moves() -> dict:
@@ -159,7 +215,8 @@ def change_stage(prototype_id: int):
     if action == "decline":
         form = DeclineForm()
         declined = _("Declined. Your reason is shown on the prototype's page.")
-        return handle_form(form, lambda: decline(current_user, prototype, form.reason.data or ""),
+        return handle_form(form, lambda: decline(current_user, prototype, form.reason.data or "",
+                                                   confirmed=form.confirm.data),
                            done=_back_to_edit(prototype_id, declined),
                            page=lambda status: _edit_page(_own(prototype_id), status=status, decline_form=form))
     if action == "launch":
@@ -213,6 +270,20 @@ def update_ask(ask_id: int):
                        page=lambda status: _edit_page(_own(prototype.id), status=status, ask_forms={ask_id: form}))
 
 
+@bp.post("/supplier/asks/<int:ask_id>/merge")
+@login_required
+def merge_ask(ask_id: int):
+    duplicate = db.session.get(Ask, ask_id) or abort(404)
+    prototype = _own(duplicate.prototype_id)
+    keep = db.session.get(Ask, request.form.get("into", type=int) or 0)
+    back = url_for("codesign.edit_prototype", prototype_id=prototype.id) + "#asks"
+    if keep is None:
+        abort(404)
+    return run_action(lambda: merge_asks(current_user, duplicate, keep),
+                      done=_back_to_edit(prototype.id, _("Asks merged: the people behind both are credited."), "#asks"),
+                      refused=refused_back_to(back))
+
+
 @bp.get("/supplier/prototypes/<slug>")
 @login_required
 def prototype_analytics(slug: str):
@@ -255,7 +326,8 @@ def export_csv(slug: str):
     writer.writerow(["pledged_units", "moq", f"{data.pledged}/{prototype.moq}"])
     for comment, likes in data.top_comments:
         writer.writerow(["top_comment_likes", comment.body[:200], likes])
-    response = make_response(buffer.getvalue())
+    # A byte-order mark, or Excel reads the UTF-8 as a local code page and garbles the Chinese.
+    response = make_response("\ufeff" + buffer.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{prototype.slug}-feedback.csv"'
     return response

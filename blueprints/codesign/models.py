@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blueprints.accounts.models import User
@@ -47,6 +47,13 @@ class Prototype(db.Model):
     hidden_reason: Mapped[str | None] = mapped_column(Text)  # set by a moderator; hides it from everyone else
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The moment pledges first reached the MOQ (pledgers were told then), and the moment its pledges were void
+    # because the deadline passed below it (pledgers were told then too).
+    goal_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pledges_voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pledge_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "your early-bird window closes"
+    # Staged support goals, LEGO Ideas style: "100,500,1000"; reaching the last moves it to review.
+    support_goals: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     supplier: Mapped[Supplier] = relationship()
     category: Mapped[Category] = relationship()
@@ -55,6 +62,10 @@ class Prototype(db.Model):
                                                           cascade="all, delete-orphan")
     polls: Mapped[list["Poll"]] = relationship(back_populates="prototype", order_by="Poll.position",
                                                cascade="all, delete-orphan")
+
+    @property
+    def support_steps(self) -> list[int]:
+        return [int(goal) for goal in self.support_goals.split(",") if goal]
 
     @property
     def cover(self):
@@ -99,6 +110,10 @@ class Support(db.Model):
 
 class Poll(db.Model):
     __tablename__ = "polls"
+    # One poll per variant option: two polls feeding "colour" would leave launch to pick one silently.
+    __table_args__ = (Index("uq_polls_prototype_variant_option", "prototype_id", "variant_option", unique=True,
+                            sqlite_where=text("variant_option IS NOT NULL"),
+                            postgresql_where=text("variant_option IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id"), index=True)
@@ -106,6 +121,7 @@ class Poll(db.Model):
     # The variant option its answers become when the prototype launches, e.g. "colour"; None: not a variant.
     variant_option: Mapped[str | None] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # no more votes; its result stands
 
     prototype: Mapped[Prototype] = relationship(back_populates="polls")
     options: Mapped[list["PollOption"]] = relationship(back_populates="poll", order_by="PollOption.position",
@@ -196,6 +212,8 @@ class Ask(db.Model):
     status: Mapped[AskStatus] = mapped_column(string_enum(AskStatus, "ask_status"), default=AskStatus.CONSIDERING)
     answer: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # A duplicate the supplier merged into another ask: its person is credited through the one kept.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("asks.id"), index=True)
 
     comment: Mapped[Comment] = relationship()
 

@@ -16,7 +16,8 @@ from blueprints.codesign.services.comments import (add_comment, can_edit, commen
 from blueprints.codesign.services.pledges import cancel_pledge, pledge
 from blueprints.codesign.services.prototypes import (SORTS, board as board_rows, is_member_of_supplier,
                                                      prototype_for_page)
-from blueprints.codesign.services.support import set_would_buy_at, tally, toggle_support, vote
+from blueprints.codesign.services.support import set_would_buy_at, support_prototype, tally, vote, withdraw_support
+from blueprints.codesign.services.timeline import timeline
 from blueprints.codesign.services.updates import asks_for, updates_for
 from blueprints.codesign.text import comment_html
 from blueprints.columns import utcnow
@@ -100,6 +101,12 @@ def render_prototype(prototype, *, block=None, status=200, support_form=None, pl
         product_reviews=review_counts([prototype.product_id]) if prototype.product_id and shown() else {})
 
 
+@bp.get("/my/codesign")
+@login_required
+def my_codesign():
+    return render("codesign/my_codesign.html", backed=timeline(current_user))
+
+
 @bp.get("/codesign/<slug>")
 @shared_with_visitors
 def prototype(slug: str):
@@ -144,7 +151,13 @@ def _form_again(prototype, block: str, form, **forms):
 def support(slug: str):
     prototype = _prototype_or_404(slug)
     form = SupportForm()
-    change = set_would_buy_at if request.form.get("action") == "price" else toggle_support
+    # Explicit actions, never a toggle: the same request twice leaves the same state.
+    action = request.form.get("action", "support")
+    if action == "withdraw":
+        return run_action(lambda: withdraw_support(current_user, prototype),
+                          done=lambda _result: _after(prototype, "participation"),
+                          refused=_refused(prototype, "participation"))
+    change = set_would_buy_at if action == "price" else support_prototype
     return handle_form(form, lambda: change(current_user, prototype, form.would_buy_at.data),
                        done=lambda _supported: _after(prototype, "participation"),
                        page=_form_again(prototype, "participation", form, support_form=form))

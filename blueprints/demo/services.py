@@ -8,6 +8,8 @@ from datetime import timedelta
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from blueprints.orders.pledge_orders import confirm_pledge_order
+from blueprints.codesign.services.prototypes import settle_stage
 from blueprints.accounts.models import User
 from blueprints.accounts.services import find_user_by_email, register_user
 from blueprints.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
@@ -17,7 +19,7 @@ from blueprints.codesign.services.comments import add_comment, toggle_like
 from blueprints.codesign.services.launch import launch
 from blueprints.codesign.services.pledges import pledge
 from blueprints.codesign.services.prototypes import PrototypeDetails, accept, create_prototype, decline, open_prototype
-from blueprints.codesign.services.support import add_poll, toggle_support, vote
+from blueprints.codesign.services.support import add_poll, support_prototype, vote
 from blueprints.codesign.services.updates import answer_ask, make_ask, post_update
 from blueprints.columns import utcnow
 from blueprints.demo.teams import seed_teams
@@ -316,7 +318,7 @@ PROTOTYPES = (
      ("Which pattern?", None, ["Lotus", "Waves", "Cranes", "Clouds"])),
     ("Linen apron with deep pockets", "hangzhou-home-works", "textiles", Stage.REVIEW, 129, 99, 150, None),
     ("Folding bamboo tea tray", "jingdezhen-clay", "tea", Stage.DECLINED, 199, 159, 300, None),
-    ("旅行茶具 Travel tea set", "jingdezhen-clay", "tea", Stage.LAUNCHED, 168, 128, 50,
+    ("旅行茶具 Travel tea set", "jingdezhen-clay", "tea", Stage.LAUNCHED, 168, 128, 5,
      ("Which case colour?", "colour", ["Indigo", "Moss", "Clay"])),
     ("Ceramic diffuser, second version", "jingdezhen-clay", "home", Stage.DRAFT, 79, 59, 80, None),
 )
@@ -337,7 +339,7 @@ def _seed_prototypes(users, categories, created: list[str]) -> None:
             title=title, description=f"{title}: an idea from {supplier.name}. Tell us what would make it right for you.",
             specs="Materials and sizes are still open: that is what this page is for.",
             category_id=categories[category].id, target_price=target * 100, early_bird_price=early * 100, moq=moq,
-            deadline=deadline))
+            deadline=deadline, support_goals="2,10,100" if index == 0 else ""))
         for hue_shift in (0.0, 0.3):
             stored = store_image(io.BytesIO(_demo_picture(title, index + 1, hue_shift)))
             prototype.images.append(PrototypeImage(key=stored.key, width=stored.width, height=stored.height,
@@ -351,7 +353,7 @@ def _seed_prototypes(users, categories, created: list[str]) -> None:
         open_prototype(member, prototype)
         voters = [users[email] for email in SUPPORTERS]
         for n, voter in enumerate(voters[: 2 + index % 3]):
-            toggle_support(voter, prototype, (target - 10 + n * 10) * 100)
+            support_prototype(voter, prototype, (target - 10 + n * 10) * 100)
             if prototype.polls:
                 vote(voter, prototype.polls[0].options[n % 2])
             if n < 2:
@@ -367,6 +369,12 @@ def _seed_prototypes(users, categories, created: list[str]) -> None:
         del reply
         if stage == Stage.OPEN:
             continue
+        if stage == Stage.REVIEW:
+            # Its deadline passed below the MOQ: the pledges are void and the pledgers were told.
+            prototype.deadline = utcnow() - timedelta(minutes=1)
+            settle_stage(prototype)
+            created.append(f"prototype {prototype.slug} closed below its MOQ, pledges void")
+            continue
         prototype.stage = Stage.REVIEW
         if stage == Stage.DECLINED:
             decline(member, prototype, "The tray cracked in our humidity tests; we will not make it this year.")
@@ -381,6 +389,10 @@ def _seed_prototypes(users, categories, created: list[str]) -> None:
             variant.stock_on_hand = 30
         db.session.flush()
         change_status(member, product, ProductStatus.ACTIVE)
+        # It reached its goal, so the shopper's pledge became an order to confirm; they confirmed it.
+        order = confirm_pledge_order(shopper, prototype, product.variants[0].id, DEMO_ADDRESS,
+                                     PaymentMethod.CASH_ON_DELIVERY, "demo-pledge-order", current_rates())
+        created.append(f"pledge on {prototype.slug} confirmed as order {order.number}")
     db.session.flush()
 
 

@@ -11,12 +11,15 @@ from extensions import db
 class Kind(enum.StrEnum):
     ORDER_UPDATES = "order_updates"
     REPLIES = "replies"  # replies to my comments
-    SUPPORTED_PROTOTYPES = "supported"  # news of prototypes I support or pledged to
+    SUPPORTED_PROTOTYPES = "supported"  # prototypes I supported, voted on, pledged to or commented on
     KEYWORD_MATCHES = "keywords"  # something new matches one of my saved keywords
     SHOP_NEWS = "shop_news"  # new things from shops I bought from
     RECOMMENDATIONS = "recommended"
     DIGEST = "digest"  # the daily bundle of what the cap held back; not a choice of its own
     ACCOUNT = "account"  # password resets, email confirmations, security notices: always sent, not a choice
+    # Everything else a user did or owns: their supplier application, their supplier's orders, reports and
+    # feedback, their returns, payouts and teams. Rooms with news of that kind call notify(..., MY_ACTIVITY).
+    MY_ACTIVITY = "activity"
 
 
 class Channel(enum.StrEnum):
@@ -24,13 +27,16 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
 
 
-CHOOSABLE = [Kind.ORDER_UPDATES, Kind.REPLIES, Kind.SUPPORTED_PROTOTYPES, Kind.KEYWORD_MATCHES, Kind.SHOP_NEWS,
-             Kind.RECOMMENDATIONS]
-# A user's own orders and answers to their own comments default on in the site; everything else,
-# and every email, waits for a yes.
-DEFAULT_ON = {(Kind.ORDER_UPDATES, Channel.IN_SITE), (Kind.REPLIES, Channel.IN_SITE)}
-# Kinds that tell people about things to buy: they count against the daily cap and carry an unsubscribe link.
-PROMOTIONAL = {Kind.SUPPORTED_PROTOTYPES, Kind.KEYWORD_MATCHES, Kind.SHOP_NEWS, Kind.RECOMMENDATIONS}
+CHOOSABLE = [Kind.ORDER_UPDATES, Kind.SUPPORTED_PROTOTYPES, Kind.REPLIES, Kind.MY_ACTIVITY, Kind.KEYWORD_MATCHES,
+             Kind.SHOP_NEWS, Kind.RECOMMENDATIONS]
+# News about what the user did or owns. It always reaches the bell (a user cannot miss that the thing they
+# pledged to launched), is never capped, and goes by email as they chose: orders, pledges and the rest of
+# their activity by default, replies only when asked for.
+OWN_ACTIVITY = frozenset({Kind.ORDER_UPDATES, Kind.REPLIES, Kind.SUPPORTED_PROTOTYPES, Kind.MY_ACTIVITY})
+# Kinds that tell people about things to buy: off until chosen, capped per day, an unsubscribe link in each email.
+PROMOTIONAL = frozenset({Kind.KEYWORD_MATCHES, Kind.SHOP_NEWS, Kind.RECOMMENDATIONS})
+DEFAULT_ON = ({(kind, Channel.IN_SITE) for kind in OWN_ACTIVITY}
+              | {(kind, Channel.EMAIL) for kind in (Kind.ORDER_UPDATES, Kind.SUPPORTED_PROTOTYPES, Kind.MY_ACTIVITY)})
 DEFAULT_DAILY_CAP = 3
 
 

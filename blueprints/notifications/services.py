@@ -1,17 +1,19 @@
-"""Who hears about what, and how. Nothing but a user's own orders reaches them unless they opted in,
-and promotional news is capped per day: what is over the cap waits for the daily digest."""
+"""Who hears about what, and how. News of a user's own activity (OWN_ACTIVITY) always reaches their bell and
+goes by email as they chose; promotion reaches nobody who did not opt in, and is capped per day: what is over
+the cap waits for the daily digest. Telling thousands takes the same few statements as telling one."""
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from blueprints.accounts.models import User
 from blueprints.columns import utcnow
 from blueprints.errors import InvalidFields
 from blueprints.notifications import mail
-from blueprints.notifications.models import (CHOOSABLE, DEFAULT_DAILY_CAP, DEFAULT_ON, PROMOTIONAL, Channel, Kind,
-                                             Notification, NotificationPreference, NotificationSettings)
+from blueprints.notifications.models import (CHOOSABLE, DEFAULT_DAILY_CAP, DEFAULT_ON, OWN_ACTIVITY, PROMOTIONAL,
+                                             Channel, Kind, Notification, NotificationPreference,
+                                             NotificationSettings, OutboxEmail)
 from extensions import db
 
 MAX_DAILY_CAP = 20
@@ -31,10 +33,15 @@ def _default(kind: Kind) -> Wants:
     return Wants((kind, Channel.IN_SITE) in DEFAULT_ON, (kind, Channel.EMAIL) in DEFAULT_ON)
 
 
+def _effective(kind: Kind, wants: Wants) -> Wants:
+    """Own activity is always in the bell, whatever a stored row says."""
+    return Wants(True, wants.email) if kind in OWN_ACTIVITY else wants
+
+
 def preferences(user: User) -> dict[Kind, Wants]:
     chosen = {row.kind: Wants(row.in_site, row.email) for row in db.session.scalars(
         select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
-    return {kind: chosen.get(kind, _default(kind)) for kind in CHOOSABLE}
+    return {kind: _effective(kind, chosen.get(kind, _default(kind))) for kind in CHOOSABLE}
 
 
 def set_preference(user: User, kind: Kind, *, in_site: bool, email: bool) -> None:
@@ -67,7 +74,7 @@ def _wants(user_ids: set[int], kind: Kind) -> dict[int, Wants]:
     rows = {row.user_id: Wants(row.in_site, row.email) for row in db.session.scalars(
         select(NotificationPreference).where(NotificationPreference.user_id.in_(user_ids),
                                              NotificationPreference.kind == kind))}
-    return {user_id: rows.get(user_id, _default(kind)) for user_id in user_ids}
+    return {user_id: _effective(kind, rows.get(user_id, _default(kind))) for user_id in user_ids}
 
 
 def start_of_day(now: datetime) -> datetime:
@@ -88,12 +95,14 @@ def _caps(user_ids: set[int]) -> dict[int, int]:
     return {user_id: chosen.get(user_id, DEFAULT_DAILY_CAP) for user_id in user_ids}
 
 
-def notify(user_ids: set[int], kind: Kind, *, event: str, subject: str, link: str,
-           now: datetime | None = None) -> int:
-    """Tell those of `user_ids` who want this kind, on the channels they chose; returns how many
-    were told (held for the digest counts as told)."""
+def notify(user_ids, kind: Kind, *, event: str, subject: str, link: str, now: datetime | None = None) -> int:
+    """Tell those of `user_ids` who want this kind, on the channels they chose; returns how many were told (held
+    for the digest counts as told). Own activity reaches every one of them. A fixed number of statements
+    however many people: one to read their choices, one for their email addresses, one insert into the
+    bell and one into the outbox (two more to count the cap, for promotion)."""
     now = now or utcnow()
-    wanted = {user_id: wants for user_id, wants in _wants(set(user_ids), kind).items() if wants.anything} \
+    user_ids = set(user_ids)
+    wanted = {user_id: wants for user_id, wants in _wants(user_ids, kind).items() if wants.anything} \
         if user_ids else {}
     if not wanted:
         return 0
@@ -102,16 +111,14 @@ def notify(user_ids: set[int], kind: Kind, *, event: str, subject: str, link: st
         sent, caps = _promotional_sent_today(set(wanted), now), _caps(set(wanted))
         held = {user_id for user_id in wanted if sent.get(user_id, 0) >= caps[user_id]}
     emailed = {user_id for user_id, wants in wanted.items() if wants.email and user_id not in held}
-    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(emailed)))} \
-        if emailed else {}
-    for user_id in sorted(wanted):
-        wants = wanted[user_id]
-        db.session.add(Notification(user_id=user_id, kind=kind, event=event, subject=subject[:200], link=link,
-                                    in_site=wants.in_site, by_email=wants.email, held=user_id in held,
-                                    created_at=now))
-        if user_id in emailed:
-            mail.queue_notification(users[user_id], kind, event=event, subject=subject, link=link)
-    db.session.flush()
+    db.session.execute(insert(Notification), [
+        {"user_id": user_id, "kind": kind, "event": event, "subject": subject[:200], "link": link,
+         "in_site": wants.in_site, "by_email": wants.email, "held": user_id in held, "created_at": now}
+        for user_id, wants in sorted(wanted.items())])
+    if emailed:
+        users = db.session.scalars(select(User).where(User.id.in_(emailed)).order_by(User.id))
+        db.session.execute(insert(OutboxEmail), [mail.notification_email(user, kind, event=event, subject=subject,
+                                                                         link=link) for user in users])
     return len(wanted)
 
 
@@ -119,13 +126,20 @@ def _shown():
     return Notification.in_site.is_(True), Notification.held.is_(False)
 
 
-def unread_count(user: User) -> int:
+def _of_kinds(kinds) -> tuple:
+    return (Notification.kind.in_(kinds),) if kinds is not None else ()
+
+
+def unread_count(user: User, kinds=None) -> int:
+    """Unread in the bell (`kinds`: only these, as a supplier's inbox counts its own)."""
     return db.session.scalar(select(func.count(Notification.id))
-                             .where(Notification.user_id == user.id, Notification.read_at.is_(None), *_shown()))
+                             .where(Notification.user_id == user.id, Notification.read_at.is_(None), *_shown(),
+                                    *_of_kinds(kinds)))
 
 
-def recent(user: User, limit: int = 100) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id, *_shown())
+def recent(user: User, limit: int = 100, kinds=None) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id, *_shown(),
+                                                              *_of_kinds(kinds))
                                    .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 

@@ -6,7 +6,7 @@ from jinja2_fragments.flask import render_block
 
 from blueprints.errors import InvalidFields
 from blueprints.notifications import bp, mail
-from blueprints.notifications.models import CHOOSABLE, Kind
+from blueprints.notifications.models import CHOOSABLE, OWN_ACTIVITY, Kind
 from blueprints.notifications.wording import describe
 from blueprints.notifications.services import (MAX_DAILY_CAP, Wants, daily_cap, mark_all_read, open_notification,
                                                preferences, recent, set_daily_cap, set_preference, unread_count,
@@ -18,7 +18,10 @@ from extensions import csrf, db, limiter
 KIND_NAMES = {
     Kind.ORDER_UPDATES: (_l("My orders"), _l("payment, shipping and delivery")),
     Kind.REPLIES: (_l("Replies to my comments"), _l("when someone answers you on a prototype")),
-    Kind.SUPPORTED_PROTOTYPES: (_l("Prototypes I support or pledged to"), _l("when they launch")),
+    Kind.SUPPORTED_PROTOTYPES: (_l("Prototypes I took part in"),
+                                _l("goal reached, official answers, updates that credit me, launch or decline")),
+    Kind.MY_ACTIVITY: (_l("My account and my work"),
+                       _l("my supplier application; for suppliers, new orders, reports and comments")),
     Kind.KEYWORD_MATCHES: (_l("My keywords"), _l("new products and prototypes that match them")),
     Kind.SHOP_NEWS: (_l("Shops I bought from"), _l("when they add something new")),
     Kind.RECOMMENDATIONS: (_l("Suggestions for me"), _l("a few picks based on what I support and buy")),
@@ -38,6 +41,11 @@ bp.add_app_template_global(describe, "describe_notification")
 @bp.app_template_global()
 def kind_hint(kind: Kind) -> str:
     return KIND_NAMES[Kind(kind)][1]
+
+
+@bp.app_template_global()
+def is_own_activity(kind: Kind) -> bool:
+    return Kind(kind) in OWN_ACTIVITY
 
 
 @bp.get("/my/notifications")

@@ -4,6 +4,7 @@ import click
 from flask import current_app
 
 from blueprints.orders import bp
+from blueprints.orders.pledge_orders import remind_pledgers
 from blueprints.orders.services.cart import prune_visitor_carts
 from blueprints.orders.services.fulfilment import complete_due_orders
 from extensions import db
@@ -25,3 +26,11 @@ def prune_carts_command(days: int):
     count = prune_visitor_carts(timedelta(days=days))
     db.session.commit()
     click.echo(f"Removed {count} visitor cart(s).")
+
+
+@bp.cli.command("remind-pledgers")
+def remind_pledgers_command():
+    """Tell pledgers who have not confirmed their early-bird order that its window closes within a day."""
+    reminded = remind_pledgers()
+    db.session.commit()
+    click.echo(f"Reminded the pledgers of {reminded} prototype(s).")

@@ -54,7 +54,10 @@ def handle_http_error(error: HTTPException):
     return error_page(code, title, message)
 
 
-def handle_access_denied(_error: AccessDenied):
+def handle_access_denied(error: AccessDenied):
+    """Refused; when the rule knows why (an application still being reviewed, say), it says so."""
+    if explanation := getattr(error, "explanation", None):
+        return error_page(403, error.title, explanation)
     return error_page(403, *MESSAGES[403])
 
 

@@ -1,4 +1,5 @@
 """Supplier rules: applying, the admin's verification decisions, and who acts for which supplier."""
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -9,6 +10,10 @@ from blueprints.errors import AccessDenied, DomainError
 from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import Supplier, SupplierAction, SupplierDecision, SupplierMember, SupplierStatus
 from extensions import db
+
+
+# Sent after each verification decision (notifications tells the supplier's people).
+supplier_decided = Namespace().signal("supplier-decided")
 
 
 class AlreadyASupplier(DomainError):
@@ -41,10 +46,29 @@ def supplier_of(user: User) -> Supplier | None:
         select(Supplier).join(SupplierMember).where(SupplierMember.user_id == user.id))
 
 
+class NotVerifiedYet(AccessDenied):
+    """A supplier's person whose supplier is not (or no longer) verified: refused, with what is going on."""
+
+    EXPLANATIONS = {
+        SupplierStatus.APPLIED: (_l("Your application is being reviewed"), _l(
+            "An admin checks every new supplier. You will hear in your notifications as soon as it is decided.")),
+        SupplierStatus.REJECTED: (_l("Your application was not approved"), _l(
+            "The reason is in your notifications. You can correct it and apply again.")),
+        SupplierStatus.SUSPENDED: (_l("Your supplier account is suspended"), _l(
+            "The reason is in your notifications. Your products and prototypes are hidden until it is reinstated.")),
+    }
+
+    def __init__(self, status: SupplierStatus):
+        super().__init__(status)
+        self.title, self.explanation = self.EXPLANATIONS[status]
+
+
 def require_verified_supplier(user: User) -> Supplier:
     supplier = supplier_of(user)
-    if supplier is None or not supplier.is_verified:
+    if supplier is None:
         raise AccessDenied()
+    if not supplier.is_verified:
+        raise NotVerifiedYet(supplier.status)
     return supplier
 
 
@@ -89,6 +113,7 @@ def decide(admin: User, supplier: Supplier, action: SupplierAction, reason: str 
     decision = SupplierDecision(supplier_id=supplier.id, admin_id=admin.id, action=action, reason=reason)
     db.session.add(decision)
     db.session.flush()
+    supplier_decided.send(supplier, action=action)
     return decision
 
 

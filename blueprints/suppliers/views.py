@@ -8,6 +8,8 @@ from blueprints.cache import shared_with_visitors
 from blueprints.catalog.services import supplier_products
 from blueprints.reviews.track_records import track_record
 from blueprints.forms import handle_form
+from blueprints.notifications.models import Kind
+from blueprints.notifications.services import recent, unread_count
 from blueprints.suppliers import bp
 from blueprints.suppliers.forms import SupplierApplicationForm
 from blueprints.suppliers.models import Supplier, SupplierStatus
@@ -37,12 +39,23 @@ def apply():
                                                              form=form))
 
 
+SUPPLIER_NEWS = (Kind.MY_ACTIVITY,)  # new comments, reports and orders (see notifications.wording)
+
+
 @bp.get("/supplier")
 @login_required
 def dashboard():
     supplier = require_verified_supplier(current_user)
     return render("suppliers/dashboard.html", supplier=supplier, products=supplier_products(supplier),
-                  decision=latest_decision(supplier))
+                  decision=latest_decision(supplier), inbox_unread=unread_count(current_user, SUPPLIER_NEWS))
+
+
+@bp.get("/supplier/inbox")
+@login_required
+def inbox():
+    """New comments, reports and orders on the supplier's prototypes and products, in one place."""
+    supplier = require_verified_supplier(current_user)
+    return render("suppliers/inbox.html", supplier=supplier, notifications=recent(current_user, kinds=SUPPLIER_NEWS))
 
 
 @bp.get("/suppliers/<slug>")

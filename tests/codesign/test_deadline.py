@@ -13,7 +13,7 @@ from blueprints.codesign.services.comments import add_comment
 from blueprints.codesign.services.pledges import cancel_pledge, pledge
 from blueprints.codesign.services.prototypes import (PrototypeDetails, accept, board, close_for_review,
                                                      update_prototype)
-from blueprints.codesign.services.support import add_poll, set_would_buy_at, toggle_support, vote
+from blueprints.codesign.services.support import add_poll, set_would_buy_at, support_prototype, vote
 from blueprints.columns import utcnow
 from blueprints.errors import DomainError
 from extensions import db
@@ -137,7 +137,7 @@ def test_taking_part_past_the_deadline_is_refused_after_moving_it_to_review(ctx,
     past_its_deadline(app, prototype_id)
     db.session.expire_all()
     prototype = proto(prototype_id)
-    for action in (lambda: toggle_support(user(mei), prototype), lambda: set_would_buy_at(user(mei), prototype, 5000),
+    for action in (lambda: support_prototype(user(mei), prototype), lambda: set_would_buy_at(user(mei), prototype, 5000),
                    lambda: vote(user(mei), prototype.polls[0].options[0]), lambda: pledge(user(mei), prototype, 1),
                    lambda: cancel_pledge(user(mei), prototype), lambda: add_comment(user(mei), prototype, "Hi")):
         with pytest.raises(DomainError, match="no longer taking votes, pledges or comments"):

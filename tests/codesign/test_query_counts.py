@@ -3,7 +3,7 @@ from blueprints.accounts.models import User
 from blueprints.codesign.models import Prototype
 from blueprints.codesign.services.comments import add_comment, toggle_like
 from blueprints.codesign.services.pledges import pledge
-from blueprints.codesign.services.support import toggle_support, vote
+from blueprints.codesign.services.support import support_prototype, vote
 from blueprints.codesign.services.updates import make_ask
 from extensions import db
 from tests.conftest import sign_in
@@ -23,7 +23,7 @@ def test_board_and_prototype_page_queries_do_not_grow(app, client, make_supplier
             with app.app_context():
                 prototype = db.session.get(Prototype, prototype_id)
                 person = db.session.get(User, fan.id)
-                toggle_support(person, prototype, 7000)
+                support_prototype(person, prototype, 7000)
                 vote(person, prototype.polls[0].options[0])
                 pledge(person, prototype, 1)
                 comment = add_comment(person, prototype, "Nice idea")

@@ -12,7 +12,8 @@ from blueprints.codesign.services.launch import co_design_story, launch
 from blueprints.codesign.services.pledges import cancel_pledge, pledge
 from blueprints.codesign.services.prototypes import (PrototypeDetails, accept, board, close_due_prototypes,
                                                      close_for_review, create_prototype, decline, open_prototype)
-from blueprints.codesign.services.support import add_poll, tally, toggle_support, vote, winning_options
+from blueprints.codesign.services.support import (add_poll, set_would_buy_at, support_prototype, tally, vote,
+                                                  winning_options, withdraw_support)
 from blueprints.codesign.services.updates import answer_ask, make_ask, post_update
 from blueprints.codesign.text import comment_html
 from blueprints.columns import utcnow
@@ -91,14 +92,30 @@ def test_polls_need_two_to_eight_different_answers(ctx, make_supplier, make_prot
             add_poll(user(supplier.member), prototype, "Colour?", answers)
 
 
-def test_support_is_a_toggle_counted_once(ctx, make_supplier, make_prototype, make_user):
+def test_support_and_withdraw_are_explicit_and_idempotent(ctx, make_supplier, make_prototype, make_user):
     prototype = proto(make_prototype(make_supplier())[0])
     mei, lin = make_user(), make_user()
-    assert toggle_support(user(mei), prototype, 7500) is True
-    toggle_support(user(lin), prototype)
+    support_prototype(user(mei), prototype, 7500)
+    support_prototype(user(mei), prototype)  # a double click: still supported, the price kept
+    support_prototype(user(lin), prototype)
     assert tally(prototype, user(mei)).supporters == 2 and tally(prototype, user(mei)).my_would_buy_at == 7500
-    assert toggle_support(user(mei), prototype) is False
-    assert tally(prototype, user(mei)).supporters == 1
+    withdraw_support(user(mei), prototype)
+    withdraw_support(user(mei), prototype)  # the same again: no change
+    assert tally(prototype, user(mei)).supporters == 1 and not tally(prototype, user(mei)).supported_by_me
+
+
+def test_a_suppliers_staff_are_refused_everywhere_on_their_own_prototypes(ctx, make_supplier, make_prototype,
+                                                                          make_user):
+    supplier, other = make_supplier(), make_supplier()
+    prototype = proto(make_prototype(supplier)[0])
+    staff = user(supplier.member)
+    for action in (lambda: support_prototype(staff, prototype), lambda: set_would_buy_at(staff, prototype, 5000),
+                   lambda: vote(staff, prototype.polls[0].options[0]), lambda: pledge(staff, prototype, 99)):
+        with pytest.raises(DomainError, match="You work for the supplier"):
+            action()
+    assert tally(prototype, staff) == tally(prototype, user(make_user()))  # nothing counted
+    support_prototype(user(other.member), prototype)  # another supplier's staff are the public here
+    assert tally(prototype, staff).supporters == 1
 
 
 def test_one_vote_per_poll_changeable_while_open(ctx, make_supplier, make_prototype, make_user):
@@ -129,13 +146,13 @@ def test_a_closed_or_declined_prototype_refuses_votes_with_a_clear_message(ctx, 
     prototype = proto(make_prototype(supplier)[0])
     mei = make_user()
     close_for_review(user(supplier.member), prototype)
-    for action in (lambda: toggle_support(user(mei), prototype), lambda: vote(user(mei), prototype.polls[0].options[0]),
+    for action in (lambda: support_prototype(user(mei), prototype), lambda: vote(user(mei), prototype.polls[0].options[0]),
                    lambda: pledge(user(mei), prototype, 1), lambda: add_comment(user(mei), prototype, "Hi")):
         with pytest.raises(DomainError, match="no longer taking votes, pledges or comments"):
             action()
     decline(user(supplier.member), prototype, "No")
     with pytest.raises(DomainError, match="no longer taking"):
-        toggle_support(user(mei), prototype)
+        support_prototype(user(mei), prototype)
 
 
 def test_past_the_deadline_a_prototype_moves_to_review(ctx, make_supplier, make_prototype):
@@ -199,7 +216,7 @@ def test_asks_updates_launch_and_the_story_on_the_product(ctx, make_supplier, ma
     mei, lin = make_user(display_name="Mei"), make_user(display_name="Lin")
     user(mei).credit_contributions = True
     for account, option in ((mei, 0), (lin, 0)):
-        toggle_support(user(account), prototype)
+        support_prototype(user(account), prototype)
         vote(user(account), prototype.polls[0].options[option])
     pledge(user(mei), prototype, 3)
     question = add_comment(user(mei), prototype, "Could it have a seal?")
@@ -221,21 +238,24 @@ def test_asks_updates_launch_and_the_story_on_the_product(ctx, make_supplier, ma
     assert [u.display_name for u in story.contributors] == ["Mei"]  # Lin did not opt in to credit
 
 
-def test_launch_notifies_only_supporters_who_opted_in(ctx, make_supplier, make_prototype, make_user):
+def test_launch_news_reaches_every_supporter_and_pledger_as_their_own_activity(ctx, make_supplier, make_prototype,
+                                                                               make_user):
     supplier = make_supplier()
     member = user(supplier.member)
     prototype = proto(make_prototype(supplier)[0])
-    keen, quiet = make_user(), make_user()
-    set_preference(user(keen), Kind.SUPPORTED_PROTOTYPES, in_site=True, email=False)
+    keen, quiet, pledger = make_user(), make_user(), make_user()
+    set_preference(user(quiet), Kind.SUPPORTED_PROTOTYPES, in_site=False, email=False)  # no email; the bell stays
     for account in (keen, quiet):
-        toggle_support(user(account), prototype)
+        support_prototype(user(account), prototype)
+    pledge(user(pledger), prototype, 2)
     close_for_review(member, prototype)
     accept(member, prototype)
     product = launch(member, prototype)
     product.variants[0].stock_on_hand = 10
     change_status(member, product, ProductStatus.ACTIVE)
-    notes = list(db.session.scalars(select(Notification)))
-    assert [(n.user_id, n.event) for n in notes] == [(keen.id, "launched")]
+    notes = list(db.session.scalars(select(Notification).where(Notification.event == "launched")))
+    assert sorted((n.user_id, n.in_site, n.by_email) for n in notes) == [
+        (keen.id, True, True), (quiet.id, True, False), (pledger.id, True, True)]
 
 
 def test_moderation_hides_with_a_reason_and_restores(ctx, make_supplier, make_prototype, make_user, admin):
@@ -260,7 +280,7 @@ def test_the_board_sorts_and_counts_in_one_query(ctx, make_supplier, make_protot
     second = proto(make_prototype(supplier, "Second", moq=4)[0])
     fans = [make_user() for _ in range(3)]
     for account in fans:
-        toggle_support(user(account), first)
+        support_prototype(user(account), first)
     pledge(user(fans[0]), second, 3)
     assert [p.title for p, *_ in board(sort="supported")] == ["First", "Second"]
     assert [p.title for p, *_ in board(sort="moq")] == ["Second", "First"]

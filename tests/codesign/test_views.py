@@ -164,12 +164,13 @@ def test_a_supplier_creates_opens_reviews_accepts_and_launches(client, make_supp
     assert "<svg" in analytics and "Supporters over time" in analytics
 
 
-def test_notification_settings_are_off_until_chosen(client, signed_in):
+def test_news_of_what_i_took_part_in_is_always_in_the_bell_and_emailed_until_turned_off(client, signed_in):
     page = html(client.get("/my/settings/notifications"))
-    assert re.search(r'id="in-site-order_updates"[^>]*checked', page)
-    assert not re.search(r'id="in-site-supported"[^>]*checked', page)
-    client.submit("/my/settings/notifications", {"in_site": ["order_updates", "supported"], "daily_cap": "3"})
-    assert re.search(r'id="in-site-supported"[^>]*checked', html(client.get("/my/settings/notifications")))
+    assert re.search(r'id="in-site-supported">Always<', page)
+    assert re.search(r'id="email-supported"[^>]*checked', page)
+    client.submit("/my/settings/notifications", {"in_site": ["keywords"], "daily_cap": "3"})
+    page = html(client.get("/my/settings/notifications"))
+    assert not re.search(r'id="email-supported"[^>]*checked', page) and 'id="in-site-supported">Always<' in page
 
 
 def test_credit_is_off_by_default_and_can_be_turned_on(client, signed_in, app):

@@ -105,3 +105,17 @@ def test_demo_has_a_team_price_an_open_team_with_a_place_left_a_formed_team_and_
     teams = list(db.session.scalars(select(Team)))
     assert sorted(team.status for team in teams) == sorted([TeamStatus.OPEN, TeamStatus.FORMED, TeamStatus.FAILED])
     assert [team.places_left for team in teams if team.status == TeamStatus.OPEN] == [1]
+
+
+def test_demo_shows_a_goal_reached_a_pledge_turned_order_a_voided_prototype_and_inbox_items(ctx):
+    from blueprints.codesign.models import Prototype
+    from blueprints.notifications.models import Kind, Notification
+    from blueprints.orders.models import OrderLine
+
+    seed_demo()
+    prototypes = list(db.session.scalars(select(Prototype)))
+    assert any(p.goal_reached_at for p in prototypes) and any(p.pledges_voided_at for p in prototypes)
+    assert db.session.scalar(select(OrderLine).where(OrderLine.pledge_id.is_not(None))) is not None
+    events = set(db.session.scalars(select(Notification.event)))
+    assert {"goal_reached", "pledges_void", "pledge_order_ready", "new_comment", "new_order"} <= events
+    assert db.session.scalar(select(Notification.id).where(Notification.kind == Kind.MY_ACTIVITY)) is not None

@@ -4,12 +4,13 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from blueprints.accounts.models import User
 from blueprints.columns import utcnow
 from blueprints.notifications import mail
-from blueprints.notifications.models import EmailStatus, Kind, Notification, OutboxEmail
+from blueprints.notifications.models import (CHOOSABLE, OWN_ACTIVITY, PROMOTIONAL, EmailStatus, Kind, Notification,
+                                             OutboxEmail)
 from blueprints.notifications.services import (notify, preferences, recent, send_digests, set_daily_cap,
                                                set_preference, unread_count, unsubscribe)
 from extensions import db
@@ -25,10 +26,48 @@ def emails_to(account) -> list[OutboxEmail]:
     return list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.user_id == account.id)))
 
 
-def test_only_my_orders_and_replies_to_me_are_on_until_chosen(ctx, make_user):
+def test_my_own_activity_is_always_in_the_bell_and_promotion_waits_for_a_yes(ctx, make_user):
     chosen = preferences(user(make_user()))
-    assert {kind for kind, wants in chosen.items() if wants.in_site} == {Kind.ORDER_UPDATES, Kind.REPLIES}
-    assert not any(wants.email for wants in chosen.values())
+    assert {kind for kind, wants in chosen.items() if wants.in_site} == OWN_ACTIVITY
+    assert {kind for kind, wants in chosen.items() if wants.email} == {
+        Kind.ORDER_UPDATES, Kind.SUPPORTED_PROTOTYPES, Kind.MY_ACTIVITY}
+
+
+def test_no_participant_news_needs_the_promotional_opt_in_and_no_promotion_bypasses_it(ctx, make_user):
+    """Every kind is one or the other; own activity reaches a user who said no to everything, promotion does not."""
+    assert OWN_ACTIVITY.isdisjoint(PROMOTIONAL) and set(CHOOSABLE) == OWN_ACTIVITY | PROMOTIONAL
+    refuser, newcomer = make_user(), make_user()  # the newcomer never opened the settings
+    for kind in CHOOSABLE:
+        set_preference(user(refuser), kind, in_site=False, email=False)
+    for kind in CHOOSABLE:
+        notify({refuser.id}, kind, event="launched", subject="Lunch box", link="/p/x")
+    shown = {n.kind for n in db.session.scalars(select(Notification).where(Notification.in_site.is_(True),
+                                                                         Notification.user_id == refuser.id))}
+    assert shown == OWN_ACTIVITY and not emails_to(refuser)
+    for kind in CHOOSABLE:
+        notify({newcomer.id}, kind, event="launched", subject="Lunch box", link="/p/x")
+    assert {n.kind for n in recent(user(newcomer))} == OWN_ACTIVITY
+    assert not {email.kind for email in emails_to(newcomer)} & PROMOTIONAL
+
+
+def test_telling_two_thousand_people_takes_a_fixed_number_of_statements(app, ctx, make_user):
+    from tests.test_query_counts import counting
+
+    first = make_user()
+    others = [first.id + n for n in range(1, 2000)]
+    db.session.execute(insert(User), [{"id": user_id, "email": f"fan{user_id}@example.com", "password_hash": "x",
+                                       "display_name": f"Fan {user_id}"} for user_id in others])
+    set_preference(user(first), Kind.SUPPORTED_PROTOTYPES, in_site=True, email=False)
+
+    def statements(user_ids):
+        with counting(app) as seen:
+            told = notify(user_ids, Kind.SUPPORTED_PROTOTYPES, event="launched", subject="Lunch box", link="/p/x")
+        assert told == len(user_ids)
+        return len(seen)
+
+    few = statements({first.id, others[0]})
+    assert statements({first.id, *others}) == few <= 4
+    assert db.session.scalar(select(func.count(OutboxEmail.id))) == 1 + 1999
 
 
 def test_each_kind_goes_out_on_the_channels_chosen_and_nowhere_else(ctx, make_user):
@@ -66,7 +105,7 @@ def test_promotional_news_over_the_daily_cap_waits_for_the_digest(ctx, make_user
     notify({reader.id}, Kind.ORDER_UPDATES, event="shipped", subject="SM1", link="/orders/SM1", now=yesterday)
     db.session.commit()
     assert unread_count(user(reader)) == 3  # two news and the order update, which is never capped
-    assert len(emails_to(reader)) == 2
+    assert len(emails_to(reader)) == 3  # the same; an order update goes by email unless turned off
     assert send_digests() == 1
     db.session.commit()
     assert unread_count(user(reader)) == 4  # the digest, once, for the three held back

@@ -19,7 +19,8 @@ def test_settings_save_each_kind_and_channel(client, signed_in):
                                                              "email": ["keywords"], "daily_cap": "5"})
     assert response.status_code == 303
     page = html(client.get("/my/settings/notifications"))
-    for box in ("in-site-order_updates", "in-site-keywords", "email-keywords"):
+    assert re.search(r'id="in-site-order_updates">Always<', page)  # own activity: not a choice
+    for box in ("in-site-keywords", "email-keywords"):
         assert re.search(rf'id="{box}"[^>]*checked', page)
     for box in ("email-order_updates", "in-site-shop_news", "email-recommended"):
         assert not re.search(rf'id="{box}"[^>]*checked', page)

@@ -8,7 +8,7 @@ from blueprints.accounts.models import User
 from blueprints.catalog.models import Variant
 from blueprints.codesign.models import Prototype
 from blueprints.codesign.services.pledges import pledge
-from blueprints.codesign.services.support import toggle_support, vote
+from blueprints.codesign.services.support import support_prototype, vote
 from blueprints.money import current_rates
 from blueprints.orders.models import PaymentMethod
 from blueprints.orders.services import AddressDetails, add_to_cart, get_or_create_cart, place_order
@@ -23,7 +23,7 @@ class Acts:
 
     def support(self, person, prototype_id: int) -> None:
         with self.app.app_context():
-            toggle_support(db.session.get(User, person.id), db.session.get(Prototype, prototype_id))
+            support_prototype(db.session.get(User, person.id), db.session.get(Prototype, prototype_id))
             db.session.commit()
 
     def vote(self, person, prototype_id: int) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Prototype
-from blueprints.codesign.services.support import toggle_support
+from blueprints.codesign.services.support import support_prototype
 from blueprints.money import current_rates
 from blueprints.catalog.models import Product, Variant
 from blueprints.orders.services.checkout import AddressDetails, PaymentMethod
@@ -37,7 +37,8 @@ NOT_PUBLIC = {
     "orders.fulfilment": "a supplier's desk", "orders.checkout": "a form",
     "codesign.my_prototypes": "a supplier's desk", "codesign.prototype_analytics": "a supplier's desk",
     "codesign.export_csv": "a supplier's desk", "codesign.new_prototype": "a supplier's desk",
-    "codesign.edit_prototype": "a supplier's desk",
+    "codesign.edit_prototype": "a supplier's desk", "orders.pledge_order_page": "the viewer's own pledge, as an order",
+    "codesign.my_codesign": "the viewer's own timeline", "suppliers.inbox": "a supplier's desk",
     "catalog.new_product": "a supplier's desk",
     "catalog.edit_product": "a supplier's desk",
     "admin.suppliers": "admin", "admin.audit": "admin", "admin.reports": "admin", "admin.referrals": "admin",
@@ -82,7 +83,7 @@ def hidden_world(app, make_supplier, make_product, make_prototype, make_shop, ma
             add_listing(db.session.get(User, owner.id), shop, db.session.get(Product, product.id), 7000,
                         current_rates())
         for prototype_id in (lamp_id, vase_id):
-            toggle_support(db.session.get(User, fan.id), db.session.get(Prototype, prototype_id))
+            support_prototype(db.session.get(User, fan.id), db.session.get(Prototype, prototype_id))
         mug_link = get_or_create_link(db.session.get(User, fan.id), f"/p/{mug.slug}")
         mug_team = start_team(db.session.get(User, fan.id), save_offer(
             db.session.get(User, gone.member.id), db.session.get(Product, mug.id), None, team_size=2,

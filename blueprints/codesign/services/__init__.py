@@ -23,8 +23,8 @@ from blueprints.codesign.services.prototypes import (SORTS, TRANSITIONS, Prototy
                                                      prototype_for_page, prototype_opened, require_open,
                                                      require_prototype_editor, require_signed_in, settle_stage,
                                                      supplier_prototypes, update_prototype)
-from blueprints.codesign.services.support import (Tally, add_poll, set_would_buy_at, tally, toggle_support, vote,
-                                                  winning_options)
+from blueprints.codesign.services.support import (Tally, add_poll, set_would_buy_at, support_prototype, tally, vote,
+                                                  winning_options, withdraw_support)
 from blueprints.codesign.services.updates import answer_ask, asks_for, make_ask, post_update, updates_for
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "close_for_review", "create_prototype", "decline", "is_member_of_supplier", "move_to_stage", "open_prototype",
     "prototype_for_page", "prototype_opened", "require_open", "require_prototype_editor", "require_signed_in",
     "settle_stage", "supplier_prototypes", "update_prototype",
-    "Tally", "add_poll", "set_would_buy_at", "tally", "toggle_support", "vote", "winning_options",
+    "Tally", "add_poll", "set_would_buy_at", "support_prototype", "tally", "vote", "winning_options",
+    "withdraw_support",
     "answer_ask", "asks_for", "make_ask", "post_update", "updates_for",
 ]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Comment, CommentLike, Prototype, Report
+from blueprints.codesign.services import news
 from blueprints.codesign.services.prototypes import is_member_of_supplier, require_open, require_signed_in
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
@@ -45,9 +46,12 @@ def add_comment(user: User, prototype: Prototype, body: str, parent: Comment | N
                       body=body, official=is_member_of_supplier(user, prototype.supplier_id))
     db.session.add(comment)
     db.session.flush()
+    link = news.page_of(prototype, f"#comment-{comment.id}")
     if parent is not None and replied_to != user.id:
-        notify({replied_to}, Kind.REPLIES, event="reply", subject=prototype.title,
-               link=f"/codesign/{prototype.slug}#comment-{comment.id}")
+        notify({replied_to}, Kind.REPLIES, event="official_answer" if comment.official else "reply",
+               subject=prototype.title, link=link)
+    if not comment.official:
+        news.tell_supplier(prototype, "new_comment", link)
     return comment
 
 
@@ -98,6 +102,7 @@ def report(user: User, prototype: Prototype, reason: str, comment: Comment | Non
                   reason=reason.strip()[:1000])
     db.session.add(flag)
     db.session.flush()
+    news.tell_supplier(prototype, "new_report", f"/supplier/prototypes/{prototype.id}/edit#comments")
     return flag
 
 

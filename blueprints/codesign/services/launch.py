@@ -8,13 +8,12 @@ from sqlalchemy import select
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, ProductImage, ProductStatus, Variant
 from blueprints.codesign.models import Ask, AskStatus, Comment, Pledge, Prototype, PrototypeUpdate, Stage, Support
+from blueprints.codesign.services import news
 from blueprints.codesign.services.prototypes import move_to_stage, require_prototype_editor
-from blueprints.codesign.services.support import tally, winning_options
+from blueprints.codesign.services.support import tally, variant_plan
 from blueprints.codesign.services.updates import asks_for, updates_for
 from blueprints.media.images import image_path, store_image
 from blueprints.money import BASIS_POINTS, current_rates, listing_price_floor
-from blueprints.notifications.models import Kind
-from blueprints.notifications.services import notify
 from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import SupplierMember
 from extensions import db
@@ -40,12 +39,7 @@ def launch(user: User, prototype: Prototype) -> Product:
     for n, image in enumerate(prototype.images):
         db.session.add(ProductImage(product_id=product.id, key=_copy_image(image.key), width=image.width,
                                     height=image.height, position=n))
-    combos = [{}]
-    for poll in prototype.polls:
-        if poll.variant_option:
-            combos = [{**combo, poll.variant_option: option.label} for combo in combos
-                      for option in winning_options(poll)]
-    for n, options in enumerate(combos):
+    for n, options in enumerate(variant_plan(prototype).variants):
         db.session.add(Variant(product_id=product.id, sku=f"P{prototype.id}-{product.id}-{n + 1:02d}", options=options,
                                stock_on_hand=0, position=n))
     prototype.product_id = product.id
@@ -89,11 +83,14 @@ def co_design_story(product: Product) -> CoDesignStory | None:
 
 
 def tell_supporters_of_launch(product: Product, **_extra) -> None:
-    """A co-designed product went on sale: supporters and pledgers who opted in hear about it."""
+    """A co-designed product went on sale: everyone who took part hears about it, as their own activity."""
     prototype = origin_of(product)
-    if prototype is not None:
-        notify(supporters_and_pledgers(prototype), Kind.SUPPORTED_PROTOTYPES, event="launched",
-               subject=product.title, link=f"/p/{product.slug}")
+    if prototype is None:
+        return
+    # Pledgers of a prototype that reached its goal get their order, ready to confirm; everyone else the news.
+    ordering = news.pledgers(prototype) if prototype.goal_reached_at else set()
+    news.tell(news.participants(prototype) - ordering, prototype, "launched", f"/p/{product.slug}")
+    news.tell(ordering, prototype, "pledge_order_ready", news.page_of(prototype, "/order"))
 
 
 def supporters_and_pledgers(prototype: Prototype) -> set[int]:

@@ -4,12 +4,13 @@ offer that promise earns once it is on sale. How much of an offer was already bo
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Pledge, Prototype
-from blueprints.codesign.services.prototypes import require_open, require_signed_in
+from blueprints.codesign.services import news
+from blueprints.codesign.services.prototypes import require_open, require_participant, require_signed_in
 from blueprints.columns import utcnow
 from blueprints.errors import InvalidFields
 from blueprints.money import current_rates, listing_price_floor
@@ -19,10 +20,34 @@ EARLY_BIRD_DAYS = 7
 
 
 def pledge(user: User, prototype: Prototype, quantity: int) -> Pledge:
-    require_signed_in(user)
+    require_participant(user, prototype)
     require_open(prototype)
     if quantity is None or not 1 <= quantity <= 99:
         raise InvalidFields({"quantity": _l("Pledge from 1 to 99 units.")})
+    # Pledges on one prototype take turns (PostgreSQL), so the one that reaches the goal sees it reached.
+    db.session.execute(select(Prototype.id).where(Prototype.id == prototype.id).with_for_update())
+    made = _record_pledge(user, prototype, quantity)
+    _tell_if_goal_reached(prototype)
+    return made
+
+
+def pledged_units(prototype: Prototype) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(Pledge.quantity), 0))
+                             .where(Pledge.prototype_id == prototype.id))
+
+
+def _tell_if_goal_reached(prototype: Prototype) -> None:
+    """The first time pledges reach the MOQ, every pledger hears at once; the page marks the moment."""
+    if prototype.goal_reached_at is not None or pledged_units(prototype) < prototype.moq:
+        return
+    now = utcnow()
+    if db.session.execute(update(Prototype).where(Prototype.id == prototype.id, Prototype.goal_reached_at.is_(None))
+                          .values(goal_reached_at=now)).rowcount:
+        prototype.goal_reached_at = now
+        news.tell(news.pledgers(prototype), prototype, "goal_reached")
+
+
+def _record_pledge(user: User, prototype: Prototype, quantity: int) -> Pledge:
     existing = db.session.scalar(select(Pledge).where(Pledge.prototype_id == prototype.id, Pledge.user_id == user.id))
     if existing is not None:
         existing.quantity = quantity
@@ -55,9 +80,7 @@ def _early_bird_open(prototype: Prototype) -> bool:
         return False
     if utcnow() - product.published_at > timedelta(days=EARLY_BIRD_DAYS):
         return False
-    pledged = db.session.scalar(select(func.coalesce(func.sum(Pledge.quantity), 0))
-                                .where(Pledge.prototype_id == prototype.id))
-    return pledged >= prototype.moq
+    return pledged_units(prototype) >= prototype.moq
 
 
 def early_bird_price(prototype: Prototype) -> int:

@@ -5,17 +5,18 @@ from datetime import datetime, timedelta
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Category
 from blueprints.catalog.services import in_category
 from blueprints.codesign.models import Pledge, Poll, Prototype, PrototypeImage, Stage, Support
+from blueprints.codesign.services import news
 from blueprints.codesign.queries import is_public_prototype, open_conditions, public_prototype_conditions
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
-from blueprints.media.images import store_images
+from blueprints.media.images import delete_image, store_images
 from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import Supplier, SupplierMember
 from blueprints.suppliers.services import require_verified_supplier
@@ -44,6 +45,7 @@ class PrototypeDetails:
     early_bird_price: int
     moq: int
     deadline: datetime
+    support_goals: str = ""  # "100, 500, 1000": staged goals, the last moves it to review
 
 
 # Suppliers
@@ -72,8 +74,20 @@ def _check(details: PrototypeDetails) -> None:
         errors["moq"] = _l("The minimum order quantity must be at least 1.")
     if details.deadline is None or details.deadline <= utcnow():
         errors["deadline"] = _l("The feedback deadline must be in the future.")
+    try:
+        _support_goals(details.support_goals)
+    except ValueError:
+        errors["support_goals"] = _l("Up to five whole numbers of supporters, each larger than the last, "
+                                     "like 100, 500, 1000.")
     if errors:
         raise InvalidFields(errors)
+
+
+def _support_goals(text: str) -> str:
+    goals = [int(part) for part in (text or "").replace("，", ",").split(",") if part.strip()]
+    if len(goals) > 5 or any(goal < 1 for goal in goals) or goals != sorted(set(goals)):
+        raise ValueError(text)
+    return ",".join(str(goal) for goal in goals)
 
 
 def create_prototype(user: User, details: PrototypeDetails) -> Prototype:
@@ -92,6 +106,9 @@ def update_prototype(user: User, prototype: Prototype, details: PrototypeDetails
     if prototype.stage not in (Stage.DRAFT, Stage.OPEN):
         raise DomainError(_l("Only a draft or open prototype can be edited."))
     _check(details)
+    if prototype.stage == Stage.DRAFT and details.title.strip() != prototype.title:
+        # Nobody outside has seen a draft's address yet: it follows the new title.
+        prototype.slug = unique_slug(Prototype.slug, details.title, fallback="prototype")
     for name, value in _fields(details).items():
         setattr(prototype, name, value)
     db.session.flush()
@@ -100,7 +117,8 @@ def update_prototype(user: User, prototype: Prototype, details: PrototypeDetails
 def _fields(details: PrototypeDetails) -> dict:
     return {"title": details.title.strip(), "description": details.description.strip(), "specs": details.specs.strip(),
             "category_id": details.category_id, "target_price": details.target_price,
-            "early_bird_price": details.early_bird_price, "moq": details.moq, "deadline": details.deadline}
+            "early_bird_price": details.early_bird_price, "moq": details.moq, "deadline": details.deadline,
+            "support_goals": _support_goals(details.support_goals)}
 
 
 def add_images(user: User, prototype: Prototype, uploads) -> None:
@@ -112,15 +130,53 @@ def add_images(user: User, prototype: Prototype, uploads) -> None:
     db.session.flush()
 
 
+def change_image(user: User, prototype: Prototype, image_id: int, action: str) -> None:
+    """Remove a picture, or move it one place earlier or later (the first is the cover)."""
+    require_prototype_editor(user, prototype)
+    images = list(prototype.images)
+    index = next((n for n, image in enumerate(images) if image.id == image_id), None)
+    if index is None:
+        raise DomainError(_l("That picture is not on this prototype."))
+    if action == "remove":
+        prototype.images.remove(images[index])
+        db.session.flush()
+        delete_image(images[index].key)
+        images.pop(index)
+    elif action in ("earlier", "later"):
+        other = index - 1 if action == "earlier" else index + 1
+        if 0 <= other < len(images):
+            images[index], images[other] = images[other], images[index]
+    for position, image in enumerate(images):
+        image.position = position
+    db.session.flush()
+
+
 # Stages
 
 def settle_stage(prototype: Prototype, now: datetime | None = None) -> None:
     """Record the stage the prototype is in by now: an open one past its deadline goes to review, as
     `flask close-prototypes` would have done. Every action on a prototype starts here."""
-    stage = prototype.stage_at(now or utcnow())
+    now = now or utcnow()
+    stage = prototype.stage_at(now)
     if stage != prototype.stage:
         prototype.stage = stage
         db.session.flush()
+        _void_pledges_if_short(prototype, now)
+
+
+def _void_pledges_if_short(prototype: Prototype, now: datetime) -> None:
+    """The deadline passed below the MOQ: the pledges are void, and every pledger hears so, once."""
+    pledged = db.session.scalar(select(func.coalesce(func.sum(Pledge.quantity), 0))
+                                .where(Pledge.prototype_id == prototype.id))
+    if not pledged or pledged >= prototype.moq:
+        return
+    # Claimed by a conditional update: a command and a request settling it at once tell pledgers once.
+    claimed = db.session.execute(update(Prototype).where(Prototype.id == prototype.id,
+                                                         Prototype.pledges_voided_at.is_(None))
+                                 .values(pledges_voided_at=now)).rowcount
+    if claimed:
+        prototype.pledges_voided_at = now
+        news.tell(news.pledgers(prototype), prototype, "pledges_void")
 
 
 def move_to_stage(prototype: Prototype, to: Stage) -> None:
@@ -151,11 +207,10 @@ def close_for_review(user: User, prototype: Prototype) -> None:
 def close_due_prototypes(now: datetime | None = None) -> list[Prototype]:
     """Open prototypes past their deadline go to review (`flask close-prototypes`). Until it runs, pages
     show them in review already and actions on them record it first (`settle_stage`)."""
-    due = list(db.session.scalars(select(Prototype).where(Prototype.stage == Stage.OPEN,
-                                                          Prototype.deadline <= (now or utcnow()))))
+    now = now or utcnow()
+    due = list(db.session.scalars(select(Prototype).where(Prototype.stage == Stage.OPEN, Prototype.deadline <= now)))
     for prototype in due:
-        prototype.stage = Stage.REVIEW
-    db.session.flush()
+        settle_stage(prototype, now)
     return due
 
 
@@ -165,13 +220,30 @@ def accept(user: User, prototype: Prototype) -> None:
     db.session.flush()
 
 
-def decline(user: User, prototype: Prototype, reason: str) -> None:
+DECLINE_REASON_MAX = 2000
+
+
+def decline(user: User, prototype: Prototype, reason: str, *, confirmed: bool = True) -> None:
+    """Final: everyone who took part is told, so the supplier confirms it first."""
     require_prototype_editor(user, prototype)
-    if not reason.strip():
-        raise InvalidFields({"reason": _l("Say why, in a sentence or two: everyone who took part will read it.")})
+    settle_stage(prototype)
+    if Stage.DECLINED not in TRANSITIONS[prototype.stage]:
+        raise DomainError(_l("A prototype cannot go from this stage to that one."))
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _l("Say why, in a sentence or two: everyone who took part will read it.")
+    elif len(reason) > DECLINE_REASON_MAX:
+        errors["reason"] = _l("At most %(max)d characters; this has %(count)d.", max=DECLINE_REASON_MAX,
+                              count=len(reason))
+    if not confirmed:
+        errors["confirm"] = _l("Tick the box: declining is final, and everyone who took part will be told.")
+    if errors:
+        raise InvalidFields(errors)
     move_to_stage(prototype, Stage.DECLINED)
     prototype.decline_reason = reason.strip()
     db.session.flush()
+    news.tell_participants(prototype, "declined")
 
 
 # What every way of taking part checks first
@@ -179,6 +251,14 @@ def decline(user: User, prototype: Prototype, reason: str) -> None:
 def require_signed_in(user: User) -> None:
     if not user.is_authenticated:
         raise AccessDenied()
+
+
+def require_participant(user: User, prototype: Prototype) -> None:
+    """Supports, votes and pledges are the public's voice: the supplier's own staff answer, they do not count."""
+    require_signed_in(user)
+    if is_member_of_supplier(user, prototype.supplier_id):
+        raise DomainError(_l("You work for the supplier of this prototype: your support, votes and pledges "
+                             "would not be the public's, so they are not counted."))
 
 
 def require_open(prototype: Prototype) -> None:

@@ -4,13 +4,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Pledge, Poll, PollOption, PollVote, Prototype, Stage, Support
-from blueprints.codesign.services.prototypes import (require_open, require_prototype_editor, require_signed_in,
-                                                     settle_stage)
+from blueprints.codesign.services.prototypes import (move_to_stage, require_open, require_participant,
+                                                     require_prototype_editor, settle_stage)
+from blueprints.columns import utcnow
 from blueprints.errors import DomainError, InvalidFields
 from extensions import db
 
@@ -20,32 +21,58 @@ def _check_price(prototype: Prototype, would_buy_at: int | None) -> None:
         raise InvalidFields({"would_buy_at": _l("Name a price from ¥0.01 up to ten times the target price.")})
 
 
-def toggle_support(user: User, prototype: Prototype, would_buy_at: int | None = None) -> bool:
-    """Support, or take support back; returns whether the user now supports it."""
-    require_signed_in(user)
+def support_prototype(user: User, prototype: Prototype, would_buy_at: int | None = None) -> None:
+    """Support it (and keep the price, if one is named). The same request twice, or fifty at once, leaves
+    one support: never a toggle, so a double click or a second tab cannot take it back."""
+    require_participant(user, prototype)
     require_open(prototype)
     _check_price(prototype, would_buy_at)
     mine = (Support.prototype_id == prototype.id, Support.user_id == user.id)
-    if db.session.scalar(select(Support.id).where(*mine)) is not None:
-        # A statement, not an ORM delete: a parallel click may have removed the row already.
-        db.session.execute(delete(Support).where(*mine))
-        return False
+    existing = db.session.scalar(select(Support).where(*mine))
+    if existing is not None:
+        if would_buy_at is not None:
+            existing.would_buy_at = would_buy_at
+            db.session.flush()
+        return
     try:
         with db.session.begin_nested():
             db.session.add(Support(prototype_id=prototype.id, user_id=user.id, would_buy_at=would_buy_at))
     except IntegrityError:
-        pass  # a parallel click got there first: the user supports it, once
-    return True
+        # A parallel request got there first: the user supports it, once.
+        if would_buy_at is not None:
+            db.session.execute(update(Support).where(*mine).values(would_buy_at=would_buy_at))
+    _review_at_last_goal(prototype)
+
+
+def _review_at_last_goal(prototype: Prototype) -> None:
+    """Staged goals: the last one reached, the prototype has the support it asked for and goes to review."""
+    steps = prototype.support_steps
+    if steps and _supporters(prototype) >= steps[-1]:
+        move_to_stage(prototype, Stage.REVIEW)
+        db.session.flush()
+
+
+def _supporters(prototype: Prototype) -> int:
+    return db.session.scalar(select(func.count(Support.id)).where(Support.prototype_id == prototype.id))
+
+
+def withdraw_support(user: User, prototype: Prototype) -> None:
+    """Take support back; withdrawing what is not there is no change."""
+    require_participant(user, prototype)
+    require_open(prototype)
+    # A statement, not an ORM delete: a parallel request may have removed the row already.
+    db.session.execute(delete(Support).where(Support.prototype_id == prototype.id, Support.user_id == user.id))
 
 
 def set_would_buy_at(user: User, prototype: Prototype, would_buy_at: int | None) -> None:
-    require_signed_in(user)
+    """The price the supporter would pay; naming one supports the prototype, clearing it keeps the support."""
+    require_participant(user, prototype)
     require_open(prototype)
     _check_price(prototype, would_buy_at)
     support = db.session.scalar(select(Support).where(Support.prototype_id == prototype.id,
                                                       Support.user_id == user.id))
     if support is None:
-        toggle_support(user, prototype, would_buy_at)
+        support_prototype(user, prototype, would_buy_at)
     else:
         support.would_buy_at = would_buy_at
         db.session.flush()
@@ -53,13 +80,13 @@ def set_would_buy_at(user: User, prototype: Prototype, would_buy_at: int | None)
 
 # Polls
 
-def add_poll(user: User, prototype: Prototype, question: str, options: list[str],
-             variant_option: str | None = None) -> Poll:
-    require_prototype_editor(user, prototype)
-    settle_stage(prototype)
-    if prototype.stage not in (Stage.DRAFT, Stage.OPEN):
-        raise DomainError(_l("Polls can only be added before the review."))
+VARIANT_OPTIONS = ("colour", "size")
+
+
+def _poll_fields(prototype: Prototype, question: str, options: list[str], variant_option: str | None,
+                 poll: Poll | None = None) -> tuple[str, list[str], str | None]:
     labels = [label.strip() for label in options if label.strip()]
+    variant_option = (variant_option or "").strip() or None
     errors = {}
     if not question.strip():
         errors["question"] = _l("Ask a question.")
@@ -67,20 +94,86 @@ def add_poll(user: User, prototype: Prototype, question: str, options: list[str]
         errors["options"] = _l("Give 2 to 8 answers, one per line.")
     elif len({label.casefold() for label in labels}) != len(labels):
         errors["options"] = _l("Each answer must be different.")
+    if variant_option is not None and variant_option not in VARIANT_OPTIONS:
+        errors["variant_option"] = _l("Choose what the answers become.")
+    elif variant_option is not None and any(other.variant_option == variant_option and other is not poll
+                                            for other in prototype.polls):
+        errors["variant_option"] = _l("Another poll already decides this; one poll per option, so launch never "
+                                      "has to choose between two results.")
     if errors:
         raise InvalidFields(errors)
-    poll = Poll(question=question.strip(), variant_option=(variant_option or "").strip() or None,
-                position=len(prototype.polls),
+    return question.strip(), labels, variant_option
+
+
+def _require_polls_editable(user: User, prototype: Prototype) -> None:
+    require_prototype_editor(user, prototype)
+    settle_stage(prototype)
+    if prototype.stage not in (Stage.DRAFT, Stage.OPEN):
+        raise DomainError(_l("Polls can only be added or changed before the review."))
+
+
+def add_poll(user: User, prototype: Prototype, question: str, options: list[str],
+             variant_option: str | None = None) -> Poll:
+    _require_polls_editable(user, prototype)
+    question, labels, variant_option = _poll_fields(prototype, question, options, variant_option)
+    poll = Poll(question=question, variant_option=variant_option, position=len(prototype.polls),
                 options=[PollOption(label=label[:80], position=n) for n, label in enumerate(labels)])
     prototype.polls.append(poll)
     db.session.flush()
     return poll
 
 
+def poll_votes(poll: Poll) -> int:
+    return db.session.scalar(select(func.count(PollVote.id)).where(PollVote.poll_id == poll.id))
+
+
+def poll_vote_counts(prototype: Prototype) -> dict[int, int]:
+    """Votes per poll of the prototype, in one query."""
+    return dict(db.session.execute(select(PollVote.poll_id, func.count(PollVote.id))
+                                   .where(PollVote.poll_id.in_([poll.id for poll in prototype.polls]))
+                                   .group_by(PollVote.poll_id)).all())
+
+
+def _require_no_votes(poll: Poll) -> None:
+    # The prototype's row is the lock: a vote cannot land between this check and the change (PostgreSQL).
+    db.session.execute(select(Prototype.id).where(Prototype.id == poll.prototype_id).with_for_update())
+    if poll_votes(poll):
+        raise DomainError(_l("People have voted on this poll: it can no longer change, only close."))
+
+
+def edit_poll(user: User, poll: Poll, question: str, options: list[str], variant_option: str | None) -> None:
+    """Until its first vote a poll can be reworded, its answers changed, or what it decides."""
+    _require_polls_editable(user, poll.prototype)
+    _require_no_votes(poll)
+    poll.question, labels, poll.variant_option = _poll_fields(poll.prototype, question, options, variant_option,
+                                                              poll)
+    poll.options.clear()
+    db.session.flush()
+    poll.options.extend(PollOption(label=label[:80], position=n) for n, label in enumerate(labels))
+    db.session.flush()
+
+
+def remove_poll(user: User, poll: Poll) -> None:
+    _require_polls_editable(user, poll.prototype)
+    _require_no_votes(poll)
+    poll.prototype.polls.remove(poll)
+    db.session.flush()
+
+
+def close_poll(user: User, poll: Poll) -> None:
+    """No more votes: its result stands, and becomes the variants if it decides an option."""
+    require_prototype_editor(user, poll.prototype)
+    if poll.closed_at is None:
+        poll.closed_at = utcnow()
+        db.session.flush()
+
+
 def vote(user: User, option: PollOption) -> None:
-    require_signed_in(user)
     poll = option.poll
+    require_participant(user, poll.prototype)
     require_open(poll.prototype)
+    if poll.closed_at is not None:
+        raise DomainError(_l("This poll is closed: its result stands."))
     existing = db.session.scalar(select(PollVote).where(PollVote.poll_id == poll.id, PollVote.user_id == user.id))
     if existing is not None:
         existing.option_id = option.id
@@ -105,6 +198,22 @@ def winning_options(poll: Poll) -> list[PollOption]:
     return [option for option in poll.options if counts.get(option.id, 0) == best]
 
 
+@dataclass
+class VariantPlan:
+    """What launch will make: each deciding poll with its winning answers, and the variants they combine into."""
+    results: list[tuple[Poll, list[PollOption]]]
+    variants: list[dict[str, str]]
+
+
+def variant_plan(prototype: Prototype) -> VariantPlan:
+    """The one place launch and its preview read the poll results from, so the preview is what launch does."""
+    results = [(poll, winning_options(poll)) for poll in prototype.polls if poll.variant_option]
+    variants = [{}]
+    for poll, winners in results:
+        variants = [{**variant, poll.variant_option: option.label} for variant in variants for option in winners]
+    return VariantPlan(results, variants)
+
+
 # Counting
 
 @dataclass
@@ -121,7 +230,7 @@ class Tally:
 def tally(prototype: Prototype, user: User) -> Tally:
     """Counts for one prototype page, always summed from the rows (never a stored number that drifts)."""
     result = Tally()
-    result.supporters = db.session.scalar(select(func.count(Support.id)).where(Support.prototype_id == prototype.id))
+    result.supporters = _supporters(prototype)
     result.pledged = db.session.scalar(select(func.coalesce(func.sum(Pledge.quantity), 0))
                                        .where(Pledge.prototype_id == prototype.id))
     poll_ids = [poll.id for poll in prototype.polls]

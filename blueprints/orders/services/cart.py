@@ -119,8 +119,9 @@ def _listing_prices(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
     return {(shop_id, product_id): price for shop_id, product_id, price in rows}
 
 
-def summarise(cart: Cart | None) -> CartSummary:
-    """The cart priced as it would be bought now, with what stands in the way of buying it."""
+def summarise(cart: Cart | None, buyer_id: int | None = None) -> CartSummary:
+    """The cart priced as it would be bought now, with what stands in the way of buying it (`buyer_id`: who
+    buys a one-off cart that belongs to nobody, such as a pledge being confirmed)."""
     if cart is None:
         return CartSummary()
     items = list(db.session.scalars(
@@ -136,7 +137,7 @@ def summarise(cart: Cart | None) -> CartSummary:
             summary.lines.append(CartLine(item, None, _l("%(title)s is no longer for sale.", title=product.title)))
             continue
         if item.pledge_id:
-            offer = early_bird_price_for(item.pledge_id, cart.user_id, product.id)
+            offer = early_bird_price_for(item.pledge_id, cart.user_id or buyer_id, product.id)
             if offer is None:
                 summary.lines.append(CartLine(item, None, _l("The early-bird offer for %(title)s has ended.",
                                                              title=product.title)))

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from blueprints.orders.alerts import tell_suppliers_of_order
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Variant
 from blueprints.columns import utcnow
@@ -159,7 +160,7 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
             raise AccessDenied()
         return existing
     check_address(address)
-    summary = summary if summary is not None else summarise(cart)
+    summary = summary if summary is not None else summarise(cart, buyer.id)
     if not summary.lines:
         raise DomainError(_l("Your cart is empty."))
     if summary.problems:
@@ -232,6 +233,7 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
     for item in list(cart.items if cart is not None else []):
         cart.items.remove(item)
     db.session.flush()
+    tell_suppliers_of_order(order.number, shipments)
     return order
 
 
