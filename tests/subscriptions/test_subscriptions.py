@@ -95,8 +95,10 @@ def test_a_matching_prototype_opening_is_news(ctx, make_user, make_supplier, mak
     assert told(reader) == [("keyword_prototype", "Bamboo lunch box")]
 
 
-def test_replies_reach_the_comment_author_who_asked(ctx, make_user, make_supplier, make_prototype):
-    author, replier, quiet_author = make_user(), make_user(), make_user()  # replies are on until turned off
+def test_replies_reach_the_comment_authors_bell_and_email_only_who_asked(ctx, make_user, make_supplier,
+                                                                        make_prototype):
+    # A reply to one's own comment is news of one's own activity: it always reaches the bell; email is a choice.
+    author, replier, quiet_author = make_user(), make_user(), make_user()
     set_preference(user(quiet_author), Kind.REPLIES, in_site=False, email=False)
     db.session.commit()
     prototype = db.session.get(Prototype, make_prototype(make_supplier())[0])
@@ -106,7 +108,9 @@ def test_replies_reach_the_comment_author_who_asked(ctx, make_user, make_supplie
     add_comment(user(author), prototype, "Thanks!", parent=first)  # no news of one's own reply
     add_comment(user(replier), prototype, "Me too.", parent=second)
     assert told(author) == [("reply", prototype.title)]
-    assert told(quiet_author) == []
+    assert told(quiet_author) == [("reply", prototype.title)]
+    emailed = set(db.session.scalars(select(Notification.user_id).where(Notification.by_email.is_(True))))
+    assert quiet_author.id not in emailed
 
 
 def test_the_page_keeps_what_was_typed_when_it_is_refused(client, signed_in):
