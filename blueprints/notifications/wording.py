@@ -9,6 +9,8 @@ EVENTS = {
                                            subject=subject),
     "reply": lambda subject: _("Someone replied to your comment on %(subject)s.", subject=subject),
     "shipped": lambda subject: _("Part of your order %(subject)s has shipped.", subject=subject),
+    "tracking_corrected": lambda subject: _("The tracking number of your order %(subject)s was corrected.",
+                                            subject=subject),
     "delivered": lambda subject: _("Part of your order %(subject)s was delivered.", subject=subject),
     "return_requested": lambda subject: _("A buyer asks to return items from order %(subject)s.", subject=subject),
     "return_accepted": lambda subject: _("Your return for order %(subject)s is accepted: send it back.",

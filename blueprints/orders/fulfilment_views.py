@@ -8,8 +8,8 @@ from blueprints.forms import refused_back_to, run_action, show_errors
 from blueprints.orders import bp
 from blueprints.orders.forms import ShipForm
 from blueprints.orders.models import Shipment
-from blueprints.orders.services.fulfilment import (confirm_payment, fulfilment_queue, mark_delivered,
-                                                   require_own_shipment, ship)
+from blueprints.orders.services.fulfilment import (confirm_payment, correct_tracking, fulfilment_queue,
+                                                   mark_delivered, require_own_shipment, ship)
 from blueprints.web import render, see_other
 from extensions import db
 
@@ -74,6 +74,32 @@ def shipment_shipped(shipment_id: int):
         return queue_with_form()
     return run_action(lambda: ship(current_user, shipment, carrier=form.carrier.data,
                                    tracking_number=form.tracking_number.data),
+                      done=done, refused=refused)
+
+
+@bp.post("/supplier/shipments/<int:shipment_id>/tracking")
+@login_required
+def shipment_tracking(shipment_id: int):
+    shipment = _shipment(shipment_id)
+    require_own_shipment(current_user, shipment)
+    form = ShipForm(prefix=f"ship-{shipment_id}")
+
+    def queue_with_form():
+        return _queue_page(status=422, ship_forms={shipment_id: form})
+
+    def done(_result):
+        return _back_to_queue(_("The tracking of %(number)s is corrected.", number=shipment.order.number))
+
+    def refused(error: DomainError):
+        if isinstance(error, InvalidFields):
+            show_errors(form, error)
+            return queue_with_form()
+        return refused_back_to(url_for("orders.fulfilment"))(error)
+
+    if not form.validate_on_submit():
+        return queue_with_form()
+    return run_action(lambda: correct_tracking(current_user, shipment, carrier=form.carrier.data,
+                                               tracking_number=form.tracking_number.data),
                       done=done, refused=refused)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from blueprints.catalog.models import Product, Variant
 from blueprints.money import current_rates
+from blueprints.notifications.models import Notification
 from blueprints.orders.models import Order, OrderStatus, Shipment
 from blueprints.shops.models import Shop
 from blueprints.shops.services import add_listing
@@ -243,6 +244,36 @@ def test_the_supplier_confirms_ships_and_delivers_and_the_buyer_sees_tracking(cl
     assert number in result.output
 
 
+def test_the_supplier_corrects_a_mistyped_tracking_number_and_the_buyer_sees_the_new_one(client, shop_with_flask,
+                                                                                         make_user, app):
+    buyer, number = place(client, shop_with_flask, make_user)  # cash on delivery: ready to ship at once
+    shipment = shipment_id(app, number)
+    supplier = shop_with_flask["supplier"].member
+    sign_in(client, supplier)
+    fields = (f"ship-{shipment}-carrier", f"ship-{shipment}-tracking_number")
+    client.submit(f"/supplier/shipments/{shipment}/ship", dict(zip(fields, ("SF Express", "SF12345"))),
+                  page="/supplier/orders")
+    queue = html(client.get("/supplier/orders"))
+    assert "Correct the tracking" in queue and 'value="SF12345"' in queue
+    response = client.submit(f"/supplier/shipments/{shipment}/tracking", dict(zip(fields, ("SF Express", " "))),
+                             page="/supplier/orders")
+    assert response.status_code == 422 and "Enter the tracking number" in html(response)
+    assert 'value="SF Express"' in html(response)
+    assert client.submit(f"/supplier/shipments/{shipment}/tracking", dict(zip(fields, ("SF Express", "SF1234567"))),
+                         page="/supplier/orders").status_code == 303
+    client.submit(f"/supplier/shipments/{shipment}/deliver", {}, page="/supplier/orders")
+    # Delivered: the tracking is history now, and the queue refuses to change it.
+    assert client.submit(f"/supplier/shipments/{shipment}/tracking", dict(zip(fields, ("EMS", "E1"))),
+                         page="/supplier/orders").status_code == 303
+    client.submit("/logout", {})
+    sign_in(client, buyer)
+    page = html(client.get(f"/orders/{number}"))
+    assert "SF1234567" in page and "SF12345<" not in page and "E1<" not in page
+    with app.app_context():
+        events = list(db.session.scalars(select(Notification.event).where(Notification.user_id == buyer.id)))
+    assert events.count("tracking_corrected") == 1
+
+
 def test_another_supplier_or_a_shop_owner_cannot_touch_a_shipment(client, shop_with_flask, make_user,
                                                                   make_supplier, app):
     _buyer, number = place(client, shop_with_flask, make_user)
@@ -250,7 +281,8 @@ def test_another_supplier_or_a_shop_owner_cannot_touch_a_shipment(client, shop_w
     for account in (make_supplier("Rival Co").member, shop_with_flask["owner"]):
         sign_in(client, account)
         for action, data in (("confirm-payment", {}), ("deliver", {}),
-                             ("ship", {f"ship-{shipment}-carrier": "SF", f"ship-{shipment}-tracking_number": "1"})):
+                             ("ship", {f"ship-{shipment}-carrier": "SF", f"ship-{shipment}-tracking_number": "1"}),
+                             ("tracking", {f"ship-{shipment}-carrier": "SF", f"ship-{shipment}-tracking_number": "1"})):
             assert client.submit(f"/supplier/shipments/{shipment}/{action}", data, page="/").status_code == 403
         client.submit("/logout", {})
     sign_in(client, shop_with_flask["owner"])

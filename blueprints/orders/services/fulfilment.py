@@ -156,8 +156,7 @@ def _record_payment(shipment: Shipment, how: str) -> None:
          memo=f"order {shipment.order.number}: {how}", order_id=shipment.order_id)
 
 
-def ship(user: User, shipment: Shipment, *, carrier: str, tracking_number: str) -> None:
-    require_own_shipment(user, shipment)
+def _check_tracking(carrier: str, tracking_number: str) -> None:
     errors = {}
     if not carrier.strip():
         errors["carrier"] = _l("Name the carrier, like SF Express.")
@@ -165,11 +164,30 @@ def ship(user: User, shipment: Shipment, *, carrier: str, tracking_number: str) 
         errors["tracking_number"] = _l("Enter the tracking number.")
     if errors:
         raise InvalidFields(errors)
+
+
+def ship(user: User, shipment: Shipment, *, carrier: str, tracking_number: str) -> None:
+    require_own_shipment(user, shipment)
+    _check_tracking(carrier, tracking_number)
     now = _move(shipment, ShipmentStatus.READY, ShipmentStatus.SHIPPED)
     shipment.carrier, shipment.tracking_number, shipment.shipped_at = carrier.strip(), tracking_number.strip(), now
     _refresh_status(shipment.order, now)
     db.session.flush()
     _tell_buyer(shipment.order, "shipped")
+
+
+def correct_tracking(user: User, shipment: Shipment, *, carrier: str, tracking_number: str) -> None:
+    """A mistyped carrier or number is fixed while the parcel travels; the buyer is told the new one."""
+    require_own_shipment(user, shipment)
+    _check_tracking(carrier, tracking_number)
+    if shipment.status != ShipmentStatus.SHIPPED:
+        raise DomainError(_l("Only a shipment on its way can have its tracking corrected."))
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    if (carrier, tracking_number) == (shipment.carrier, shipment.tracking_number):
+        return
+    shipment.carrier, shipment.tracking_number = carrier, tracking_number
+    db.session.flush()
+    _tell_buyer(shipment.order, "tracking_corrected")
 
 
 def mark_delivered(user: User, shipment: Shipment) -> None:
