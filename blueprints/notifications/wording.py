@@ -58,6 +58,7 @@ EVENTS = {
     "new_comment": lambda subject: _("Someone commented on your prototype %(subject)s.", subject=subject),
     "new_report": lambda subject: _("Someone reported something on your prototype %(subject)s.", subject=subject),
     "new_order": lambda subject: _("New order %(subject)s to fulfil.", subject=subject),
+    "new_pledge": lambda subject: _("Someone pledged to your prototype %(subject)s.", subject=subject),
     "supplier_approve": lambda subject: _("%(subject)s is verified: you can publish products and prototypes now.",
                                           subject=subject),
     "supplier_reject": lambda subject: _("The application for %(subject)s was not approved. The reason is on your "

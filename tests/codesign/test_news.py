@@ -100,6 +100,18 @@ def test_suppliers_hear_of_new_comments_and_reports_on_their_prototypes(ctx, mak
     assert told("new_comment") == {supplier.member.id} and told("new_report") == {supplier.member.id}
 
 
+def test_suppliers_hear_of_each_new_backer_once_not_of_a_changed_quantity(ctx, make_supplier, make_prototype,
+                                                                          make_user):
+    supplier = make_supplier()
+    prototype = db.session.get(Prototype, make_prototype(supplier)[0])
+    mei, lin = make_user(), make_user()
+    pledge(user(mei), prototype, 1)
+    pledge(user(mei), prototype, 3)
+    pledge(user(lin), prototype, 2)
+    alerts = list(db.session.scalars(select(Notification.user_id).where(Notification.event == "new_pledge")))
+    assert alerts == [supplier.member.id, supplier.member.id]
+
+
 def test_applicants_hear_when_approved_rejected_or_suspended(ctx, make_user, admin):
     first, second = make_user(), make_user()
     approved = apply_for_supplier(user(first), name="Kiln", description="Pots", contact="+86 138 0000 0001",

@@ -26,7 +26,11 @@ def pledge(user: User, prototype: Prototype, quantity: int) -> Pledge:
         raise InvalidFields({"quantity": _l("Pledge from 1 to 99 units.")})
     # Pledges on one prototype take turns (PostgreSQL), so the one that reaches the goal sees it reached.
     db.session.execute(select(Prototype.id).where(Prototype.id == prototype.id).with_for_update())
+    first = db.session.scalar(select(Pledge.id).where(Pledge.prototype_id == prototype.id,
+                                                      Pledge.user_id == user.id)) is None
     made = _record_pledge(user, prototype, quantity)
+    if first:  # a changed quantity is not news for the supplier's inbox; a new backer is
+        news.tell_supplier(prototype, "new_pledge", news.page_of(prototype))
     _tell_if_goal_reached(prototype)
     return made
 
