@@ -7,7 +7,7 @@ from sqlalchemy import Select, func, or_, select
 
 from blueprints.catalog.models import Variant
 from blueprints.orders.models import Order, OrderLine, OrderStatus, Shipment, ShipmentStatus
-from blueprints.orders.return_models import RefundLine
+from blueprints.orders.return_models import RefundLine, ReturnLine, ReturnRequest, ReturnStatus
 from blueprints.sharing.models import ShareLink
 from extensions import db
 
@@ -176,3 +176,20 @@ def orders_for_export(buyer_id: int) -> list[dict]:
              "placed_at": order.placed_at.isoformat(), "payment_method": order.payment_method.value,
              "ship_to": " ".join((order.recipient, order.phone, order.province, order.city, order.district,
                                   order.street))} for order in orders]
+
+
+# Returns the supplier agreed to (or the platform ordered): on their way back or refunded.
+_RETURNS_TAKEN_BACK = (ReturnStatus.ACCEPTED, ReturnStatus.SENT_BACK, ReturnStatus.REFUNDED)
+
+
+def units_delivered_and_returned() -> dict[int, tuple[int, int]]:
+    """{supplier id: (units delivered, units taken back in returns)}, for the suppliers' track records."""
+    delivered = dict(db.session.execute(
+        select(Shipment.supplier_id, func.sum(OrderLine.quantity)).join(OrderLine, OrderLine.shipment_id == Shipment.id)
+        .where(Shipment.delivered_at.is_not(None), Shipment.status != ShipmentStatus.CANCELLED)
+        .group_by(Shipment.supplier_id)).all())
+    returned = dict(db.session.execute(
+        select(ReturnRequest.supplier_id, func.sum(ReturnLine.quantity))
+        .join(ReturnLine, ReturnLine.return_id == ReturnRequest.id)
+        .where(ReturnRequest.status.in_(_RETURNS_TAKEN_BACK)).group_by(ReturnRequest.supplier_id)).all())
+    return {supplier_id: (units, returned.get(supplier_id, 0)) for supplier_id, units in delivered.items()}

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from blueprints.codesign.models import Prototype, Stage
 from blueprints.columns import utcnow
-from blueprints.orders.queries import shipment_times
+from blueprints.orders.queries import shipment_times, units_delivered_and_returned
 from blueprints.reviews.models import Review, TrackRecord
 from blueprints.shops.models import Shop
 from blueprints.suppliers.models import Supplier
@@ -45,6 +45,7 @@ def refresh_track_records() -> int:
     supplier_reviews, shop_reviews = _reviews_by(Review.supplier_id), _reviews_by(Review.shop_id)
     launched = dict(db.session.execute(select(Prototype.supplier_id, func.count(Prototype.id))
                                        .where(Prototype.stage == Stage.LAUNCHED).group_by(Prototype.supplier_id)).all())
+    returns = units_delivered_and_returned()
     written = 0
     for supplier_id, verified_at in db.session.execute(select(Supplier.id, Supplier.verified_at)
                                                        .where(Supplier.verified_at.is_not(None))):
@@ -55,7 +56,9 @@ def refresh_track_records() -> int:
         record.since, record.orders, record.shipped = verified_at, len(shipments), len(waits)
         record.median_ship_hours = round(median(waits).total_seconds() / 3600) if waits else None
         record.on_time_bp = round(10_000 * sum(wait <= ON_TIME for wait in waits) / len(waits)) if waits else None
-        record.return_rate_bp = None  # the site records no returns yet; shown as "not measured", never as 0
+        delivered_units, returned_units = returns.get(supplier_id, (0, 0))
+        # Nothing delivered yet is "not measured", never 0%.
+        record.return_rate_bp = round(10_000 * returned_units / delivered_units) if delivered_units else None
         record.review_count, average = supplier_reviews.get(supplier_id, (0, None))
         record.average_stars_x100 = round(average * 100) if average is not None else None
         record.prototypes_launched = launched.get(supplier_id, 0)
