@@ -1,18 +1,17 @@
 """Payouts through their pages and commands, statements in the reader's language, the bank file, and the ledger check."""
 import csv
 import io
-import threading
 
 import pytest
 from sqlalchemy import select
 
-from app import create_app
 from blueprints.ledger.accounts import EARNINGS, PLATFORM_COMMISSION, Bucket, Owner
 from blueprints.ledger.models import LedgerEntry, Payout, PayoutStatus
 from blueprints.ledger.payouts import excel_safe, run_payouts
 from blueprints.ledger.services import owed_to, post
 from extensions import db
-from tests.conftest import BASE_CONFIG, sign_in
+from tests.orders.test_concurrency import run_together
+from tests.conftest import sign_in
 
 
 def earn(app, owner: Owner, amount: int, bucket=Bucket.AVAILABLE):
@@ -117,29 +116,22 @@ def test_the_payouts_command_pays_once(app, make_user):
 
 @pytest.mark.postgresql
 @pytest.mark.commits
-def test_two_runs_at_once_pay_once(app, database_url, make_user):
+def test_two_runs_at_once_pay_once(app, make_user):
     user = make_user()
     earn(app, Owner.referrer(user.id), 30_000)
-    barrier, errors = threading.Barrier(2), []
 
-    def run():
-        other = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
-        with other.app_context():
+    def run(_n):
+        with app.app_context():
             try:
-                barrier.wait()
                 run_payouts(None, 1)
                 db.session.commit()
-            except Exception as error:  # noqa: BLE001 (reported below)
+            except Exception:
                 db.session.rollback()
-                errors.append(error)
+                raise
             finally:
-                db.engine.dispose()
+                db.session.remove()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = [result for result in run_together(2, run) if isinstance(result, Exception)]
     assert not errors
     with app.app_context():
         assert [p.amount for p in db.session.scalars(select(Payout))] == [30_000]
