@@ -50,9 +50,8 @@ def shipment_paid(shipment_id: int):
                       refused=refused_back_to(url_for("orders.fulfilment")))
 
 
-@bp.post("/supplier/shipments/<int:shipment_id>/ship")
-@login_required
-def shipment_shipped(shipment_id: int):
+def _tracking_form_action(shipment_id: int, action, done_message: str):
+    """Shipping and correcting the tracking share one form: errors re-show the queue with what was typed."""
     shipment = _shipment(shipment_id)
     require_own_shipment(current_user, shipment)  # another supplier's shipment is a 403 even with an empty form
     form = ShipForm(prefix=f"ship-{shipment_id}")
@@ -61,46 +60,32 @@ def shipment_shipped(shipment_id: int):
         return _queue_page(status=422, ship_forms={shipment_id: form})
 
     def done(_result):
-        return _back_to_queue(_("%(number)s is on its way.", number=shipment.order.number))
+        return _back_to_queue(done_message % {"number": shipment.order.number})
 
     def refused(error: DomainError):
         if isinstance(error, InvalidFields):
             show_errors(form, error)
             return queue_with_form()
-        # Not a typing problem: the shipment is not ready (its form is not even on the page).
+        # Not a typing problem: the shipment is not at that step (its form is not even on the page).
         return refused_back_to(url_for("orders.fulfilment"))(error)
 
     if not form.validate_on_submit():
         return queue_with_form()
-    return run_action(lambda: ship(current_user, shipment, carrier=form.carrier.data,
-                                   tracking_number=form.tracking_number.data),
+    return run_action(lambda: action(current_user, shipment, carrier=form.carrier.data,
+                                     tracking_number=form.tracking_number.data),
                       done=done, refused=refused)
+
+
+@bp.post("/supplier/shipments/<int:shipment_id>/ship")
+@login_required
+def shipment_shipped(shipment_id: int):
+    return _tracking_form_action(shipment_id, ship, _("%(number)s is on its way."))
 
 
 @bp.post("/supplier/shipments/<int:shipment_id>/tracking")
 @login_required
 def shipment_tracking(shipment_id: int):
-    shipment = _shipment(shipment_id)
-    require_own_shipment(current_user, shipment)
-    form = ShipForm(prefix=f"ship-{shipment_id}")
-
-    def queue_with_form():
-        return _queue_page(status=422, ship_forms={shipment_id: form})
-
-    def done(_result):
-        return _back_to_queue(_("The tracking of %(number)s is corrected.", number=shipment.order.number))
-
-    def refused(error: DomainError):
-        if isinstance(error, InvalidFields):
-            show_errors(form, error)
-            return queue_with_form()
-        return refused_back_to(url_for("orders.fulfilment"))(error)
-
-    if not form.validate_on_submit():
-        return queue_with_form()
-    return run_action(lambda: correct_tracking(current_user, shipment, carrier=form.carrier.data,
-                                               tracking_number=form.tracking_number.data),
-                      done=done, refused=refused)
+    return _tracking_form_action(shipment_id, correct_tracking, _("The tracking of %(number)s is corrected."))
 
 
 @bp.post("/supplier/shipments/<int:shipment_id>/deliver")
