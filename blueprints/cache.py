@@ -1,8 +1,10 @@
-"""A small cache every worker shares: Redis when REDIS_URL is set, else this process's memory.
+"""A small cache every worker shares: Redis when REDIS_URL is set (and answering), else this process's memory.
 
 For numbers that are expensive to compute and fine to show a little stale, such as how many pages the
 catalog has, and for whole pages as signed-out visitors see them. Never for anything a rule depends on."""
 import json
+import logging
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -13,48 +15,106 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from config import redis_client_options
+
 _memory: dict[str, tuple[float, object]] = {}
 MEMORY_ENTRIES = 2000  # this process keeps at most this many values; Redis evicts by its own policy
+# While Redis is unreachable, this process leaves it alone for this long before trying again, so an outage
+# costs one request a timeout now and then rather than every request.
+RETRY_REDIS_SECONDS = 5.0
+log = logging.getLogger(__name__)
 
 
-def _redis():
+class SharedRedis:
+    """The app's Redis client, and whether Redis was unreachable a moment ago."""
+
+    def __init__(self, url: str, timeout: float):
+        self.client = redis.Redis.from_url(url, **redis_client_options(timeout))
+        self.retry_at = 0.0  # monotonic time; 0 while Redis answers
+        self.lock = threading.Lock()
+
+    @property
+    def address(self) -> str:
+        """Host and port, for the log: the URL may carry a password."""
+        where = self.client.connection_pool.connection_kwargs
+        return f"{where.get('host', 'localhost')}:{where.get('port', 6379)}"
+
+    def available(self) -> bool:
+        return self.retry_at <= time.monotonic()
+
+    def failed(self, error: redis.RedisError) -> None:
+        with self.lock:
+            if not self.retry_at:
+                # Once per outage: a log line per request would bury everything else.
+                log.warning("Redis at %s is unreachable (%s): each worker caches in its own memory until it "
+                            "answers again", self.address, error)
+            self.retry_at = time.monotonic() + RETRY_REDIS_SECONDS
+
+    def answered(self) -> None:
+        if self.retry_at:
+            with self.lock:
+                if self.retry_at:
+                    log.info("Redis at %s answers again", self.address)
+                self.retry_at = 0.0
+
+
+def _shared_redis() -> SharedRedis | None:
     if not current_app.config.get("REDIS_URL"):
         return None
     if "shared_cache" not in current_app.extensions:
-        current_app.extensions["shared_cache"] = redis.Redis.from_url(current_app.config["REDIS_URL"],
-                                                                      socket_timeout=0.5)
+        current_app.extensions["shared_cache"] = SharedRedis(current_app.config["REDIS_URL"],
+                                                             current_app.config["REDIS_TIMEOUT_SECONDS"])
     return current_app.extensions["shared_cache"]
+
+
+def redis_status() -> str:
+    """For the health check: "ok", "unreachable", or "not used" (no REDIS_URL: one worker, its own memory)."""
+    shared = _shared_redis()
+    if shared is None:
+        return "not used"
+    try:
+        shared.client.ping()
+    except redis.RedisError:
+        return "unreachable"
+    return "ok"
+
+
+def _redis():
+    """Redis, or None to use this process's memory: none is configured, or it was unreachable a moment ago."""
+    shared = _shared_redis()
+    return shared if shared is not None and shared.available() else None
 
 
 _MISSING = object()
 
 
 def _get(key: str):
-    server = _redis()
-    if server is None:
-        expires, value = _memory.get(key, (0.0, _MISSING))
-        return value if expires > time.monotonic() else _MISSING
-    try:
-        found = server.get(key)
-    except redis.RedisError:
-        return _MISSING  # the cache is down: pages still work, only slower
-    return _MISSING if found is None else json.loads(found)
+    if (shared := _redis()) is not None:
+        try:
+            found = shared.client.get(key)
+        except redis.RedisError as error:
+            shared.failed(error)  # pages still work, only slower
+        else:
+            shared.answered()
+            return _MISSING if found is None else json.loads(found)
+    expires, value = _memory.get(key, (0.0, _MISSING))
+    return value if expires > time.monotonic() else _MISSING
 
 
 def _put(key: str, value, seconds: int) -> None:
-    server = _redis()
-    if server is None:
-        if len(_memory) >= MEMORY_ENTRIES:
-            now = time.monotonic()
-            expired = [name for name, (expires, _value) in _memory.items() if expires <= now]
-            for name in expired or list(_memory)[:MEMORY_ENTRIES // 2]:  # else the oldest half
-                _memory.pop(name, None)
-        _memory[key] = (time.monotonic() + seconds, value)
-        return
-    try:
-        server.set(key, json.dumps(value), ex=seconds)
-    except redis.RedisError:
-        pass
+    if (shared := _redis()) is not None:
+        try:
+            shared.client.set(key, json.dumps(value), ex=seconds)
+        except redis.RedisError as error:
+            shared.failed(error)
+        else:
+            return
+    if len(_memory) >= MEMORY_ENTRIES:
+        now = time.monotonic()
+        expired = [name for name, (expires, _value) in _memory.items() if expires <= now]
+        for name in expired or list(_memory)[:MEMORY_ENTRIES // 2]:  # else the oldest half
+            _memory.pop(name, None)
+    _memory[key] = (time.monotonic() + seconds, value)
 
 
 def remembered(key: str, seconds: int, compute: Callable[[], object]):
