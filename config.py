@@ -89,6 +89,8 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         # While Redis is unreachable each worker counts the limits in its own memory (the limits then apply per
         # worker, so a little looser), logs that once, and tries Redis again now and then.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Redis failing between a request's check and its deduction (after the page was made) is logged, not a 500.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

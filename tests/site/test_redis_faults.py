@@ -174,3 +174,23 @@ def test_healthz_reports_a_reachable_redis(database_url, redis_client):  # noqa:
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def test_redis_failing_after_the_check_does_not_fail_the_request(database_url, monkeypatch):
+    """Sign-up's limit counts only successes, so it is counted after the page is made: Redis may be gone by then."""
+    import redis
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = ShopClient
+    client = app.test_client()
+    token = client.csrf_token("/signup")
+
+    def gone(*_args, **_kwargs):
+        raise redis.ConnectionError("Connection reset by peer")
+
+    monkeypatch.setattr(limiter.storage, "incr", gone)
+    response = client.post("/signup", data={"csrf_token": token, "email": "new@example.com", "display_name": "New",
+                                            "password": "a long password", "password_confirm": "a long password"})
+    assert response.status_code == 303
+    with app.app_context():
+        db.engine.dispose()
