@@ -32,14 +32,10 @@ class SharedRedis:
 
     def __init__(self, url: str, timeout: float):
         self.client = redis.Redis.from_url(url, **redis_client_options(timeout))
+        where = self.client.connection_pool.connection_kwargs
+        self.address = f"{where.get('host', 'localhost')}:{where.get('port', 6379)}"  # for the log: no password
         self.retry_at = 0.0  # monotonic time; 0 while Redis answers
         self.lock = threading.Lock()
-
-    @property
-    def address(self) -> str:
-        """Host and port, for the log: the URL may carry a password."""
-        where = self.client.connection_pool.connection_kwargs
-        return f"{where.get('host', 'localhost')}:{where.get('port', 6379)}"
 
     def available(self) -> bool:
         return self.retry_at <= time.monotonic()

@@ -194,3 +194,39 @@ def test_redis_failing_after_the_check_does_not_fail_the_request(database_url, m
     assert response.status_code == 303
     with app.app_context():
         db.engine.dispose()
+
+
+def test_the_cache_leaves_a_failed_redis_alone_for_a_while_then_uses_it_again(database_url, monkeypatch, caplog):
+    import redis
+
+    class FlakyRedis:
+        def __init__(self):
+            self.calls, self.down, self.values = 0, True, {}
+
+        def get(self, key):
+            self.calls += 1
+            if self.down:
+                raise redis.TimeoutError("Timeout reading from socket")
+            return self.values.get(key)
+
+        def set(self, key, value, ex):
+            self.calls += 1
+            self.values[key] = value
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": "redis://127.0.0.1:1/5"})
+    caplog.set_level(logging.INFO, logger="blueprints.cache")
+    flaky = FlakyRedis()
+    with app.app_context():
+        cache._shared_redis().client = flaky
+        for _ in range(3):
+            assert cache.remembered("recount", 60, lambda: 7) == 7
+        assert flaky.calls == 1  # one timeout, then this worker's memory
+        now = cache.time.monotonic()
+        monkeypatch.setattr(cache.time, "monotonic", lambda: now + cache.RETRY_REDIS_SECONDS + 1)
+        flaky.down = False
+        assert cache.remembered("recount", 60, lambda: 8) == 8
+        assert flaky.values == {"shelfmade:recount": "8"} and flaky.calls == 3
+    assert [record.levelname for record in caplog.records if record.name == "blueprints.cache"] == ["WARNING", "INFO"]
+    cache._memory.clear()
+    with app.app_context():
+        db.engine.dispose()
