@@ -135,7 +135,8 @@ _NOTHING_OF_THEIR_OWN = {CSRF_FIELD, "_fresh"}
 
 
 def _visitor_with_nothing_of_their_own() -> bool:
-    # Their session holds at most a CSRF token: no cart, no message waiting to be shown, no user.
+    # Their session holds at most a CSRF token (see _NOTHING_OF_THEIR_OWN): no cart, no message waiting to be
+    # shown, no user.
     # A visitor who came through a share link sees who shared it (sharing's disclosure): never a shared copy.
     return (request.method == "GET" and set(session) <= _NOTHING_OF_THEIR_OWN
             and not current_user.is_authenticated and "ref" not in request.cookies)
@@ -151,7 +152,8 @@ def _page_key(reads: frozenset[str]) -> str:
 
 
 def _with_own_token(body: str, stand_in: str) -> str:
-    return body.replace(stand_in, generate_csrf())
+    # A page without a form leaves the visitor without a token (and so without a session cookie).
+    return body.replace(stand_in, generate_csrf()) if stand_in in body else body
 
 
 def shared_with_visitors(view=None, *, reads: Iterable[str] = ()):
