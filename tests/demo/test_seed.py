@@ -112,3 +112,12 @@ def test_demo_shows_a_goal_reached_a_pledge_turned_order_a_voided_prototype_and_
     events = set(db.session.scalars(select(Notification.event)))
     assert {"goal_reached", "pledges_void", "pledge_order_ready", "new_comment", "new_order"} <= events
     assert db.session.scalar(select(Notification.id).where(Notification.kind == Kind.MY_ACTIVITY)) is not None
+
+
+def test_the_command_refuses_to_seed_a_production_site(app):
+    app.config["SHELFMADE_ENV"] = "production"
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code != 0
+    assert "refuses to run with SHELFMADE_ENV=production" in result.output
+    with app.app_context():
+        assert user_count() == 0
