@@ -7,7 +7,7 @@ from io import BytesIO
 from pathlib import Path
 
 import segno
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFont
 
 from blueprints.media.images import fit_on_card, image_path, jpeg_under, upload_folder, write_once
 
@@ -135,7 +135,7 @@ def draw_poster(image_key: str | None, text: PosterText, url: str) -> bytes:
             poster.paste(fit_on_card(picture, (POSTER_WIDTH, PICTURE_HEIGHT)), (0, 0))
     else:
         with Image.open(site_card()) as card:
-            poster.paste(ImageOps.fit(card.convert("RGB"), (POSTER_WIDTH, PICTURE_HEIGHT)), (0, 0))
+            poster.paste(fit_on_card(card, (POSTER_WIDTH, PICTURE_HEIGHT)), (0, 0))
     draw = ImageDraw.Draw(poster)
     y = PICTURE_HEIGHT + 32
     title_face = font("bold", 40)
