@@ -258,3 +258,19 @@ def test_the_qr_code_encodes_the_link_and_chinese_has_a_font():
     assert face.getmask("海报").getbbox() is not None
     assert wrap("一个很长很长的中文标题需要换行才能放得下", face, 300, 2)[-1].endswith("…")
     assert wrap("Cast iron teapot", face, 2000, 2) == ["Cast iron teapot"]
+
+
+def test_without_a_cjk_font_a_poster_is_still_made_in_the_default_font(ctx, app, tmp_path, monkeypatch):
+    from blueprints.media import posters
+
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    monkeypatch.setattr(posters, "CJK_FONTS", {"bold": [("/nowhere/font.ttc", 2)], "regular": []})
+    posters.font.cache_clear()
+    try:
+        assert not posters.writes_chinese()
+        assert posters.font("bold", 40).getname()[0] != "Noto Sans CJK SC"
+        text = posters.PosterText("茶壶 Teapot", "¥69.00", None, "Shared by Li", "Scan the code")
+        with Image.open(io.BytesIO(posters.draw_poster(None, text, "http://localhost/s/abcd2345"))) as poster:
+            assert poster.size == (750, 1200) and decoded_qr(poster) == ["http://localhost/s/abcd2345"]
+    finally:
+        posters.font.cache_clear()
