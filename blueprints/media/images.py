@@ -82,6 +82,7 @@ def store_image(stream) -> StoredImage:
 def delete_image(key: str) -> None:
     for size in SIZES:
         image_path(key, size).unlink(missing_ok=True)
+    card_path(key).unlink(missing_ok=True)
 
 
 def store_images(uploads) -> list[StoredImage]:

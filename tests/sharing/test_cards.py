@@ -274,3 +274,13 @@ def test_without_a_cjk_font_a_poster_is_still_made_in_the_default_font(ctx, app,
             assert poster.size == (750, 1200) and decoded_qr(poster) == ["http://localhost/s/abcd2345"]
     finally:
         posters.font.cache_clear()
+
+
+def test_a_deleted_picture_takes_its_card_with_it(ctx, app, tmp_path):
+    from blueprints.media.images import card_image, card_path, delete_image, store_image
+
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    key = store_image(noisy_photo(300, 200)).key
+    assert card_image(key) == card_path(key) and card_path(key).exists()
+    delete_image(key)
+    assert not card_path(key).exists() and card_image(key) is None
