@@ -179,8 +179,6 @@ def share_panel(path: str) -> dict:
     return {"link": link, "url": url, "qr": Markup(qr) if qr else None}
 
 
-
-
 # Link previews (Open Graph and Twitter cards) and posters
 
 OG_LOCALES = {"zh_Hans": "zh_CN", "en": "en_US"}
