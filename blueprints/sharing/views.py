@@ -99,7 +99,7 @@ def make_link():
 
     def make():
         seen_on(current_user, visitor, this_device()[1])
-        return get_or_create_link(current_user, path)
+        return get_or_create_link(current_user, path, str(get_locale()))
 
     def done(link):
         if request.form.get("then") == "poster":
@@ -193,10 +193,12 @@ def sharers_link() -> ShareLink | None:
 
 
 def card_locale(link: ShareLink | None) -> str:
-    """A card speaks its sharer's language when the page came through their link and they chose one, else the
-    viewer's."""
-    if link is not None and link.user.locale in LANGUAGES:
-        return link.user.locale
+    """A card speaks its sharer's language when the page came through their link: the one the link was made in,
+    else the one the sharer chose (older links); otherwise the viewer's."""
+    if link is not None:
+        for locale in (link.locale, link.user.locale):
+            if locale in LANGUAGES:
+                return locale
     return str(get_locale())
 
 

@@ -161,12 +161,21 @@ def test_a_preview_of_a_share_link_speaks_the_sharers_language_and_leads_back_th
     person = app.test_client()
     assert person.get(f"/s/{code}", headers=BROWSER).headers["Location"] == "/shops/mei"
     assert card_of(person.get("/shops/mei", headers=BROWSER))["og:locale"] == "zh_CN"
-    # A code names only its own page: elsewhere, and for a sharer who chose no language, the viewer's.
+    # A code names only its own page: elsewhere, the viewer's language.
     assert card_of(preview.get(f"{shared_pages['product']}?via={code}", headers=PREVIEW))["og:locale"] == "en_US"
+    # A link made while reading in English previews in English, even for a reader of Chinese.
     other = make_user("sam@example.com")
     other_code = share(app.test_client(), other, shared_pages["shop"])
-    card = card_of(preview.get(f"/shops/mei?via={other_code}", headers={**PREVIEW, "Accept-Language": "zh"}))
-    assert card["og:locale"] == "zh_CN" and card["og:url"] == f"http://localhost/s/{other_code}"
+    chinese_reader = {**PREVIEW, "Accept-Language": "zh"}
+    card = card_of(preview.get(f"/shops/mei?via={other_code}", headers=chinese_reader))
+    assert card["og:locale"] == "en_US" and card["og:url"] == f"http://localhost/s/{other_code}"
+    # A link from before links kept their language: the sharer's chosen one, else the viewer's.
+    with app.app_context():
+        for link in db.session.scalars(select(ShareLink)):
+            link.locale = None
+        db.session.commit()
+    assert card_of(preview.get(f"/shops/mei?via={code}", headers=PREVIEW))["og:locale"] == "zh_CN"
+    assert card_of(preview.get(f"/shops/mei?via={other_code}", headers=chinese_reader))["og:locale"] == "zh_CN"
 
 
 # Posters
