@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from blueprints.bilingual import localized_options
 from blueprints.columns import UTCDateTime, string_enum, utcnow
 from blueprints.suppliers.models import Supplier
 from extensions import db
@@ -112,4 +113,6 @@ class Variant(db.Model):
 
     @property
     def label(self) -> str:
-        return " / ".join(str(value) for value in self.options.values()) or self.sku
+        """The option values in the viewer's language, e.g. "鼠尾草绿 / 中号" or "Sage / M"."""
+        shown = localized_options(self.options, self.options_en)
+        return " / ".join(str(value) for value in shown.values()) or self.sku

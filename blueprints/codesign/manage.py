@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields import SelectChoice
 
+from blueprints.bilingual import localized
 from blueprints.catalog.services import categories
 from blueprints.codesign import bp
 from blueprints.codesign.forms import AskForm, DeclineForm, PollForm, PrototypeForm, UpdateForm
@@ -322,7 +323,7 @@ def export_csv(slug: str):
         writer.writerow(["would_buy_at_yuan", f"{low / 100:.2f}-{high / 100:.2f}", count])
     for poll, results in data.polls:
         for option, votes in results:
-            writer.writerow([f"poll: {poll.question}", option.label, votes])
+            writer.writerow([f"poll: {localized(poll, 'question')}", localized(option, "label"), votes])
     writer.writerow(["pledged_units", "moq", f"{data.pledged}/{prototype.moq}"])
     for comment, likes in data.top_comments:
         writer.writerow(["top_comment_likes", comment.body[:200], likes])

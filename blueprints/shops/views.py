@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from blueprints.bilingual import localized
 from blueprints.cache import shared_with_visitors
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import catalog_page, categories
@@ -117,7 +118,7 @@ def create_listing():
     back = request.form.get("back", "")
     if not back.startswith("/my/shop/add"):
         back = url_for("shops.add_products")
-    title = product.title
+    title = localized(product, "title")
 
     def done(_listing):
         flash(_("%(title)s is now in your shop.", title=title), "success")
@@ -176,7 +177,7 @@ def feature(listing_id: int):
 @login_required
 def remove(listing_id: int):
     listing = _listing(listing_id)
-    title = listing.product.title
+    title = localized(listing.product, "title")
     remove_listing(current_user, listing)
     db.session.commit()
     return _after_listing_change(_("%(title)s was removed from your shop.", title=title))

@@ -203,15 +203,17 @@ class VariantPlan:
     """What launch will make: each deciding poll with its winning answers, and the variants they combine into."""
     results: list[tuple[Poll, list[PollOption]]]
     variants: list[dict[str, str]]
+    variants_en: list[dict[str, str]]  # the same variants, with the answers' English labels
 
 
 def variant_plan(prototype: Prototype) -> VariantPlan:
     """The one place launch and its preview read the poll results from, so the preview is what launch does."""
     results = [(poll, winning_options(poll)) for poll in prototype.polls if poll.variant_option]
-    variants = [{}]
+    variants = [({}, {})]
     for poll, winners in results:
-        variants = [{**variant, poll.variant_option: option.label} for variant in variants for option in winners]
-    return VariantPlan(results, variants)
+        variants = [({**chinese, poll.variant_option: option.label}, {**english, poll.variant_option: option.label_en})
+                    for chinese, english in variants for option in winners]
+    return VariantPlan(results, [chinese for chinese, _ in variants], [english for _, english in variants])
 
 
 # Counting
