@@ -28,6 +28,10 @@ from extensions import db, limiter
 LOGO_FIELD = {ImageRejected: "logo"}
 
 
+def _english(form: ShopForm) -> dict:
+    return {"name_en": form.name_en.data or "", "tagline_en": form.tagline_en.data or ""}
+
+
 def _dashboard(shop, *, status=200, settings_form=None, price_forms=None, notice=None):
     rates = current_rates()
     listings = owner_listings(shop)
@@ -51,7 +55,8 @@ def my_shop():
     form = ShopForm()
 
     def open_it():
-        shop = open_shop(current_user, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "")
+        shop = open_shop(current_user, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "",
+                         **_english(form))
         if form.logo.data:
             set_logo(current_user, shop, form.logo.data.stream)
 
@@ -74,7 +79,8 @@ def shop_settings():
     form = ShopForm()
 
     def save():
-        update_shop(current_user, shop, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "")
+        update_shop(current_user, shop, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "",
+                    **_english(form))
         if form.logo.data:
             set_logo(current_user, shop, form.logo.data.stream)
         elif form.remove_logo.data and shop.logo_key:
