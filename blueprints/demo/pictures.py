@@ -395,7 +395,7 @@ def draw_product(kind: str, colour_name: str | None, background_hue: float) -> b
     pen.box((0, 600, SIZE, SIZE), fill=hsv(0.16, 0.88))
     pen.oval((190, 585, 610, 635), fill=hsv(0.22, 0.78))  # the object's shadow on the table
     DRAWINGS[kind](pen, colour_of(colour_name))
-    image = image.resize((SIZE, SIZE), Image.Resampling.LANCZOS)
+    image = image.reduce(SUPERSAMPLE)
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
+    image.save(buffer, "PNG", compress_level=1)  # stored images are re-encoded anyway: save time here
     return buffer.getvalue()
