@@ -36,9 +36,9 @@ class ProductForm(FlaskForm):
 class VariantForm(FlaskForm):
     sku = StringField(_l("SKU code"), filters=[strip], validators=[
         DataRequired(_l("Enter a SKU code.")), Length(max=64, message=_l("At most %(max)d characters."))])
-    colour = StringField(_l("Colour in Chinese"), filters=[strip], validators=[Length(max=40)])
+    colour = StringField(_l("Colour"), filters=[strip], validators=[Length(max=40)])
     colour_en = english_twin(StringField, _l("Colour in English"), 40)
-    size = StringField(_l("Size in Chinese"), filters=[strip], validators=[Length(max=40)])
+    size = StringField(_l("Size"), filters=[strip], validators=[Length(max=40)])
     size_en = english_twin(StringField, _l("Size in English"), 40)
     stock_on_hand = IntegerField(_l("Stock on hand"), validators=[
         InputRequired(_l("Enter how many you have in stock.")),
