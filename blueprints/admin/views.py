@@ -2,8 +2,8 @@ from flask import abort, flash, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from blueprints.bilingual import localized
 from blueprints.admin import bp
+from blueprints.bilingual import localized
 from blueprints.codesign.models import Comment, Prototype
 from blueprints.codesign.services.comments import moderate, open_reports
 from blueprints.orders.services import flagged_referrals

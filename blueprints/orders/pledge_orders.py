@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from blueprints.bilingual import bilingual
 from blueprints.accounts.models import User
+from blueprints.bilingual import bilingual
 from blueprints.catalog.models import Product, Variant
 from blueprints.codesign.models import Pledge, Prototype
 from blueprints.codesign.services import EARLY_BIRD_DAYS

@@ -17,8 +17,8 @@ from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from blueprints.bilingual import bilingual
 from blueprints.accounts.models import User
+from blueprints.bilingual import bilingual
 from blueprints.cache import remembered
 from blueprints.catalog.models import Product
 from blueprints.catalog.services import visible_products

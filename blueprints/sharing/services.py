@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from blueprints.bilingual import localized
 from blueprints.accounts.models import User
+from blueprints.bilingual import localized
 from blueprints.catalog.models import Product
 from blueprints.catalog.services import is_public
 from blueprints.codesign.queries import public_prototype

@@ -4,8 +4,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from blueprints.bilingual import bilingual
 from blueprints.accounts.models import User
+from blueprints.bilingual import bilingual
 from blueprints.catalog.models import Category, Product
 from blueprints.codesign.models import Prototype
 from blueprints.errors import AccessDenied, InvalidFields

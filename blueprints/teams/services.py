@@ -13,8 +13,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from blueprints.bilingual import bilingual, localized
 from blueprints.accounts.models import User
+from blueprints.bilingual import bilingual, localized
 from blueprints.catalog.models import Product, Variant
 from blueprints.catalog.services import is_public
 from blueprints.columns import utcnow

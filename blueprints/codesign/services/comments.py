@@ -7,8 +7,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from blueprints.bilingual import bilingual
 from blueprints.accounts.models import User
+from blueprints.bilingual import bilingual
 from blueprints.codesign.models import Comment, CommentLike, Prototype, Report
 from blueprints.codesign.services import news
 from blueprints.codesign.services.prototypes import is_member_of_supplier, require_open, require_signed_in

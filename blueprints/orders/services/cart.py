@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from blueprints.bilingual import localized
 from blueprints.accounts.models import User
+from blueprints.bilingual import localized
 from blueprints.catalog.models import Product, Variant
 from blueprints.catalog.services import is_public
 from blueprints.orders.early_bird import early_bird_price_for
