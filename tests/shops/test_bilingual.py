@@ -40,3 +40,17 @@ def test_a_supplier_applies_with_its_name_in_both_languages(client, app, signed_
         assert (supplier.name_en, supplier.description_en) == ("Jingdezhen Clay", "Hand-thrown porcelain.")
     account = client.get("/my/account", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Your application for Jingdezhen Clay is waiting for our team." in account
+
+
+def test_the_admin_reviewing_an_application_reads_both_languages(client, app, make_user, admin):
+    from tests.conftest import sign_in
+
+    sign_in(client, make_user())
+    client.submit("/supplier/apply", {"name": "景德镇泥语", "name_en": "Jingdezhen Clay", "description": "手工拉坯的瓷器。",
+                                      "description_en": "Hand-thrown porcelain.", "contact": "+86 138 0000 0000",
+                                      "registration_number": "91330100MA2"})
+    client.submit("/logout", {})
+    sign_in(client, admin)
+    page = client.get("/admin/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<span lang="zh-Hans">景德镇泥语</span> · <span lang="en">Jingdezhen Clay</span>' in page
+    assert "手工拉坯的瓷器。" in page and "Hand-thrown porcelain." in page
