@@ -278,6 +278,21 @@ def test_the_product_page_picks_a_variant_with_and_without_htmx(client, make_sup
     assert html(fragment).lstrip().startswith('<div id="variant-panel"')
 
 
+def test_an_option_out_of_stock_is_marked_before_it_is_chosen(client, make_supplier, make_product, app):
+    product = make_product(make_supplier(), "Steel flask", stock=3)
+    with app.app_context():
+        db.session.add(Variant(product_id=product.id, sku="SOLD-OUT", options={"colour": "Ink"}, stock_on_hand=0,
+                               position=1))
+        db.session.commit()
+        sold_out = db.session.scalar(db.select(Variant.id).where(Variant.sku == "SOLD-OUT"))
+    page = html(client.get(f"/p/{product.slug}"))
+    option = re.search(rf'<input type="radio" name="variant" value="{sold_out}"[^>]*>\s*<span>Ink</span>(.*?)</label>',
+                       page, re.S)
+    assert option and " disabled" in option.group(0) and "out of stock" in option.group(1)
+    in_stock = re.search(r'<input type="radio" name="variant" value="\d+"[^>]*checked[^>]*>', page).group(0)
+    assert "disabled" not in in_stock
+
+
 def test_drafts_are_hidden_from_visitors(client, make_supplier, make_product):
     product = make_product(make_supplier(), active=False)
     assert client.get(f"/p/{product.slug}").status_code == 404
