@@ -80,6 +80,25 @@ def test_more_than_in_stock_is_refused_naming_what_is_left(client, shop_with_fla
     assert 'value="9"' in html(response)
 
 
+def test_the_language_switch_on_a_refused_form_goes_back_to_the_page_not_the_post_address(client, shop_with_flask):
+    page = f"/shops/mei/p/{shop_with_flask['product'].slug}"
+    refused = html(add(client, shop_with_flask, quantity=9))
+    assert 'name="next" value="%s"' % page in refused
+    # Sent again from the refused page, the form's referrer is the POST address: the switch falls back to home.
+    data = {"variant_id": str(shop_with_flask["variant_id"]), "shop_id": str(shop_with_flask["shop_id"]),
+            "quantity": "9"}
+    again = html(client.submit("/cart/add", data, page=page, headers={"Referer": "http://localhost/cart/add"}))
+    assert 'name="next" value="/"' in again
+    response = client.submit("/language", {"locale": "zh_Hans", "next": "/cart/add"})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+def test_the_added_message_takes_the_focus_and_is_announced(client, shop_with_flask):
+    body = html(add(client, shop_with_flask, htmx=True))
+    message = re.search(r'<p class="alert alert--success"[^>]*>\s*Added to your cart\.', body).group(0)
+    assert 'role="status"' in message and 'tabindex="-1"' in message and "autofocus" in message
+
+
 def test_cart_quantities_update_with_htmx_and_without(client, shop_with_flask, app):
     add(client, shop_with_flask)
     with app.app_context():
