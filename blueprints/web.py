@@ -97,10 +97,12 @@ def answers_get(target: str | None) -> bool:
 
 
 def page_address() -> str | None:
-    """The address of the page being shown that a link may send people back to: this page for a GET; for a page
-    shown in answer to a POST (a form sent back with its errors), the page the form was on, if that answers GET."""
-    if request.method == "GET":
-        return safe_next_url(request.full_path.rstrip("?"))
+    """The address of the page being shown that a link may send people back to: this page for a GET, or for a
+    page shown in answer to a POST (a form sent back with its errors) if its address also answers GET (forms that
+    post to their page's address); else the page the form was on, if that answers GET."""
+    here = safe_next_url(request.full_path.rstrip("?"))
+    if request.method == "GET" or answers_get(here):
+        return here
     referrer = urlsplit(request.referrer or "")
     if referrer.netloc != request.host:
         return None

@@ -93,6 +93,21 @@ def test_the_language_switch_on_a_refused_form_goes_back_to_the_page_not_the_pos
     assert response.status_code == 303 and response.headers["Location"] == "/"
 
 
+def test_the_buy_form_posts_to_the_page_it_is_on_so_a_refused_form_keeps_the_pages_address(client, shop_with_flask):
+    page = f"/shops/mei/p/{shop_with_flask['product'].slug}"
+    action = re.search(r'<form method="post" action="([^"]+)" class="add-to-cart"', html(client.get(page))).group(1)
+    assert action == f"{page}?variant={shop_with_flask['variant_id']}"
+    data = {"variant_id": str(shop_with_flask["variant_id"]), "shop_id": str(shop_with_flask["shop_id"])}
+    refused = client.submit(action, {**data, "quantity": "9"}, page=page)
+    assert refused.status_code == 422 and 'value="9"' in html(refused)
+    assert f'name="next" value="{action}"' in html(refused)
+    assert client.submit(action, {**data, "quantity": "2"}, page=page).status_code == 303
+    assert "¥150.00" in html(client.get("/cart"))
+    # The address names the product it sells: another product's form sent there is refused.
+    assert client.submit(f"/shops/mei/p/other-{shop_with_flask['product'].slug}", {**data, "quantity": "1"},
+                         page=page).status_code == 404
+
+
 def test_the_added_message_takes_the_focus_and_is_announced(client, shop_with_flask):
     body = html(add(client, shop_with_flask, htmx=True))
     message = re.search(r'<p class="alert alert--success"[^>]*>\s*Added to your cart\.', body).group(0)
