@@ -118,13 +118,18 @@ def test_variant_picker_swaps_price_and_stock_in_place(browser, live_server, mak
     with app.app_context():
         db.session.add(Variant(product_id=product.id, sku="FLASK-INK", options={"colour": "Ink"}, stock_on_hand=0,
                                position=1))
+        db.session.add(Variant(product_id=product.id, sku="FLASK-SAND", options={"colour": "Sand"}, stock_on_hand=2,
+                               position=2))
         db.session.commit()
     page = new_page(browser)
     page.goto(live_server + f"/p/{product.slug}")
     expect(page.locator("#variant-panel")).to_contain_text("In stock: 8")
+    # Sold out is said before it is chosen, and cannot be chosen.
+    expect(page.get_by_role("radio", name=re.compile("^Ink"))).to_be_disabled()
+    expect(page.locator(".variant-option", has_text="Ink")).to_contain_text("out of stock")
     page.evaluate("window.stillTheSamePage = true")
-    page.get_by_label("Ink", exact=True).check()
-    expect(page.locator("#variant-panel")).to_contain_text("Out of stock")
+    page.get_by_label("Sand", exact=True).check()
+    expect(page.locator("#variant-panel")).to_contain_text("Only 2 left")
     assert page.evaluate("window.stillTheSamePage") is True
     expect(page).to_have_url(re.compile(r"\?variant=\d+$"))
 
