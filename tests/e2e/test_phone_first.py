@@ -65,11 +65,13 @@ def shoot(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_picture_title_price_and_buy_action_are_on_the_first_screen(browser, live_server, demo, language):
+def test_picture_title_price_and_buy_action_are_on_the_first_screen(browser, live_server, demo, language,
+                                                                    axe_violations):
     page = new_phone(browser, language)
     for path in (demo["product"], demo["shop_product"]):
         page.goto(live_server + path)
         shoot(page, f"first-screen-{language}-{path}")
+        assert axe_violations(page) == []
         for part in (".gallery__main", "h1", ".buy-bar__price", ".buy-bar button[type=submit]"):
             expect(page.locator(part).first).to_be_in_viewport()
         assert "¥" in page.locator(".buy-bar__price").inner_text()
@@ -144,6 +146,7 @@ def test_the_header_is_one_row_on_a_phone_and_at_1280_for_every_role(browser, li
     expect(menu.get_by_role("link").first).to_be_hidden()
     menu.locator("summary").click()
     expect(menu.get_by_role("navigation").first.get_by_role("link").first).to_be_visible()
+    shoot(page, f"menu-open-{role}")
 
 
 def focused_text(page) -> str:
