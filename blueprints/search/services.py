@@ -2,6 +2,7 @@
 so `保温杯` finds `不锈钢保温杯`) and PostgreSQL pg_trgm for matching with ts_rank for ranking.
 Every product and prototype is indexed whatever its state; what the public may see is filtered when
 searching, so hiding a supplier needs no reindex."""
+import difflib
 import hashlib
 import re
 from dataclasses import asdict, dataclass
@@ -21,6 +22,7 @@ from blueprints.orders.queries import units_sold_by_product
 from blueprints.search.models import DocumentKind, SearchDocument, SearchWord
 from blueprints.search.normal_forms import (ROMAN_MARK, alternatives, chinese_substrings, cut_into_known_words, document_forms,
                                             query_pieces)
+from blueprints.shops.services import lowest_listing_price_sql
 from blueprints.suppliers.models import Supplier
 from extensions import db
 
@@ -429,6 +431,12 @@ def _filtered(filters: CatalogFilters, matched, columns, *, skip: str | None = N
     return query
 
 
+def shown_price():
+    """SQL: the price a product's card shows, its lowest price in any shop when below the suggested one."""
+    lowest = lowest_listing_price_sql()
+    return case((lowest < Product.suggested_price, lowest), else_=Product.suggested_price)
+
+
 def _price_bucket():
     return case(*[(Product.suggested_price < high, key) for key, (_low, high) in PRICE_BUCKETS.items() if high],
                 else_="200-up")
@@ -447,8 +455,8 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
     order = {
         "relevance": [matched.c.rank.desc()] if matched is not None else [],
         "newest": [],  # the tie-break below is the newest order, and the index's
-        "price-low": [Product.suggested_price.asc()],
-        "price-high": [Product.suggested_price.desc()],
+        "price-low": [shown_price().asc()],
+        "price-high": [shown_price().desc()],
         "popular": [func.coalesce(sold.c.units, 0).desc()],
     }[filters.order]
     query = _filtered(filters, matched, [Product])
@@ -506,3 +514,58 @@ def search_prototypes(query: str, limit: int = 6, *, candidates: int | None = No
         .where(*public_prototype_conditions())
         .options(selectinload(Prototype.images), joinedload(Prototype.supplier))
         .order_by(matched.c.rank.desc(), Prototype.id.desc()).limit(limit)))
+
+
+# When a search finds nothing
+
+SPELLING_CANDIDATES = 500
+MAX_SPELLINGS = 3
+
+
+def _close_words(piece: str) -> list[str]:
+    """Vocabulary words spelt like `piece`, closest first. Only words of about its length starting with
+    its first character are compared: a slip of the first letter is rare."""
+    if piece in known_words([piece]):
+        return [piece]
+    candidates = list(db.session.scalars(
+        select(SearchWord.word).where(SearchWord.word.startswith(piece[0], autoescape=True),
+                                      func.length(SearchWord.word).between(len(piece) - 2, len(piece) + 2))
+        .limit(SPELLING_CANDIDATES)))
+    cutoff = 0.6 if CJK_RUN.fullmatch(piece) else 0.75
+    return difflib.get_close_matches(piece, candidates, n=MAX_SPELLINGS, cutoff=cutoff)
+
+
+def known_words(words: list[str]) -> set[str]:
+    return set(db.session.scalars(select(SearchWord.word).where(SearchWord.word.in_(words))))
+
+
+def did_you_mean(query: str) -> list[str]:
+    """Up to three queries spelt like `query` from words of indexed titles, each of which finds something
+    the public may see."""
+    pieces = [piece for term in terms_of(query) for piece in query_pieces(term)][:MAX_TERMS]
+    if not pieces or any(len(piece) < 2 for piece in pieces):
+        return []
+    choices = [_close_words(piece) or [piece] for piece in pieces]
+    spellings = []
+    for rank in range(MAX_SPELLINGS):
+        spelling = " ".join(words[min(rank, len(words) - 1)] for words in choices)
+        if spelling not in spellings and spelling != " ".join(pieces):
+            spellings.append(spelling)
+    return [spelling for spelling in spellings if _finds_something(spelling)]
+
+
+def _finds_something(query: str) -> bool:
+    found = matches(query, DocumentKind.PRODUCT, candidates=50)
+    product = db.session.scalar(select(Product.id).join(found, found.c.item_id == Product.id)
+                                .join(Product.supplier).where(*public_product_conditions()).limit(1))
+    return product is not None or bool(search_prototypes(query, limit=1, candidates=50))
+
+
+def popular_categories(limit: int = 6) -> list[Category]:
+    """The top-level categories with the most products the public may see (the catalog's own counts)."""
+    everything = CatalogFilters()
+    counts = Facets.from_json(remembered(f"catalog-facets:{everything.cache_key()}",
+                                         current_app.config["CATALOG_COUNT_SECONDS"],
+                                         lambda: _facets(everything, None).to_json())).categories
+    tops = db.session.scalars(select(Category).where(Category.parent_id.is_(None), Category.id.in_(counts)))
+    return sorted(tops, key=lambda category: (-counts[category.id], category.position, category.id))[:limit]
