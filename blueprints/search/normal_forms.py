@@ -21,6 +21,12 @@ HYPHENS = re.compile(r"[-‐‑–—_/·・]+")
 PINYIN_WORDS = 3    # a romanised form spans at most this many words (`xihulongjing`)...
 INITIALS_WORDS = 4  # ...and initials this many (`xhljc`)
 LONGEST_WORD = 8    # the longest Chinese word looked up when cutting a query
+# Pinyin's syllables, loosely (an initial, then a final): enough to tell `longjing` from `bamboo`, so an
+# English word does not also search the romanised forms.
+PINYIN = re.compile(r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+                    r"(?:iang|iong|uang|ang|eng|ing|ong|uai|iao|ian|uan|ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|"
+                    r"ve|er|a|o|e|i|u|v))+")
+INITIALS = re.compile(r"[bcdfghjklmnpqrstwxyz]{2,8}")
 
 
 @functools.cache
@@ -137,6 +143,6 @@ def alternatives(piece: str) -> list[str]:
     found = [stemmed if len(stemmed) >= 3 or len(piece) < 3 else piece]
     if found[0] not in piece:  # `battery` → `batteri`: a document indexed before its stems were still has the word
         found.append(piece)
-    if piece.isascii() and piece.isalpha() and len(piece) > 1:
+    if PINYIN.fullmatch(piece) or INITIALS.fullmatch(piece):
         found.append(ROMAN_MARK + piece)
     return found
