@@ -48,9 +48,10 @@ def _indexed_term(term: str) -> str:
 
 
 def terms_of(query: str) -> list[str]:
-    """The words of a query, lower-cased; control characters (which no engine accepts) are spaces."""
+    """The words of a query, lower-cased and split where a shopper might have put a space (`cast-iron`,
+    `保温杯500ml`); control characters (which no engine accepts) are spaces."""
     words = TERM_SPLIT.split(CONTROL_CHARACTERS.sub(" ", query or ""))
-    return [word.lower() for word in words if word][:MAX_TERMS]
+    return [piece for word in words if word for piece in query_pieces(word.lower())][:MAX_TERMS]
 
 
 def _like_pattern(term: str) -> str:
@@ -251,7 +252,7 @@ def query_groups(query: str) -> list[list[list[str]]]:
     an alternative when all its fragments do: `teapots 西湖龙井` is [[[teapot], [‗teapots]],
     [[西湖龙井], [西湖‖, 龙井‖]]]. A Chinese word run is also cut into words the index holds, so
     `不锈钢保温杯` finds "保温杯 不锈钢"."""
-    pieces = [piece for term in terms_of(query) for piece in query_pieces(term)][:MAX_TERMS]
+    pieces = terms_of(query)
     long_runs = [piece for piece in pieces if CJK_RUN.fullmatch(piece) and len(piece) >= 4]
     known = set(db.session.scalars(select(SearchWord.word).where(SearchWord.word.in_(
         [word for run in long_runs for word in chinese_substrings(run)])))) if long_runs else set()
@@ -542,7 +543,7 @@ def known_words(words: list[str]) -> set[str]:
 def did_you_mean(query: str) -> list[str]:
     """Up to three queries spelt like `query` from words of indexed titles, each of which finds something
     the public may see."""
-    pieces = [piece for term in terms_of(query) for piece in query_pieces(term)][:MAX_TERMS]
+    pieces = terms_of(query)
     if not pieces or any(len(piece) < 2 for piece in pieces):
         return []
     choices = [_close_words(piece) or [piece] for piece in pieces]
