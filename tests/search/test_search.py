@@ -242,3 +242,5 @@ def test_a_search_that_finds_nothing_suggests_spellings_and_popular_categories(
     assert 'href="/catalog?category=kitchen"' in page and 'href="/catalog?category=textiles"' in page
     found = client.get("/search?q=teapot").get_data(as_text=True)
     assert "Did you mean" not in found and "Cast iron teapot" in found
+    catalog = client.get("/catalog?q=teapto&sort=price-low").get_data(as_text=True)
+    assert "Did you mean:" in catalog and 'href="/catalog?q=teapot&amp;sort=price-low"' in catalog
