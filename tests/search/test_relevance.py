@@ -42,6 +42,8 @@ CASES = [
     ("castiron", {"Cast iron teapot", "Cast-iron skillet"}, 1.0),
     ("保温杯500ml", {"Stainless steel vacuum flask, 500 ml"}, 1.0),
     ("保温杯 500 ml", {"Stainless steel vacuum flask, 500 ml"}, 1.0),
+    ("500ml vacuum flasks", {"Stainless steel vacuum flask, 500 ml"}, 1.0),
+    ("pour over", {"Pour-over coffee kettle"}, 1.0),
     ("不锈钢保温壶", {"Large thermal jug, 304 steel"}, 1.0),
     ("longjing", {"West Lake Longjing tea"}, 1.0),
     ("ljc", {"West Lake Longjing tea"}, 1.0),
