@@ -20,8 +20,8 @@ from blueprints.codesign.models import Prototype
 from blueprints.codesign.queries import public_prototype_conditions
 from blueprints.orders.queries import units_sold_by_product
 from blueprints.search.models import DocumentKind, SearchDocument, SearchWord
-from blueprints.search.normal_forms import (ROMAN_MARK, alternatives, chinese_substrings, cut_into_known_words, document_forms,
-                                            query_pieces)
+from blueprints.search.normal_forms import (ROMAN_MARK, alternatives, chinese_substrings, cut_into_known_words,
+                                            document_forms, query_pieces)
 from blueprints.shops.services import lowest_listing_price_sql
 from blueprints.suppliers.models import Supplier
 from extensions import db
@@ -249,7 +249,7 @@ def _through_the_index() -> None:
 
 def query_groups(query: str) -> list[list[list[str]]]:
     """The query as groups that must all match; a group matches when any of its alternatives does, and
-    an alternative when all its fragments do: `teapots 西湖龙井` is [[[teapot], [‗teapots]],
+    an alternative when all its fragments do: `longjing 西湖龙井` is [[[longj], [‗longjing]],
     [[西湖龙井], [西湖‖, 龙井‖]]]. A Chinese word run is also cut into words the index holds, so
     `不锈钢保温杯` finds "保温杯 不锈钢"."""
     pieces = terms_of(query)
@@ -519,7 +519,7 @@ def search_prototypes(query: str, limit: int = 6, *, candidates: int | None = No
 
 # When a search finds nothing
 
-SPELLING_CANDIDATES = 500
+SPELLING_CANDIDATES = 2000
 MAX_SPELLINGS = 3
 
 
@@ -556,6 +556,7 @@ def did_you_mean(query: str) -> list[str]:
 
 
 def _finds_something(query: str) -> bool:
+    """Whether the public may see one of the first matches the index finds (enough for a suggestion)."""
     found = matches(query, DocumentKind.PRODUCT, candidates=50)
     product = db.session.scalar(select(Product.id).join(found, found.c.item_id == Product.id)
                                 .join(Product.supplier).where(*public_product_conditions()).limit(1))
