@@ -9,6 +9,7 @@ pypinyin and jieba each take 50–80 MB once loaded, so they are imported when a
 never when the app starts or a query is read; a query is cut into words the index already holds."""
 import functools
 import re
+import threading
 
 # Marks the start of a romanised Chinese word (pinyin or initials), so `ljc` finds 龙井茶 but not the
 # middle of some other syllables.
@@ -29,15 +30,16 @@ PINYIN = re.compile(r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
 INITIALS = re.compile(r"[bcdfghjklmnpqrstwxyz]{2,8}")
 
 
-@functools.cache
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
+_per_thread = threading.local()
 
 
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    # PyStemmer's stemmers are not thread-safe: one per thread.
+    if not hasattr(_per_thread, "stemmer"):
+        import Stemmer
+
+        _per_thread.stemmer = Stemmer.Stemmer("english")
+    return _per_thread.stemmer.stemWord(word)
 
 
 def _latin_forms(words: list[str], *, join_neighbours: bool) -> list[str]:
