@@ -11,9 +11,6 @@ import functools
 import re
 import threading
 
-# Marks the start of a romanised Chinese word (pinyin or initials), so `ljc` finds 龙井茶 but not the
-# middle of some other syllables.
-ROMAN_MARK = "\u2017"
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_RUN = re.compile(f"[{CJK}]+")
 LATIN_WORD = re.compile(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
@@ -22,12 +19,6 @@ HYPHENS = re.compile(r"[-‐‑–—_/·・]+")
 PINYIN_WORDS = 3    # a romanised form spans at most this many words (`xihulongjing`)...
 INITIALS_WORDS = 4  # ...and initials this many (`xhljc`)
 LONGEST_WORD = 8    # the longest Chinese word looked up when cutting a query
-# Pinyin's syllables, loosely (an initial, then a final): enough to tell `longjing` from `bamboo`, so an
-# English word does not also search the romanised forms.
-PINYIN = re.compile(r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
-                    r"(?:iang|iong|uang|ang|eng|ing|ong|uai|iao|ian|uan|ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|"
-                    r"ve|er|a|o|e|i|u|v))+")
-INITIALS = re.compile(r"[bcdfghjklmnpqrstwxyz]{2,8}")
 
 
 _per_thread = threading.local()
@@ -82,10 +73,10 @@ def _romanised_forms(run: str) -> tuple[list[str], list[str]]:
     initials = [[syllable[0] for syllable in word] for word in syllables]
     forms = []
     for start in range(len(words)):
-        forms.append(ROMAN_MARK + "".join("".join(word) for word in syllables[start:start + PINYIN_WORDS]))
+        forms.append("".join("".join(word) for word in syllables[start:start + PINYIN_WORDS]))
         letters = "".join("".join(word) for word in initials[start:start + INITIALS_WORDS])
         if len(letters) > 1:
-            forms.append(ROMAN_MARK + letters)
+            forms.append(letters)
     return forms, [word for word in words if len(word) > 1]
 
 
@@ -139,12 +130,10 @@ def cut_into_known_words(run: str, known: set[str]) -> list[str]:
 
 
 def alternatives(piece: str) -> list[str]:
-    """What a latin query piece may match: its stem (every inflection holds it), and the start of a
-    romanised Chinese word when it could be pinyin or initials."""
+    """What a latin query piece may match: its stem, which every inflection holds (pinyin and initials
+    are matched as they are: the stem of `longjing` is inside `longjingcha`)."""
     stemmed = stem(piece)
     found = [stemmed if len(stemmed) >= 3 or len(piece) < 3 else piece]
     if found[0] not in piece:  # `battery` → `batteri`: a document indexed before its stems were still has the word
         found.append(piece)
-    if PINYIN.fullmatch(piece) or INITIALS.fullmatch(piece):
-        found.append(ROMAN_MARK + piece)
     return found

@@ -20,7 +20,7 @@ from blueprints.codesign.models import Prototype
 from blueprints.codesign.queries import public_prototype_conditions
 from blueprints.orders.queries import units_sold_by_product
 from blueprints.search.models import DocumentKind, SearchDocument, SearchWord
-from blueprints.search.normal_forms import (ROMAN_MARK, alternatives, chinese_substrings, cut_into_known_words,
+from blueprints.search.normal_forms import (alternatives, chinese_substrings, cut_into_known_words,
                                             document_forms, query_pieces)
 from blueprints.shops.services import lowest_listing_price_sql
 from blueprints.suppliers.models import Supplier
@@ -249,7 +249,7 @@ def _through_the_index() -> None:
 
 def query_groups(query: str) -> list[list[list[str]]]:
     """The query as groups that must all match; a group matches when any of its alternatives does, and
-    an alternative when all its fragments do: `longjing 西湖龙井` is [[[longj], [‗longjing]],
+    an alternative when all its fragments do: `batteries 西湖龙井` is [[[batteri]],
     [[西湖龙井], [西湖‖, 龙井‖]]]. A Chinese word run is also cut into words the index holds, so
     `不锈钢保温杯` finds "保温杯 不锈钢"."""
     pieces = terms_of(query)
@@ -330,7 +330,7 @@ def _sqlite_matches(groups: list[list[list[str]]], kind: DocumentKind) -> tuple[
 
 def _postgres_matches(groups: list[list[list[str]]], kind: DocumentKind) -> tuple[str, dict]:
     plain = " ".join(fragment for group in groups for fragment in group[0])
-    params = {"kind": kind.value, "query": plain.replace(PAIR_MARK, "").replace(ROMAN_MARK, "")}
+    params = {"kind": kind.value, "query": plain.replace(PAIR_MARK, "")}
 
     def like(fragment: str) -> str:
         name = f"t{len(params)}"
