@@ -25,7 +25,7 @@ def test_a_keyword_match_rings_the_bell_only_for_who_asked(browser, live_server,
     site_search = fan.get_by_role("search", name="Search products and prototypes")
     site_search.get_by_label("Search products and prototypes").fill("保温杯")
     site_search.get_by_label("Search products and prototypes").press("Enter")
-    expect(fan.get_by_text("No products match “保温杯”.")).to_be_visible()
+    expect(fan.get_by_role("heading", name="Nothing matches “保温杯”")).to_be_visible()
     fan.get_by_role("link", name="Tell me when something new matches “保温杯”").click()
     expect(fan.get_by_label("Keywords", exact=True)).to_have_value("保温杯")
     fan.get_by_label("Only up to this price (¥)").fill("cheap")
