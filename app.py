@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from blueprints.cache import cached_fragment, fragment_key, watch_writes
 from blueprints.web import MAX_ID
 from config import settings_from_environment
 from extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -36,6 +37,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
+    watch_writes()
     app.after_request(_security_headers)
 
     from blueprints.site.assets import init_assets
@@ -177,6 +179,8 @@ def _register_template_helpers(app: Flask) -> None:
     from blueprints.suppliers.services import supplier_of
 
     app.add_template_filter(format_money, "money")
+    app.add_template_global(cached_fragment)
+    app.add_template_global(fragment_key)
     # Every page's times: in the viewer's zone, with the zone named (replaces Flask-Babel's filter of that name).
     app.add_template_filter(format_local_datetime, "datetimeformat")
 

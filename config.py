@@ -93,6 +93,8 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # How long the catalog's page count may be reused before counting the products again.
         "CATALOG_COUNT_SECONDS": int(environ.get("CATALOG_COUNT_SECONDS", "60")),
+        # Fragments of pages shared by everyone who reads them (blueprints/cache.py): "auto" is on with Redis.
+        "FRAGMENT_CACHE": environ.get("FRAGMENT_CACHE", "auto"),
         # How long a page as signed-out visitors see it is shared between them (0: never; see
         # cache.shared_with_visitors). Off by default in development, so a change shows at once.
         "PAGE_CACHE_SECONDS": int(environ.get("PAGE_CACHE_SECONDS", "15" if production else "0")),

@@ -2,7 +2,6 @@
 import re
 import unicodedata
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select
 
 from extensions import db
@@ -11,6 +10,9 @@ MAX_LENGTH = 80
 
 
 def slugify(text: str) -> str:
+    # pypinyin's dictionaries take tens of MB; only the few requests that make a slug need them.
+    from pypinyin import Style, lazy_pinyin
+
     romanised = " ".join(lazy_pinyin(text or "", style=Style.NORMAL, errors="default"))
     ascii_text = unicodedata.normalize("NFKD", romanised).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")

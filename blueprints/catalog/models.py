@@ -35,6 +35,7 @@ class ProductStatus(enum.StrEnum):
 
 class Product(db.Model):
     __tablename__ = "products"
+    cached_in = [("product", "id")]  # its page's pictures (blueprints/cache.py fragments)
     __table_args__ = (
         CheckConstraint("supply_price > 0", name="supply_price_positive"),
         CheckConstraint("supply_price <= min_price AND min_price <= suggested_price AND suggested_price <= max_price",
@@ -78,6 +79,7 @@ class Product(db.Model):
 
 class ProductImage(db.Model):
     __tablename__ = "product_images"
+    cached_in = [("product", "product_id")]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
