@@ -2,6 +2,7 @@
 
 For numbers that are expensive to compute and fine to show a little stale, such as how many pages the
 catalog has, and for whole pages as signed-out visitors see them. Never for anything a rule depends on."""
+import hashlib
 import json
 import time
 from collections import OrderedDict
@@ -214,8 +215,9 @@ def fragment_key(kind: str, item_id: int, *parts) -> str | None:
     """The key for a fragment of the item in the viewer's language and time zone, or None to render it."""
     if not fragments_enabled() or (version := version_of(kind, item_id)) is None:
         return None
-    return ":".join(["shelfmade:fragment", kind, str(item_id), str(version), str(get_locale()),
-                     str(get_timezone()), *map(str, parts)])
+    # The parts may be long (a facet list's every count), so they are hashed.
+    hashed = hashlib.sha1(repr([str(part) for part in parts]).encode()).hexdigest()
+    return f"shelfmade:fragment:{kind}:{item_id}:{version}:{get_locale()}:{get_timezone()}:{hashed}"
 
 
 def cached_fragment(key: str | None, caller) -> Markup:
@@ -255,7 +257,7 @@ def _note_writes(session, _flush_context) -> None:
     # Models say which cached items they appear in with `cached_in`: [(kind, attribute holding its id)].
     for instance in [*session.new, *session.dirty, *session.deleted]:
         for kind, attribute in getattr(instance, "cached_in", ()):
-            bump_after_commit(session, kind, getattr(instance, attribute, None))
+            bump_after_commit(session, kind, getattr(instance, attribute) if attribute else 0)
 
 
 def _bump_committed(session) -> None:

@@ -13,6 +13,7 @@ class Category(db.Model):
     """A small two-level tree, named in both languages the site speaks."""
 
     __tablename__ = "categories"
+    cached_in = [("categories", None)]  # the catalog's facet list names every category (blueprints/cache.py)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
