@@ -123,6 +123,7 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "SEARCH_CANDIDATES": int(environ.get("SEARCH_CANDIDATES", "300")),
         # How long the trending list (recommendations for newcomers) is shared before it is counted again.
         "TRENDING_SECONDS": int(environ.get("TRENDING_SECONDS", "300")),
+        "USER_SUGGESTIONS_SECONDS": int(environ.get("USER_SUGGESTIONS_SECONDS", "60")),
         # The site's public address, for links in emails (sent from a command, outside any request).
         "SITE_URL": environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Without MAIL_SERVER, emails wait in the outbox (read them at /admin/outbox) and are not sent.

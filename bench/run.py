@@ -12,6 +12,7 @@ add-to-cart actions are htmx POSTs from 500 signed-in users, each from its own a
 X-Forwarded-For, as behind a proxy) so rate limits apply per user as in production.
 """
 import argparse
+import concurrent.futures
 import gzip
 import json
 import os
@@ -176,6 +177,15 @@ def worker_rss_mb(master: subprocess.Popen) -> list[float]:
     return found
 
 
+def warm_counts(port: int, paths: dict) -> None:
+    """Ask once for every count the measured pages share (the catalog's, each category's, each search's), as
+    a site that has been up for a while has them: otherwise the first seconds of a measurement are a few
+    requests that each count 100,000 products, whatever the code that counts."""
+    shared_counts = ["/catalog"] + [path for path in paths["category"] if path.endswith("&page=1")] + paths["search"]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda path: fetch(f"http://127.0.0.1:{port}{path}"), shared_counts))
+
+
 def skewed(paths: list[str], skew: float, draws: int = 20_000) -> list[str]:
     """`draws` paths drawn with Zipf weights 1/rank**skew (0: every path equally often), for a script that
     picks uniformly from the list: a shop's traffic, where a few pages get most of the visits."""
@@ -240,6 +250,8 @@ def main() -> None:
     parser.add_argument("--series", nargs="+", default=["visitor", "signed-in"], choices=["visitor", "signed-in"],
                         help="visitor: GET pages signed out (shared copies when --page-cache is set) and the "
                              "signed-in actions; signed-in: every GET page as one of 500 signed-in users sees it")
+    parser.add_argument("--cold", action="store_true",
+                        help="measure without first asking for each shared count once (see warm_counts)")
     parser.add_argument("--output", help="write the results as JSON here")
     args = parser.parse_args()
     url = database_url(args.database_url, "")
@@ -258,6 +270,10 @@ def main() -> None:
     try:
         html = urllib.request.urlopen(f"http://127.0.0.1:{args.port}/p/{paths['_product']}").read().decode()
         results["weight"] = page_weight(args.port, paths["_product"], paths, sessions)
+        if not args.cold:
+            started = time.monotonic()
+            warm_counts(args.port, paths)
+            results["warm_up_seconds"] = round(time.monotonic() - started, 1)
         for series in args.series:
             signed_in = series == "signed-in"
             measured = results["pages"] if not signed_in else results.setdefault("signed_in", {})
