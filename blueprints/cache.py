@@ -78,6 +78,8 @@ def remembered(key: str, seconds: int, compute: Callable[[], object]):
         return compute()
     key = f"shelfmade:{key}"
     found = _get(key)
+    if not (isinstance(found, dict) and "fresh_until" in found):
+        found = _MISSING  # nothing, or a value kept by the code before single flight
     now = time.time()
     if found is not _MISSING and found["fresh_until"] > now:
         return found["value"]

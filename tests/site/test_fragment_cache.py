@@ -230,3 +230,11 @@ def test_without_redis_a_process_serves_its_own_fresh_value(app):
         assert cache.remembered("test-memory", 60, lambda: 1) == 1
         assert cache.remembered("test-memory", 60, lambda: 2) == 1
     cache._memory.clear()
+
+
+def test_a_value_kept_before_single_flight_is_recomputed(app):
+    cache._memory.clear()
+    with app.app_context():
+        cache._put("shelfmade:test-old-format", 5, 60)  # as the previous code kept counts: the bare value
+        assert cache.remembered("test-old-format", 60, lambda: 6) == 6
+    cache._memory.clear()
