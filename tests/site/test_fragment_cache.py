@@ -238,3 +238,14 @@ def test_a_value_kept_before_single_flight_is_recomputed(app):
         cache._put("shelfmade:test-old-format", 5, 60)  # as the previous code kept counts: the bare value
         assert cache.remembered("test-old-format", 60, lambda: 6) == 6
     cache._memory.clear()
+
+
+def test_a_gunicorn_worker_does_without_alembic(monkeypatch, database_url):
+    from app import create_app
+    from tests.conftest import BASE_CONFIG
+
+    monkeypatch.setenv("SERVER_SOFTWARE", "gunicorn/23.0.0")
+    served = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    assert "migrate" not in served.extensions
+    monkeypatch.delenv("SERVER_SOFTWARE")
+    assert "migrate" in create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url}).extensions
