@@ -34,6 +34,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     if proxies := app.config["TRUSTED_PROXIES"]:
         # Rate limits key on the client's address, so it must be the real one, not the proxy's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
+    from blueprints.site.bad_bytes import keep_control_characters_out_of_logs, refuse_nul_bytes
+
+    keep_control_characters_out_of_logs()
+    # First of all the request checks: the rate limits' keys and the sign-in lookup read the request too.
+    app.before_request(refuse_nul_bytes)
     _init_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)

@@ -43,6 +43,9 @@ def price_name(key: str) -> str:
     return _("%(low)s to %(high)s", low=format_money(low, whole=True), high=format_money(high, whole=True))
 
 
+CATALOG_PARAMETERS = ("q", "category", "supplier", "price", "in_stock", "codesigned", "sort", "page")
+
+
 def catalog_filters() -> CatalogFilters:
     """The catalog's filters from the query string; unknown values are ignored rather than refused."""
     category = None
@@ -64,7 +67,7 @@ def filter_args(filters: CatalogFilters) -> dict:
 
 
 @bp.get("/catalog")
-@shared_with_visitors
+@shared_with_visitors(reads=CATALOG_PARAMETERS)
 def catalog():
     filters = catalog_filters()
     page, facets = browse(filters)
@@ -94,6 +97,9 @@ def reviews_context(product: Product) -> dict:
             "voted": helpful_votes_of(current_user, [review.id for review in items])}
 
 
+PRODUCT_PAGE_PARAMETERS = ("variant", "image", "reviews")  # what render_product_page reads
+
+
 def render_product_page(product: Product, *, shop=None, price: int, variant=None, status: int = 200,
                         add_form=None, added: bool = False):
     """The product page (or its variant panel, for htmx), from the catalog or as a shop sells it."""
@@ -115,7 +121,7 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
 
 
 @bp.get("/p/<slug>")
-@shared_with_visitors
+@shared_with_visitors(reads=PRODUCT_PAGE_PARAMETERS)
 def product(slug: str):
     product = product_for_page(slug, current_user) or abort(404)
     return render_product_page(product, price=product.suggested_price)

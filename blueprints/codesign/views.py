@@ -108,7 +108,7 @@ def my_codesign():
 
 
 @bp.get("/codesign/<slug>")
-@shared_with_visitors
+@shared_with_visitors(reads=("comments",))
 def prototype(slug: str):
     return render_prototype(_prototype_or_404(slug), block="comments")
 

@@ -10,7 +10,7 @@ from extensions import limiter
 
 @bp.get("/search")
 @limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"])
-@shared_with_visitors
+@shared_with_visitors(reads=("q",))
 def search():
     query = request.args.get("q", "").strip()[:100]
     products, prototypes = None, []

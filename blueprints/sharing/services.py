@@ -64,8 +64,9 @@ def link_of(user: User, path: str) -> ShareLink | None:
     return db.session.scalar(select(ShareLink).where(ShareLink.user_id == user.id, ShareLink.path == path))
 
 
-def get_or_create_link(user: User, path: str) -> ShareLink:
-    """The user's own link to a page, made on first use (one per user and page)."""
+def get_or_create_link(user: User, path: str, locale: str | None = None) -> ShareLink:
+    """The user's own link to a page, made on first use (one per user and page), remembering the language
+    (`locale`) the user saw the page in."""
     if not user.is_authenticated:
         raise AccessDenied()
     title = page_title(path)
@@ -75,7 +76,7 @@ def get_or_create_link(user: User, path: str) -> ShareLink:
     if existing is not None:
         return existing
     link = ShareLink(code="".join(secrets.choice(_ALPHABET) for _ in range(8)), user_id=user.id, path=path,
-                     title=title[:200])
+                     title=title[:200], locale=locale)
     try:
         with db.session.begin_nested():
             db.session.add(link)

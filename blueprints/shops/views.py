@@ -8,7 +8,7 @@ from sqlalchemy import select
 from blueprints.cache import shared_with_visitors
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import catalog_page, categories
-from blueprints.catalog.views import render_product_page
+from blueprints.catalog.views import PRODUCT_PAGE_PARAMETERS, render_product_page
 from blueprints.forms import ActionForm, handle_form
 from blueprints.media.images import ImageRejected
 from blueprints.money import current_rates
@@ -201,7 +201,7 @@ def storefront(slug: str):
 
 
 @bp.get("/shops/<slug>/p/<product_slug>")
-@shared_with_visitors
+@shared_with_visitors(reads=PRODUCT_PAGE_PARAMETERS)
 def listing_page(slug: str, product_slug: str):
     shop = shop_by_slug(slug) or abort(404)
     listing = public_listing(shop, product_slug) or abort(404)
