@@ -250,3 +250,13 @@ def test_a_gunicorn_worker_does_without_alembic(monkeypatch, database_url):
     assert "migrate" not in served.extensions
     monkeypatch.delenv("SERVER_SOFTWARE")
     assert "migrate" in create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url}).extensions
+
+
+def test_a_renamed_author_shows_at_once_on_their_comments(fragments, client, discussed, app):
+    page = f"/codesign/{discussed['slug']}"
+    assert "Lin Commenter" in html(client.get(page))
+    with app.app_context():
+        db.session.get(User, discussed["author"].id).display_name = "Lin Renamed"
+        db.session.commit()
+    again = html(client.get(page))
+    assert "Lin Renamed" in again and "Lin Commenter" not in again
