@@ -183,6 +183,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from blueprints.accounts.locale import format_local_datetime, html_lang
     from blueprints.accounts.services import LANGUAGES
+    from blueprints.bilingual import localized
     from blueprints.money import format_money
     from blueprints.shops.services import shop_of
     from blueprints.suppliers.services import supplier_of
@@ -190,6 +191,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_money, "money")
     app.add_template_global(cached_fragment)
     app.add_template_global(fragment_key)
+    # Catalog text in the viewer's language, else the other: {{ product|localized('title') }}.
+    app.add_template_filter(localized, "localized")
+    app.add_template_global(localized, "localized")
     # Every page's times: in the viewer's zone, with the zone named (replaces Flask-Babel's filter of that name).
     app.add_template_filter(format_local_datetime, "datetimeformat")
 

@@ -56,7 +56,8 @@ def _check_shop_fields(name: str, slug: str, exclude_id: int | None) -> dict:
     return errors
 
 
-def open_shop(user: User, *, name: str, slug: str, tagline: str = "") -> Shop:
+def open_shop(user: User, *, name: str, slug: str, tagline: str = "", name_en: str = "",
+              tagline_en: str = "") -> Shop:
     if not user.is_authenticated:
         raise AccessDenied()
     if shop_of(user) is not None:
@@ -65,19 +66,22 @@ def open_shop(user: User, *, name: str, slug: str, tagline: str = "") -> Shop:
     errors = _check_shop_fields(name, slug, None)
     if errors:
         raise InvalidFields(errors)
-    shop = Shop(owner_id=user.id, name=name.strip(), slug=slug, tagline=tagline.strip())
+    shop = Shop(owner_id=user.id, name=name.strip(), slug=slug, tagline=tagline.strip(), name_en=name_en.strip(),
+                tagline_en=tagline_en.strip())
     db.session.add(shop)
     db.session.flush()
     return shop
 
 
-def update_shop(user: User, shop: Shop, *, name: str, slug: str, tagline: str) -> Shop:
+def update_shop(user: User, shop: Shop, *, name: str, slug: str, tagline: str, name_en: str = "",
+                tagline_en: str = "") -> Shop:
     require_shop_owner(user, shop)
     slug = slug.strip().lower()
     errors = _check_shop_fields(name, slug, shop.id)
     if errors:
         raise InvalidFields(errors)
     shop.name, shop.slug, shop.tagline = name.strip(), slug, tagline.strip()
+    shop.name_en, shop.tagline_en = name_en.strip(), tagline_en.strip()
     db.session.flush()
     return shop
 

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from blueprints.bilingual import localized
 from blueprints.cache import shared_with_visitors
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import catalog_page, categories
@@ -25,6 +26,10 @@ from blueprints.web import is_htmx, render, see_other, succeeded
 from extensions import db, limiter
 
 LOGO_FIELD = {ImageRejected: "logo"}
+
+
+def _english(form: ShopForm) -> dict:
+    return {"name_en": form.name_en.data or "", "tagline_en": form.tagline_en.data or ""}
 
 
 def _dashboard(shop, *, status=200, settings_form=None, price_forms=None, notice=None):
@@ -50,7 +55,8 @@ def my_shop():
     form = ShopForm()
 
     def open_it():
-        shop = open_shop(current_user, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "")
+        shop = open_shop(current_user, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "",
+                         **_english(form))
         if form.logo.data:
             set_logo(current_user, shop, form.logo.data.stream)
 
@@ -73,7 +79,8 @@ def shop_settings():
     form = ShopForm()
 
     def save():
-        update_shop(current_user, shop, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "")
+        update_shop(current_user, shop, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "",
+                    **_english(form))
         if form.logo.data:
             set_logo(current_user, shop, form.logo.data.stream)
         elif form.remove_logo.data and shop.logo_key:
@@ -117,7 +124,7 @@ def create_listing():
     back = request.form.get("back", "")
     if not back.startswith("/my/shop/add"):
         back = url_for("shops.add_products")
-    title = product.title
+    title = localized(product, "title")
 
     def done(_listing):
         flash(_("%(title)s is now in your shop.", title=title), "success")
@@ -176,7 +183,7 @@ def feature(listing_id: int):
 @login_required
 def remove(listing_id: int):
     listing = _listing(listing_id)
-    title = listing.product.title
+    title = localized(listing.product, "title")
     remove_listing(current_user, listing)
     db.session.commit()
     return _after_listing_change(_("%(title)s was removed from your shop.", title=title))

@@ -121,3 +121,44 @@ def test_the_command_refuses_to_seed_a_production_site(app):
     assert "refuses to run with SHELFMADE_ENV=production" in result.output
     with app.app_context():
         assert user_count() == 0
+
+
+def test_the_demo_catalog_is_written_in_chinese_and_english_everywhere(demo):
+    from blueprints.catalog.models import Product
+    from blueprints.codesign.models import Poll, PollOption, Prototype
+    from blueprints.shops.models import Shop
+    from blueprints.suppliers.models import Supplier
+
+    def has_chinese(text: str) -> bool:
+        return any("\u4e00" <= character <= "\u9fff" for character in text)
+
+    def in_both(rows, *fields):
+        for row in rows:
+            for field in fields:
+                chinese, english = getattr(row, field), getattr(row, f"{field}_en")
+                assert has_chinese(chinese) and english and not has_chinese(english), (field, chinese, english)
+
+    in_both(db.session.scalars(select(Product)), "title", "description")
+    in_both(db.session.scalars(select(Prototype)), "title", "description", "specs")
+    in_both(db.session.scalars(select(Poll)), "question")
+    in_both(db.session.scalars(select(PollOption)), "label")
+    in_both(db.session.scalars(select(Shop)), "name", "tagline")
+    in_both(db.session.scalars(select(Supplier)), "name", "description")
+    for product in db.session.scalars(select(Product)):
+        for variant in product.variants:
+            assert variant.options and variant.options.keys() == variant.options_en.keys(), product.title
+            assert all(value for value in variant.options_en.values())
+            assert not any(unit in value for value in variant.options_en.values() for unit in (" in", "inch", "oz"))
+    titles = {(p.title, p.title_en) for p in db.session.scalars(select(Product))}
+    assert {("铸铁茶壶", "Cast iron teapot"), ("西湖龙井茶", "West Lake Longjing tea"),
+            ("双层玻璃咖啡杯", "Double-wall glass coffee cup"), ("不锈钢保温杯 500ml", "Insulated bottle 500 ml")} <= titles
+
+
+def test_each_demo_product_is_drawn_as_what_it_is():
+    from blueprints.demo.pictures import DRAWINGS
+    from blueprints.demo.services import PRODUCTS, PROTOTYPES
+
+    kinds = {item.title_en: item.picture for item in PRODUCTS}
+    assert kinds["Cast iron teapot"] == "teapot" and kinds["Waxed canvas tote"] == "tote"
+    assert {item.title[1]: item.picture for item in PROTOTYPES}["Travel tea set"] == "travel_tea_set"
+    assert {item.picture for item in PRODUCTS} | {item.picture for item in PROTOTYPES} <= set(DRAWINGS)
