@@ -187,6 +187,7 @@ def _register_template_helpers(app: Flask) -> None:
     from blueprints.money import format_money
     from blueprints.shops.services import shop_of
     from blueprints.suppliers.services import supplier_of
+    from blueprints.web import page_address
 
     app.add_template_filter(format_money, "money")
     app.add_template_global(cached_fragment)
@@ -196,6 +197,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_global(localized, "localized")
     # Every page's times: in the viewer's zone, with the zone named (replaces Flask-Babel's filter of that name).
     app.add_template_filter(format_local_datetime, "datetimeformat")
+
+    app.add_template_global(page_address)
 
     @app.template_global()
     def image_url(key: str, size: str = "display") -> str:

@@ -10,8 +10,7 @@ MAX_LENGTH = 80
 
 
 def slugify(text: str) -> str:
-    # pypinyin's dictionaries take tens of MB; only the few requests that make a slug need them.
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style, lazy_pinyin  # 50 MB loaded: only a worker that makes a slug pays for it
 
     romanised = " ".join(lazy_pinyin(text or "", style=Style.NORMAL, errors="default"))
     ascii_text = unicodedata.normalize("NFKD", romanised).encode("ascii", "ignore").decode()

@@ -9,7 +9,7 @@ from blueprints.cache import shared_with_visitors
 from blueprints.catalog import bp
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import categories, is_public, product_for_page
-from blueprints.search.services import PRICE_BUCKETS, SORTS, CatalogFilters, browse
+from blueprints.search.services import PRICE_BUCKETS, SORTS, CatalogFilters, browse, did_you_mean
 from blueprints.money import current_rates, format_money, where_money_goes
 from blueprints.codesign.services.launch import co_design_story
 from blueprints.orders.early_bird import early_bird_offer
@@ -73,7 +73,9 @@ def catalog():
     page, facets = browse(filters)
     if page.page > max(page.pages, 1):
         abort(404)
+    spellings = did_you_mean(filters.query) if filters.query and not page.total else []
     return render("catalog/catalog.html", block="results", categories=categories(), filters=filters, page=page,
+                  spellings=spellings,
                   filter_args=filter_args(filters), facets=facets, price_buckets=PRICE_BUCKETS, sorts=SORTS,
                   lowest_prices=lowest_listing_prices([product.id for product in page.items]))
 

@@ -241,6 +241,14 @@ def lowest_listing_prices(product_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+def lowest_listing_price_sql():
+    """SQL, inside a query over products: the lowest price a shop sells the product for (what its card
+    shows, as `lowest_listing_prices` does), NULL when no shop sells it."""
+    return (select(func.min(Listing.price))
+            .where(Listing.product_id == Product.id, priced_within_limits(current_rates()))
+            .correlate(Product).scalar_subquery())
+
+
 def featured_shops(limit: int = 6) -> list[Shop]:
     return list(db.session.scalars(select(Shop).join(User, User.id == Shop.owner_id).where(User.deleted_at.is_(None))
                                    .order_by(Shop.created_at.desc()).limit(limit)))
