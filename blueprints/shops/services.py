@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from blueprints.accounts.models import User
@@ -66,8 +67,15 @@ def open_shop(user: User, *, name: str, slug: str, tagline: str = "") -> Shop:
     if errors:
         raise InvalidFields(errors)
     shop = Shop(owner_id=user.id, name=name.strip(), slug=slug, tagline=tagline.strip())
-    db.session.add(shop)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(shop)
+    except IntegrityError as error:
+        # Another request (the same form sent from a second tab) opened a shop for this user, or took the
+        # address, between the checks above and this insert.
+        if shop_of(user) is not None:
+            raise DomainError(_l("You already have a shop.")) from error
+        raise InvalidFields({"slug": _l("Another shop already uses this address. Try another.")}) from error
     return shop
 
 
@@ -115,8 +123,12 @@ def add_listing(user: User, shop: Shop, product: Product, price: int | None, rat
     _check_price(product, price, rates)
     last = db.session.scalar(select(func.max(Listing.position)).where(Listing.shop_id == shop.id))
     listing = Listing(shop_id=shop.id, product_id=product.id, price=price, position=(last or 0) + 1)
-    db.session.add(listing)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(listing)
+    except IntegrityError as error:
+        # The same product added a moment ago by another request (a second tab, a double click).
+        raise DomainError(_l("This product is already in your shop.")) from error
     listing_added.send(shop, product=product)
     return listing
 

@@ -46,6 +46,10 @@ def _dashboard(shop, *, status=200, settings_form=None, price_forms=None, notice
 def my_shop():
     shop = shop_of(current_user)
     if shop is not None:
+        if request.method == "POST":
+            # The open-a-shop form sent again from a tab left open: the shop is there, say so.
+            flash(_("You already have a shop."), "info")
+            return see_other(url_for("shops.my_shop"))
         return _dashboard(shop)
     form = ShopForm()
 
