@@ -21,7 +21,7 @@ from blueprints.shops.services import (add_listing, allowed_prices, earnings, li
                                        owner_listings, public_listing, remove_listing, set_featured,
                                        set_listing_price, set_logo, shop_by_slug, shop_of, storefront_listings,
                                        update_shop)
-from blueprints.web import is_htmx, render, see_other, succeeded
+from blueprints.web import is_htmx, render, see_other, succeeded, upload_limit
 from extensions import db, limiter
 
 LOGO_FIELD = {ImageRejected: "logo"}
@@ -42,6 +42,7 @@ def _dashboard(shop, *, status=200, settings_form=None, price_forms=None, notice
 
 @bp.route("/my/shop", methods=["GET", "POST"])
 @login_required
+@upload_limit
 @limiter.limit("10 per hour", methods=["POST"], deduct_when=succeeded)
 def my_shop():
     shop = shop_of(current_user)
@@ -72,6 +73,7 @@ def _own_shop():
 
 @bp.post("/my/shop/settings")
 @login_required
+@upload_limit
 def shop_settings():
     shop = _own_shop()
     form = ShopForm()
