@@ -33,6 +33,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     if proxies := app.config["TRUSTED_PROXIES"]:
         # Rate limits key on the client's address, so it must be the real one, not the proxy's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
+    from blueprints.site.bad_bytes import keep_control_characters_out_of_logs, refuse_nul_bytes
+
+    keep_control_characters_out_of_logs()
+    # First of all the request checks: the rate limits' keys and the sign-in lookup read the request too.
+    app.before_request(refuse_nul_bytes)
     _init_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -172,13 +177,20 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from blueprints.accounts.locale import format_local_datetime, html_lang
     from blueprints.accounts.services import LANGUAGES
+    from blueprints.bilingual import localized
     from blueprints.money import format_money
     from blueprints.shops.services import shop_of
     from blueprints.suppliers.services import supplier_of
+    from blueprints.web import page_address
 
     app.add_template_filter(format_money, "money")
+    # Catalog text in the viewer's language, else the other: {{ product|localized('title') }}.
+    app.add_template_filter(localized, "localized")
+    app.add_template_global(localized, "localized")
     # Every page's times: in the viewer's zone, with the zone named (replaces Flask-Babel's filter of that name).
     app.add_template_filter(format_local_datetime, "datetimeformat")
+
+    app.add_template_global(page_address)
 
     @app.template_global()
     def image_url(key: str, size: str = "display") -> str:

@@ -8,6 +8,9 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
 
 class ConfigurationError(RuntimeError):
     pass
@@ -51,6 +54,12 @@ def engine_options(url: str, environ) -> dict:
     return options
 
 
+def redis_client_options(timeout: float) -> dict:
+    """A Redis that is down or hangs costs a request at most `timeout` once, never a retry loop: the shared
+    cache and the rate limits then fall back to the worker's memory (see cache.py and the limiter's fallback)."""
+    return {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
+
+
 def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
     env_name = environ.get("SHELFMADE_ENV", "development")
     production = env_name == "production"
@@ -63,6 +72,7 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         # Every link in an email is built from it; a wrong default would break them all silently.
         raise ConfigurationError("SITE_URL must be set when SHELFMADE_ENV=production (e.g. https://shelfmade.example).")
     redis_url = environ.get("REDIS_URL") or None
+    redis_timeout = float(environ.get("REDIS_TIMEOUT_SECONDS", "0.25"))
     database = database_url(environ.get("DATABASE_URL"), instance_path)
     return {
         "SHELFMADE_ENV": env_name,
@@ -70,9 +80,17 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "SQLALCHEMY_DATABASE_URI": database,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database, environ),
         "REDIS_URL": redis_url,
+        # Redis answers in a millisecond or two; one slower than this is treated as down.
+        "REDIS_TIMEOUT_SECONDS": redis_timeout,
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none).
         "TRUSTED_PROXIES": int(environ.get("TRUSTED_PROXIES", "0")),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_STORAGE_OPTIONS": redis_client_options(redis_timeout),
+        # While Redis is unreachable each worker counts the limits in its own memory (the limits then apply per
+        # worker, so a little looser), logs that once, and tries Redis again now and then.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Redis failing between a request's check and its deduction (after the page was made) is logged, not a 500.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -3,7 +3,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.validators import Length
 
 from blueprints.errors import DomainError, InvalidFields
 from blueprints.web import see_other
@@ -12,6 +14,12 @@ from extensions import db
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def english_twin(field_class, label, max_length: int, **kwargs):
+    """The optional English text beside a field whose 简体中文 text is the required one."""
+    return field_class(label, filters=[strip], validators=[
+        Length(max=max_length, message=_l("At most %(max)d characters."))], **kwargs)
 
 
 class ActionForm(FlaskForm):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from babel import Locale
 from babel.numbers import format_currency as babel_format_currency
 from flask import current_app
 from flask_babel import get_locale
@@ -80,14 +81,20 @@ def format_money(minor_units: int | None, *, whole: bool = False) -> str:
     return _formatted(minor_units, current_app.config["CURRENCY"], str(get_locale()), whole)
 
 
+# CLDR spells the yuan "CN¥" in English to tell it from the yen; our shoppers only ever see yuan, and "¥" is
+# how they write it in either language.
+_SYMBOL_SHOWN = {"CNY": "¥"}
+
+
 @lru_cache(maxsize=8192)
 def _formatted(minor_units: int, currency: str, locale: str, whole: bool) -> str:
     # Babel applies its number pattern in Python on every call; a catalog page formats dozens of prices,
     # most of them the same few amounts.
-    if whole:
-        return babel_format_currency(Decimal(minor_units) / 100, currency, format="¤#,##0", currency_digits=False,
-                                     locale=locale)
-    return babel_format_currency(Decimal(minor_units) / 100, currency, locale=locale)
+    pattern = "¤#,##0" if whole else Locale.parse(locale).currency_formats["standard"].pattern
+    if currency in _SYMBOL_SHOWN:
+        pattern = pattern.replace("¤", f"'{_SYMBOL_SHOWN[currency]}'")
+    return babel_format_currency(Decimal(minor_units) / 100, currency, format=pattern, currency_digits=not whole,
+                                 locale=locale)
 
 
 _AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")

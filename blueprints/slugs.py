@@ -2,7 +2,6 @@
 import re
 import unicodedata
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select
 
 from extensions import db
@@ -11,6 +10,8 @@ MAX_LENGTH = 80
 
 
 def slugify(text: str) -> str:
+    from pypinyin import Style, lazy_pinyin  # 50 MB loaded: only a worker that makes a slug pays for it
+
     romanised = " ".join(lazy_pinyin(text or "", style=Style.NORMAL, errors="default"))
     ascii_text = unicodedata.normalize("NFKD", romanised).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")

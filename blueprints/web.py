@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from flask import current_app, make_response, redirect, render_template, request
 from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import HTTPException
 
 from extensions import limiter
 
@@ -84,6 +85,31 @@ def current_page() -> str | None:
     if referrer.netloc != request.host:
         return None
     return safe_next_url(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
+def answers_get(target: str | None) -> bool:
+    """Whether `target`, a path on this site, is a page one can load: a form's POST address is not."""
+    if not target:
+        return False
+    try:
+        current_app.url_map.bind(request.host).match(urlsplit(target).path, method="GET")
+    except HTTPException:
+        return False
+    return True
+
+
+def page_address() -> str | None:
+    """The address of the page being shown that a link may send people back to: this page for a GET, or for a
+    page shown in answer to a POST (a form sent back with its errors) if its address also answers GET (forms that
+    post to their page's address); else the page the form was on, if that answers GET."""
+    here = safe_next_url(request.full_path.rstrip("?"))
+    if request.method == "GET" or answers_get(here):
+        return here
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    address = safe_next_url(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+    return address if answers_get(address) else None
 
 
 def show_field_errors(form, errors: dict) -> None:

@@ -15,7 +15,7 @@ from blueprints.shops.services import shop_of
 from blueprints.suppliers.services import latest_decision, supplier_of
 from blueprints.forms import handle_form
 from blueprints.notifications.services import MAX_DAILY_CAP, daily_cap, preferences
-from blueprints.web import render, safe_next_url, see_other, succeeded
+from blueprints.web import answers_get, render, safe_next_url, see_other, succeeded
 from extensions import db, limiter
 
 ONE_YEAR = 365 * 24 * 3600
@@ -164,7 +164,10 @@ def credit_setting():
 @bp.post("/language")
 def switch_language():
     form = LanguageForm()
-    destination = safe_next_url(form.next.data) or url_for("site.home")
+    # Never back to a form's POST address, which would answer 405 to the redirect's GET.
+    destination = safe_next_url(form.next.data)
+    if not answers_get(destination):
+        destination = url_for("site.home")
     if not form.validate():
         flash(_("Choose English or 简体中文."), "error")
         return see_other(destination)

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from blueprints.admin import bp
+from blueprints.bilingual import localized
 from blueprints.codesign.models import Comment, Prototype
 from blueprints.codesign.services.comments import moderate, open_reports
 from blueprints.orders.services import flagged_referrals
@@ -44,7 +45,7 @@ def decide_supplier(supplier_id: int, action: str):
     except ValueError:
         abort(404)
     form = DecisionForm()
-    name = supplier.name
+    name = localized(supplier, "name")
 
     def done(_decision):
         flash(DONE_MESSAGES[chosen] % {"name": name}, "success")

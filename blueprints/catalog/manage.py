@@ -34,7 +34,8 @@ def _product_form(product: Product | None = None) -> ProductForm:
 
 
 def _details(form: ProductForm) -> ProductDetails:
-    return ProductDetails(title=form.title.data, description=form.description.data or "",
+    return ProductDetails(title=form.title.data, title_en=form.title_en.data or "",
+                          description=form.description.data or "", description_en=form.description_en.data or "",
                           category_id=form.category_id.data, supply_price=form.supply_price.data,
                           suggested_price=form.suggested_price.data, min_price=form.min_price.data,
                           max_price=form.max_price.data)
@@ -51,7 +52,8 @@ def _variant_form(variant: Variant | None = None, formdata=None) -> VariantForm:
     if variant is None:
         return VariantForm(formdata=formdata, prefix=prefix)
     return VariantForm(formdata=formdata, prefix=prefix, sku=variant.sku, stock_on_hand=variant.stock_on_hand,
-                       colour=variant.options.get("colour", ""), size=variant.options.get("size", ""))
+                       colour=variant.options.get("colour", ""), size=variant.options.get("size", ""),
+                       colour_en=variant.options_en.get("colour", ""), size_en=variant.options_en.get("size", ""))
 
 
 def _edit_page(product: Product, *, status: int = 200, product_form=None, new_variant_form=None,
@@ -109,6 +111,10 @@ def _options(form: VariantForm) -> dict:
     return {"colour": form.colour.data or "", "size": form.size.data or ""}
 
 
+def _options_en(form: VariantForm) -> dict:
+    return {"colour": form.colour_en.data or "", "size": form.size_en.data or ""}
+
+
 @bp.post("/supplier/products/<int:product_id>/variants")
 @login_required
 def new_variant(product_id: int):
@@ -120,7 +126,7 @@ def new_variant(product_id: int):
         return see_other(url_for("catalog.edit_product", product_id=product_id) + "#variants")
 
     return handle_form(form, lambda: add_variant(current_user, product, sku=form.sku.data, options=_options(form),
-                                                 stock_on_hand=form.stock_on_hand.data),
+                                                 options_en=_options_en(form), stock_on_hand=form.stock_on_hand.data),
                        done=done, page=lambda status: _edit_page(_own_product(product_id), status=422,
                                                                  new_variant_form=form))
 
@@ -138,7 +144,8 @@ def edit_variant(variant_id: int):
         return see_other(url_for("catalog.edit_product", product_id=product_id) + "#variants")
 
     return handle_form(form, lambda: update_variant(current_user, variant, sku=form.sku.data,
-                                                    options=_options(form), stock_on_hand=form.stock_on_hand.data),
+                                                    options=_options(form), options_en=_options_en(form),
+                                                    stock_on_hand=form.stock_on_hand.data),
                        done=done, page=lambda status: _edit_page(_own_product(product_id), status=422,
                                                                  variant_forms={variant_id: form}))
 

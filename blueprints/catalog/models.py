@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from blueprints.bilingual import localized_options
 from blueprints.columns import UTCDateTime, string_enum, utcnow
 from blueprints.suppliers.models import Supplier
 from extensions import db
@@ -46,9 +47,12 @@ class Product(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    # The plain columns hold the required 简体中文 text; the *_en columns the optional English.
     title: Mapped[str] = mapped_column(String(160))
+    title_en: Mapped[str] = mapped_column(String(160), default="", server_default="")
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[ProductStatus] = mapped_column(string_enum(ProductStatus, "product_status"),
                                                   default=ProductStatus.DRAFT, index=True)
     # Minor units (fen). supply_price is what the supplier is paid per unit.
@@ -100,6 +104,8 @@ class Variant(db.Model):
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     # e.g. {"colour": "Sage", "size": "M"}
     options: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The same keys as options, with the values in English, e.g. {"colour": "Sage"} for {"colour": "鼠尾草绿"}.
+    options_en: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     stock_on_hand: Mapped[int] = mapped_column(default=0)
     position: Mapped[int] = mapped_column(default=0)
 
@@ -107,4 +113,6 @@ class Variant(db.Model):
 
     @property
     def label(self) -> str:
-        return " / ".join(str(value) for value in self.options.values()) or self.sku
+        """The option values in the viewer's language, e.g. "鼠尾草绿 / 中号" or "Sage / M"."""
+        shown = localized_options(self.options, self.options_en)
+        return " / ".join(str(value) for value in shown.values()) or self.sku

@@ -41,6 +41,8 @@ class ProductDetails:
     suggested_price: int
     min_price: int
     max_price: int
+    title_en: str = ""
+    description_en: str = ""
 
 
 def price_errors(details: ProductDetails) -> dict:
@@ -63,6 +65,8 @@ def price_errors(details: ProductDetails) -> dict:
 
 def _check_details(details: ProductDetails) -> None:
     errors = price_errors(details)
+    if not details.title.strip():
+        errors["title"] = _l("Give the product a title in Chinese.")
     if db.session.get(Category, details.category_id) is None:
         errors["category_id"] = _l("Choose a category.")
     if errors:
@@ -95,7 +99,8 @@ def update_product(user: User, product: Product, details: ProductDetails) -> Pro
 
 
 def _fields(details: ProductDetails) -> dict:
-    return {"title": details.title.strip(), "description": details.description.strip(),
+    return {"title": details.title.strip(), "title_en": details.title_en.strip(),
+            "description": details.description.strip(), "description_en": details.description_en.strip(),
             "category_id": details.category_id, "supply_price": details.supply_price,
             "suggested_price": details.suggested_price, "min_price": details.min_price,
             "max_price": details.max_price}
@@ -116,26 +121,38 @@ def change_status(user: User, product: Product, status: ProductStatus) -> None:
         product_published.send(product)
 
 
-def add_variant(user: User, product: Product, *, sku: str, options: dict, stock_on_hand: int) -> Variant:
+def add_variant(user: User, product: Product, *, sku: str, options: dict, stock_on_hand: int,
+                options_en: dict | None = None) -> Variant:
     require_product_editor(user, product)
     variant = Variant(position=len(product.variants))
-    _apply_variant(variant, sku=sku, options=options, stock_on_hand=stock_on_hand, siblings=product.variants)
+    _apply_variant(variant, sku=sku, options=options, options_en=options_en or {}, stock_on_hand=stock_on_hand,
+                   siblings=product.variants)
     product.variants.append(variant)
     db.session.flush()
     return variant
 
 
-def update_variant(user: User, variant: Variant, *, sku: str, options: dict, stock_on_hand: int) -> Variant:
+def update_variant(user: User, variant: Variant, *, sku: str, options: dict, stock_on_hand: int,
+                   options_en: dict | None = None) -> Variant:
     require_product_editor(user, variant.product)
-    _apply_variant(variant, sku=sku, options=options, stock_on_hand=stock_on_hand, siblings=variant.product.variants)
+    _apply_variant(variant, sku=sku, options=options, options_en=options_en or {}, stock_on_hand=stock_on_hand,
+                   siblings=variant.product.variants)
     db.session.flush()
     return variant
 
 
-def _apply_variant(variant: Variant, *, sku: str, options: dict, stock_on_hand: int, siblings) -> None:
+def _kept_options(options: dict) -> dict:
+    return {name.strip(): value.strip() for name, value in options.items() if name.strip() and value.strip()}
+
+
+def _apply_variant(variant: Variant, *, sku: str, options: dict, options_en: dict, stock_on_hand: int,
+                   siblings) -> None:
     sku = sku.strip().upper()
-    options = {name.strip(): value.strip() for name, value in options.items() if name.strip() and value.strip()}
+    options, options_en = _kept_options(options), _kept_options(options_en)
     errors = {}
+    for name in options_en.keys() - options.keys():
+        # The Chinese value is the one every page can fall back on.
+        errors[name] = _l("Give this option in Chinese too.")
     # "Green / Large" twice on one product page would leave a buyer guessing which one they get.
     if any(other is not variant and {k: v.casefold() for k, v in other.options.items()}
            == {k: v.casefold() for k, v in options.items()} for other in siblings):
@@ -149,6 +166,7 @@ def _apply_variant(variant: Variant, *, sku: str, options: dict, stock_on_hand: 
         raise InvalidFields(errors)
     variant.sku = sku
     variant.options = options
+    variant.options_en = options_en
     variant.stock_on_hand = stock_on_hand
 
 

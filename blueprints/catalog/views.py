@@ -9,7 +9,7 @@ from blueprints.cache import shared_with_visitors
 from blueprints.catalog import bp
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import categories, is_public, product_for_page
-from blueprints.search.services import PRICE_BUCKETS, SORTS, CatalogFilters, browse
+from blueprints.search.services import PRICE_BUCKETS, SORTS, CatalogFilters, browse, did_you_mean
 from blueprints.money import current_rates, format_money, where_money_goes
 from blueprints.codesign.services.launch import co_design_story
 from blueprints.orders.early_bird import early_bird_offer
@@ -43,6 +43,9 @@ def price_name(key: str) -> str:
     return _("%(low)s to %(high)s", low=format_money(low, whole=True), high=format_money(high, whole=True))
 
 
+CATALOG_PARAMETERS = ("q", "category", "supplier", "price", "in_stock", "codesigned", "sort", "page")
+
+
 def catalog_filters() -> CatalogFilters:
     """The catalog's filters from the query string; unknown values are ignored rather than refused."""
     category = None
@@ -64,13 +67,15 @@ def filter_args(filters: CatalogFilters) -> dict:
 
 
 @bp.get("/catalog")
-@shared_with_visitors
+@shared_with_visitors(reads=CATALOG_PARAMETERS)
 def catalog():
     filters = catalog_filters()
     page, facets = browse(filters)
     if page.page > max(page.pages, 1):
         abort(404)
+    spellings = did_you_mean(filters.query) if filters.query and not page.total else []
     return render("catalog/catalog.html", block="results", categories=categories(), filters=filters, page=page,
+                  spellings=spellings,
                   filter_args=filter_args(filters), facets=facets, price_buckets=PRICE_BUCKETS, sorts=SORTS,
                   lowest_prices=lowest_listing_prices([product.id for product in page.items]))
 
@@ -94,6 +99,9 @@ def reviews_context(product: Product) -> dict:
             "voted": helpful_votes_of(current_user, [review.id for review in items])}
 
 
+PRODUCT_PAGE_PARAMETERS = ("variant", "image", "reviews")  # what render_product_page reads
+
+
 def render_product_page(product: Product, *, shop=None, price: int, variant=None, status: int = 200,
                         add_form=None, added: bool = False):
     """The product page (or its variant panel, for htmx), from the catalog or as a shop sells it."""
@@ -115,7 +123,7 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
 
 
 @bp.get("/p/<slug>")
-@shared_with_visitors
+@shared_with_visitors(reads=PRODUCT_PAGE_PARAMETERS)
 def product(slug: str):
     product = product_for_page(slug, current_user) or abort(404)
     return render_product_page(product, price=product.suggested_price)

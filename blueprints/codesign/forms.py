@@ -8,7 +8,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.codesign.models import AskStatus
-from blueprints.forms import strip
+from blueprints.forms import english_twin, strip
 from blueprints.money import MoneyField
 
 
@@ -17,13 +17,16 @@ def _at_most(n):
 
 
 class PrototypeForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(_l("Give the prototype a title.")),
-                                                                  _at_most(160)])
+    title = StringField(_l("Title"), filters=[strip], validators=[
+        DataRequired(_l("Give the prototype a title in Chinese.")), _at_most(160)])
+    title_en = english_twin(StringField, _l("Title in English"), 160)
     category_id = SelectField(_l("Category"), coerce=int, validate_choice=False,
                               validators=[DataRequired(_l("Choose a category."))])
     description = TextAreaField(_l("What it is"), filters=[strip], validators=[_at_most(5000)])
+    description_en = english_twin(TextAreaField, _l("What it is, in English"), 5000)
     specs = TextAreaField(_l("Specifications"), filters=[strip], description=_l("Sizes, materials, capacity…"),
                           validators=[_at_most(5000)])
+    specs_en = english_twin(TextAreaField, _l("Specifications in English"), 5000)
     target_price = MoneyField(_l("Target price (¥)"), validators=[DataRequired(_l("Enter an amount in yuan."))])
     early_bird_price = MoneyField(_l("Early-bird price (¥)"), description=_l(
         "What people who pledge pay for the first 7 days after launch."),
@@ -44,10 +47,13 @@ class PrototypeForm(FlaskForm):
 
 
 class PollForm(FlaskForm):
-    question = StringField(_l("Question"), filters=[strip], validators=[DataRequired(_l("Ask a question.")),
-                                                                        _at_most(200)])
-    options = TextAreaField(_l("Answers, one per line"), description=_l("2 to 8 answers."),
-                            validators=[DataRequired(_l("Give 2 to 8 answers, one per line."))])
+    question = StringField(_l("Question"), filters=[strip], validators=[
+        DataRequired(_l("Ask a question in Chinese.")), _at_most(200)])
+    question_en = english_twin(StringField, _l("Question in English"), 200)
+    options = TextAreaField(_l("Answers, one per line"), description=_l(
+        "2 to 8 answers; the English ones in the same order."),
+        validators=[DataRequired(_l("Give 2 to 8 answers in Chinese, one per line."))])
+    options_en = TextAreaField(_l("Answers in English, one per line"))
     variant_option = SelectField(_l("The winning answers become (optional)"), choices=[
         SelectChoice("", _l("Nothing: just a question")), SelectChoice("colour", _l("The product's colours")),
         SelectChoice("size", _l("The product's sizes"))], validate_choice=True)

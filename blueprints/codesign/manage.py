@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields import SelectChoice
 
+from blueprints.bilingual import localized
 from blueprints.catalog.services import categories
 from blueprints.codesign import bp
 from blueprints.codesign.forms import AskForm, DeclineForm, PollForm, PrototypeForm, UpdateForm
@@ -49,6 +50,8 @@ def _form(prototype=None) -> PrototypeForm:
 def _details(form: PrototypeForm) -> PrototypeDetails:
     return PrototypeDetails(title=form.title.data, description=form.description.data or "",
                             specs=form.specs.data or "", category_id=form.category_id.data,
+                            title_en=form.title_en.data or "", description_en=form.description_en.data or "",
+                            specs_en=form.specs_en.data or "",
                             target_price=form.target_price.data, early_bird_price=form.early_bird_price.data,
                             moq=form.moq.data, deadline=form.deadline_utc(),
                             support_goals=form.support_goals.data or "")
@@ -165,7 +168,8 @@ def new_poll(prototype_id: int):
     prototype = _own(prototype_id)
     form = PollForm()
     return handle_form(form, lambda: add_poll(current_user, prototype, form.question.data,
-                                              form.options.data.splitlines(), form.variant_option.data),
+                                              form.options.data.splitlines(), form.variant_option.data,
+                                              **_poll_english(form)),
                        done=_back_to_edit(prototype_id, _("Poll added."), "#polls"),
                        page=lambda status: _edit_page(_own(prototype_id), status=status, poll_form=form))
 
@@ -191,14 +195,20 @@ def change_poll(poll_id: int):
                           refused=refused_back_to(back))
     form = PollForm(prefix=f"poll-{poll_id}")
     return handle_form(form, lambda: edit_poll(current_user, poll, form.question.data, form.options.data.splitlines(),
-                                               form.variant_option.data),
+                                               form.variant_option.data, **_poll_english(form)),
                        done=_back_to_edit(prototype_id, _("Poll saved."), "#polls"),
                        page=lambda status: _edit_page(_own(prototype_id), status=status, poll_forms={poll_id: form}))
 
 
+def _poll_english(form: PollForm) -> dict:
+    return {"question_en": form.question_en.data or "", "options_en": (form.options_en.data or "").splitlines()}
+
+
 def _poll_form(poll: Poll) -> PollForm:
-    return PollForm(formdata=None, prefix=f"poll-{poll.id}", question=poll.question,
-                    options="\n".join(option.label for option in poll.options), variant_option=poll.variant_option or "")
+    english = [option.label_en for option in poll.options]
+    return PollForm(formdata=None, prefix=f"poll-{poll.id}", question=poll.question, question_en=poll.question_en,
+                    options="\n".join(option.label for option in poll.options),
+                    options_en="\n".join(english) if any(english) else "", variant_option=poll.variant_option or "")
 
 
 def _stage_moves() -> dict:
@@ -324,7 +334,7 @@ def export_csv(slug: str):
         writer.writerow(["would_buy_at_yuan", f"{low / 100:.2f}-{high / 100:.2f}", count])
     for poll, results in data.polls:
         for option, votes in results:
-            writer.writerow([f"poll: {poll.question}", option.label, votes])
+            writer.writerow([f"poll: {localized(poll, 'question')}", localized(option, "label"), votes])
     writer.writerow(["pledged_units", "moq", f"{data.pledged}/{prototype.moq}"])
     for comment, likes in data.top_comments:
         writer.writerow(["top_comment_likes", comment.body[:200], likes])

@@ -33,10 +33,14 @@ class Prototype(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    # The plain columns hold the required 简体中文 text; the *_en columns the optional English.
     title: Mapped[str] = mapped_column(String(160))
+    title_en: Mapped[str] = mapped_column(String(160), default="", server_default="")
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     specs: Mapped[str] = mapped_column(Text, default="")
+    specs_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     target_price: Mapped[int]
     early_bird_price: Mapped[int]
     moq: Mapped[int]
@@ -118,6 +122,7 @@ class Poll(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id"), index=True)
     question: Mapped[str] = mapped_column(String(200))
+    question_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # The variant option its answers become when the prototype launches, e.g. "colour"; None: not a variant.
     variant_option: Mapped[str | None] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(default=0)
@@ -134,6 +139,7 @@ class PollOption(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"), index=True)
     label: Mapped[str] = mapped_column(String(80))
+    label_en: Mapped[str] = mapped_column(String(80), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
 
     poll: Mapped[Poll] = relationship(back_populates="options")

@@ -78,7 +78,7 @@ def _prototype_or_404(slug: str):
 
 
 def render_prototype(prototype, *, block=None, status=200, support_form=None, pledge_form=None,
-                     comment_form=None, reply_forms=None, edit_forms=None, problem=None):
+                     comment_form=None, reply_forms=None, edit_forms=None, problem=None, done=None):
     order = request.args.get("comments", "newest")
     only = block if wants_fragment() else None  # htmx swaps one block: load only what it shows
 
@@ -94,7 +94,7 @@ def render_prototype(prototype, *, block=None, status=200, support_form=None, pl
         is_supplier=is_member_of_supplier(current_user, prototype.supplier_id) if shown("comments") else False,
         support_form=support_form or SupportForm(formdata=None), pledge_form=pledge_form or PledgeForm(formdata=None),
         comment_form=comment_form or CommentForm(formdata=None), reply_forms=reply_forms or {},
-        edit_forms=edit_forms or {}, report_form=ReportForm(formdata=None), now=utcnow(), problem=problem,
+        edit_forms=edit_forms or {}, report_form=ReportForm(formdata=None), now=utcnow(), problem=problem, done=done,
         also=also_chosen_with(prototype, current_user) if shown() else [],
         also_heading=_l("People who supported this also supported"),
         # A launched prototype's history links to what its buyers say of the product it became.
@@ -108,7 +108,7 @@ def my_codesign():
 
 
 @bp.get("/codesign/<slug>")
-@shared_with_visitors
+@shared_with_visitors(reads=("comments",))
 def prototype(slug: str):
     return render_prototype(_prototype_or_404(slug), block="comments")
 
@@ -118,7 +118,8 @@ def prototype(slug: str):
 def _after(prototype, block: str, message: str | None = None):
     """htmx gets the changed part of the page; a plain form goes back to the page (with a message)."""
     if is_htmx():
-        return render_prototype(prototype, block=block)
+        # The message takes the focus in the swapped part, so a keyboard or screen reader user hears what happened.
+        return render_prototype(prototype, block=block, done=message)
     if message:
         flash(message, "success")
     order = request.args.get("comments")

@@ -43,7 +43,7 @@ def seed_after_sale(users, created: list[str]) -> None:
     if order_by_key("demo-return-1") is not None:
         return
     buyer, admin = users["shopper@demo.shelfmade.test"], users["admin@demo.shelfmade.test"]
-    returnable = _delivered_order(buyer, "demo-return-1", [("青花瓷饭碗", 2), ("Linen tea towels, set of 3", 1)])
+    returnable = _delivered_order(buyer, "demo-return-1", [("青花瓷饭碗", 2), ("亚麻茶巾三条装", 1)])
     created.append(f"order {returnable.number} (delivered, returnable)")
 
     asked = _delivered_order(buyer, "demo-return-2", [("不锈钢保温杯 500ml", 2)])
@@ -51,7 +51,7 @@ def seed_after_sale(users, created: list[str]) -> None:
                    "杯盖有裂纹，倒水会漏。The lid is cracked and leaks.", window=WINDOW)
     created.append(f"return on {asked.number} (waiting for the supplier)")
 
-    refunded = _delivered_order(buyer, "demo-return-3", [("Waxed canvas tote", 1)])
+    refunded = _delivered_order(buyer, "demo-return-3", [("油蜡帆布托特包", 1)])
     (item,) = request_return(buyer, refunded, {refunded.lines[0].id: 1}, ReturnReason.NO_REASON, "", window=WINDOW)
     supplier_member = item.supplier.members[0].user
     accept(supplier_member, item, RETURN_ADDRESS)

@@ -47,7 +47,7 @@ def seed_teams(users, created: list[str]) -> None:
     close_expired_teams()
 
     shop = db.session.scalar(select(Shop).where(Shop.slug == "shen-home"))
-    tote = db.session.scalar(select(Product).where(Product.title == "Waxed canvas tote"))
+    tote = db.session.scalar(select(Product).where(Product.title == "油蜡帆布托特包"))
     listing = db.session.scalar(select(Listing).where(Listing.shop_id == shop.id, Listing.product_id == tote.id))
     shop_offer = save_offer(shop.owner, tote, shop, team_size=2, unit_price=_team_price(tote, shop, listing.price),
                             open_hours=48, max_teams=20, rates=rates)

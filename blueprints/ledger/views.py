@@ -9,6 +9,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from blueprints.accounts.models import User
+from blueprints.bilingual import BilingualText
 from blueprints.errors import AccessDenied
 from blueprints.forms import handle_form, refused_back_to, run_action, strip
 from blueprints.ledger import bp
@@ -123,11 +124,13 @@ def _names(owners: set[str]) -> dict[str, str]:
         kind, _sep, owner_id = text.partition(":")
         ids[OwnerKind(kind)].add(int(owner_id))
     names = {}
-    for model, kind, column in ((Supplier, OwnerKind.SUPPLIER, Supplier.name), (Shop, OwnerKind.SHOP, Shop.name),
-                                (User, OwnerKind.REFERRER, User.display_name)):
+    for model, kind, columns in ((Supplier, OwnerKind.SUPPLIER, (Supplier.name, Supplier.name_en)),
+                                 (Shop, OwnerKind.SHOP, (Shop.name, Shop.name_en)),
+                                 (User, OwnerKind.REFERRER, (User.display_name,))):
         if ids[kind]:
-            for owner_id, name in db.session.execute(select(model.id, column).where(model.id.in_(ids[kind]))):
-                names[f"{kind}:{owner_id}"] = name
+            for owner_id, *name in db.session.execute(select(model.id, *columns).where(model.id.in_(ids[kind]))):
+                # Shops' and suppliers' names in the reader's language, by the catalog's rule; people have one name.
+                names[f"{kind}:{owner_id}"] = BilingualText(*name).in_language()
     return names
 
 

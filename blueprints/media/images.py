@@ -106,6 +106,7 @@ def _store_sizes(file, key: str) -> bool:
 def delete_image(key: str) -> None:
     for size in SIZES:
         image_path(key, size).unlink(missing_ok=True)
+    card_path(key).unlink(missing_ok=True)
 
 
 def store_images(uploads) -> list[StoredImage]:
@@ -134,3 +135,62 @@ def uploads_of(files) -> list[tuple[str, object]]:
     if len(uploads) > MAX_IMAGES_PER_UPLOAD:
         raise ImageRejected(_l("Add at most %(count)d images at a time.", count=MAX_IMAGES_PER_UPLOAD))
     return uploads
+
+
+# Link previews. Chat apps drop WebP pictures and WhatsApp anything over 300 KB, so a shared page's picture is a
+# JPEG made from the stored display size on its first request, kept beside it, and never made again.
+
+CARD_SIZE = (1200, 630)  # the 1.91:1 picture Open Graph and Twitter cards show
+CARD_MAX_BYTES = 300 * 1024
+CARD_QUALITIES = (85, 75, 65, 55, 45, 35)
+
+
+def card_path(key: str) -> Path:
+    return upload_folder() / f"{key}-card.jpg"
+
+
+def _backdrop(picture: Image.Image) -> tuple[int, int, int]:
+    """The colour of the picture's edge, to fill the card around it so the whole product stays in view."""
+    edge = picture.convert("RGB").resize((8, 8), Image.Resampling.BOX)
+    pixels = [edge.getpixel((x, y)) for x in range(8) for y in (0, 7)]
+    return tuple(sum(pixel[channel] for pixel in pixels) // len(pixels) for channel in range(3))
+
+
+def fit_on_card(picture: Image.Image, size: tuple[int, int] = CARD_SIZE) -> Image.Image:
+    """The whole picture, as large as fits, centred on a canvas of its edge colour."""
+    picture = picture.convert("RGBA")
+    canvas = Image.new("RGB", size, _backdrop(picture))
+    fitted = ImageOps.contain(picture, size, Image.Resampling.LANCZOS)
+    canvas.paste(fitted, ((size[0] - fitted.width) // 2, (size[1] - fitted.height) // 2), fitted)
+    return canvas
+
+
+def jpeg_under(picture: Image.Image, max_bytes: int = CARD_MAX_BYTES) -> bytes:
+    """The picture as a JPEG, at the best of a few qualities that stays under `max_bytes`. (A card of pure
+    noise, the worst case, fits at quality 75: 243 KB.)"""
+    for quality in CARD_QUALITIES:
+        buffer = BytesIO()
+        picture.save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)
+        if buffer.tell() < max_bytes:
+            break
+    return buffer.getvalue()
+
+
+def write_once(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all (a reader never sees half of it); two first requests may both write it."""
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
+def card_image(key: str) -> Path | None:
+    """The stored picture's share card (made on first use), or None if there is no such picture."""
+    path = card_path(key)
+    if path.exists():
+        return path
+    source = image_path(key, "display")
+    if not source.exists():
+        return None
+    with Image.open(source) as picture:
+        write_once(path, jpeg_under(fit_on_card(picture)))
+    return path

@@ -4,10 +4,12 @@ the cap waits for the daily digest. Telling thousands takes the same few stateme
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 
 from blueprints.accounts.models import User
+from blueprints.bilingual import BilingualText
 from blueprints.columns import utcnow
 from blueprints.errors import InvalidFields
 from blueprints.notifications import mail
@@ -95,11 +97,27 @@ def _caps(user_ids: set[int]) -> dict[int, int]:
     return {user_id: chosen.get(user_id, DEFAULT_DAILY_CAP) for user_id in user_ids}
 
 
-def notify(user_ids, kind: Kind, *, event: str, subject: str, link: str, now: datetime | None = None) -> int:
+def _readers_locales(user_ids: set[int], subject: "BilingualText | str") -> dict[int, str]:
+    """Each reader's language, looked up only when the subject reads differently in the two."""
+    if not isinstance(subject, BilingualText) or subject.in_language("zh_Hans") == subject.in_language("en"):
+        return {}
+    return dict(db.session.execute(select(User.id, User.locale).where(User.id.in_(user_ids))).all())
+
+
+def _subject_for(subject: "BilingualText | str", locale: str | None) -> str:
+    if isinstance(subject, BilingualText):
+        # No chosen language: the one their emails are written in.
+        return subject.in_language(locale or current_app.config["BABEL_DEFAULT_LOCALE"])[:200]
+    return subject[:200]
+
+
+def notify(user_ids, kind: Kind, *, event: str, subject: "BilingualText | str", link: str,
+           now: datetime | None = None) -> int:
     """Tell those of `user_ids` who want this kind, on the channels they chose; returns how many were told (held
     for the digest counts as told). Own activity reaches every one of them. A fixed number of statements
     however many people: one to read their choices, one for their email addresses, one insert into the
-    bell and one into the outbox (two more to count the cap, for promotion)."""
+    bell and one into the outbox (two more to count the cap, for promotion; one more for the readers' languages
+    when the subject is catalog text that reads differently in Chinese and English)."""
     now = now or utcnow()
     user_ids = set(user_ids)
     wanted = {user_id: wants for user_id, wants in _wants(user_ids, kind).items() if wants.anything} \
@@ -111,14 +129,16 @@ def notify(user_ids, kind: Kind, *, event: str, subject: str, link: str, now: da
         sent, caps = _promotional_sent_today(set(wanted), now), _caps(set(wanted))
         held = {user_id for user_id in wanted if sent.get(user_id, 0) >= caps[user_id]}
     emailed = {user_id for user_id, wants in wanted.items() if wants.email and user_id not in held}
+    locales = _readers_locales(set(wanted), subject)
     db.session.execute(insert(Notification), [
-        {"user_id": user_id, "kind": kind, "event": event, "subject": subject[:200], "link": link,
+        {"user_id": user_id, "kind": kind, "event": event, "subject": _subject_for(subject, locales.get(user_id)),
+         "link": link,
          "in_site": wants.in_site, "by_email": wants.email, "held": user_id in held, "created_at": now}
         for user_id, wants in sorted(wanted.items())])
     if emailed:
         users = db.session.scalars(select(User).where(User.id.in_(emailed)).order_by(User.id))
-        db.session.execute(insert(OutboxEmail), [mail.notification_email(user, kind, event=event, subject=subject,
-                                                                         link=link) for user in users])
+        db.session.execute(insert(OutboxEmail), [mail.notification_email(
+            user, kind, event=event, subject=_subject_for(subject, user.locale), link=link) for user in users])
     return len(wanted)
 
 

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from blueprints.accounts.models import User
+from blueprints.bilingual import bilingual
 from blueprints.catalog.models import Product, Variant
 from blueprints.codesign.models import Pledge, Prototype
 from blueprints.codesign.services import EARLY_BIRD_DAYS
@@ -90,7 +91,7 @@ def remind_pledgers(now: datetime | None = None, before: timedelta = timedelta(d
                   .group_by(OrderLine.pledge_id))
         waiting = set(db.session.scalars(select(Pledge.user_id).where(Pledge.prototype_id == prototype.id,
                                                                       Pledge.id.not_in(bought))))
-        notify(waiting, Kind.SUPPORTED_PROTOTYPES, event="pledge_order_reminder", subject=prototype.title,
+        notify(waiting, Kind.SUPPORTED_PROTOTYPES, event="pledge_order_reminder", subject=bilingual(prototype, "title"),
                link=order_link(prototype))
     db.session.flush()
     return len(due)

@@ -37,13 +37,19 @@ def with_cart_count(response):
     return response
 
 
+# The form posts to the page it is on, so a page shown again with its errors keeps the product's own address
+# (one that can be reloaded, shared or switched to the other language); /cart/add stays for pages already open.
 @bp.post("/cart/add")
+@bp.post("/p/<slug>")
+@bp.post("/shops/<shop_slug>/p/<slug>")
 @limiter.limit("120 per hour", deduct_when=succeeded)
-def add_to_cart():
+def add_to_cart(slug: str | None = None, shop_slug: str | None = None):
     form = AddToCartForm()
     variant = db.session.get(Variant, request.form.get("variant_id", type=int) or 0) or abort(404)
     shop = db.session.get(Shop, request.form.get("shop_id", type=int)) if request.form.get("shop_id") else None
     product = variant.product
+    if slug is not None and (product.slug != slug or (shop.slug if shop else None) != shop_slug):
+        abort(404)
     price = product.suggested_price
     if shop is not None:
         listing = public_listing(shop, product.slug) or abort(404)

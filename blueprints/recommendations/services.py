@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
+from blueprints.bilingual import bilingual
 from blueprints.cache import remembered
 from blueprints.catalog.models import Product
 from blueprints.catalog.services import visible_products
@@ -265,7 +266,9 @@ def _loaded(keys: set[ItemKey]) -> dict[ItemKey, Product | Prototype]:
 def _info(key: ItemKey, item: Product | Prototype) -> ItemInfo:
     # The prices subscriptions compare with when they tell people about new items.
     price = item.suggested_price if isinstance(item, Product) else item.early_bird_price
-    return ItemInfo(key, item.category_id, f"{item.title}\n{item.description}", item.category.parent_id, price)
+    # Both languages: a shopper reading either one finds the same neighbours.
+    text = "\n".join((item.title, item.title_en, item.description, item.description_en))
+    return ItemInfo(key, item.category_id, text, item.category.parent_id, price)
 
 
 def _shown(suggestions, pool, titles: dict[ItemKey, str], listings=None) -> list[Shown]:
@@ -431,6 +434,6 @@ def send_picks(now=None) -> int:
         pick = next((shown for shown in for_you(user, limit=5, now=now)
                      if shown.reason != "trending" and _link(shown.item) not in already), None)
         if pick is not None:
-            sent += notify({user.id}, Kind.RECOMMENDATIONS, event="recommended", subject=pick.item.title,
+            sent += notify({user.id}, Kind.RECOMMENDATIONS, event="recommended", subject=bilingual(pick.item, "title"),
                            link=_link(pick.item), now=now)
     return sent

@@ -4,6 +4,7 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from blueprints.bilingual import localized
 from blueprints.codesign.services import supplier_prototypes
 from blueprints.forms import handle_form, refused_back_to, run_action
 from blueprints.media.images import ImageRejected
@@ -148,7 +149,7 @@ def make_ask(review_id: int):
     prototype = db.session.get(Prototype, request.form.get("prototype_id", type=int) or 0) or abort(404)
 
     def done(_result):
-        flash(_("The review is now an ask on %(title)s.", title=prototype.title), "success")
+        flash(_("The review is now an ask on %(title)s.", title=localized(prototype, "title")), "success")
         return see_other(url_for("codesign.prototype", slug=prototype.slug))
 
     return run_action(lambda: review_to_ask(current_user, review, prototype), done=done,

@@ -24,7 +24,18 @@ class SearchDocument(db.Model):
     item_id: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(160))
     body: Mapped[str] = mapped_column(Text)
+    # The titles' other forms (their English, stems, pinyin and initials): matched like the title, ranked near it.
+    terms: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SearchWord(db.Model):
+    """A word of some indexed title: what a Chinese query is cut into, and what a search that finds
+    nothing suggests instead. Words are only added; a stale one is harmless, since a suggestion is
+    offered only when it finds something."""
+    __tablename__ = "search_words"
+
+    word: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 # The engine-specific index (migration 0006) lives outside the models; autogenerate must not drop it.

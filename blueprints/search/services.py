@@ -2,12 +2,15 @@
 so `保温杯` finds `不锈钢保温杯`) and PostgreSQL pg_trgm for matching with ts_rank for ranking.
 Every product and prototype is indexed whatever its state; what the public may see is filtered when
 searching, so hiding a supplier needs no reindex."""
+import difflib
 import hashlib
 import re
 from dataclasses import asdict, dataclass
 
 from flask import current_app
 from sqlalchemy import Float, Integer, bindparam, case, delete, event, func, inspect, or_, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from blueprints.cache import remembered
@@ -16,7 +19,10 @@ from blueprints.catalog.services import in_category, public_product_conditions
 from blueprints.codesign.models import Prototype
 from blueprints.codesign.queries import public_prototype_conditions
 from blueprints.orders.queries import units_sold_by_product
-from blueprints.search.models import DocumentKind, SearchDocument
+from blueprints.search.models import DocumentKind, SearchDocument, SearchWord
+from blueprints.search.normal_forms import (alternatives, chinese_substrings, cut_into_known_words,
+                                            document_forms, query_pieces)
+from blueprints.shops.services import lowest_listing_price_sql
 from blueprints.suppliers.models import Supplier
 from extensions import db
 
@@ -42,9 +48,10 @@ def _indexed_term(term: str) -> str:
 
 
 def terms_of(query: str) -> list[str]:
-    """The words of a query, lower-cased; control characters (which no engine accepts) are spaces."""
+    """The words of a query, lower-cased and split where a shopper might have put a space (`cast-iron`,
+    `保温杯500ml`); control characters (which no engine accepts) are spaces."""
     words = TERM_SPLIT.split(CONTROL_CHARACTERS.sub(" ", query or ""))
-    return [word.lower() for word in words if word][:MAX_TERMS]
+    return [piece for word in words if word for piece in query_pieces(word.lower())][:MAX_TERMS]
 
 
 def _like_pattern(term: str) -> str:
@@ -53,19 +60,53 @@ def _like_pattern(term: str) -> str:
 
 # Keeping the index in step: products and prototypes changed in a transaction are indexed before it commits.
 
-def product_text(product: Product) -> tuple[str, str]:
-    options = " ".join(str(value) for variant in product.variants for value in (variant.options or {}).values())
-    category = product.category
-    body = " ".join(filter(None, [product.description, category.name_en, category.name_zh, product.supplier.name,
-                                  options]))
-    return product.title, f"{body} {cjk_pairs(product.title + ' ' + body)}".strip()
+def _document(titles: list[str], others: list[str]) -> tuple[str, str, str, set[str]]:
+    """(title, body, terms, words) of a document: the Chinese title is the title; the English title and
+    every title's normal forms are its terms; everything else, with its normal forms, the body."""
+    title_forms, other_forms, words = document_forms(titles, others)
+    body = " ".join(filter(None, others))
+    pairs = cjk_pairs(" ".join(filter(None, titles + others)))
+    return (titles[0], " ".join(filter(None, [body, pairs, other_forms])),
+            " ".join(filter(None, titles[1:] + [title_forms])), words)
 
 
-def prototype_text(prototype: Prototype) -> tuple[str, str]:
-    category = prototype.category
-    body = " ".join(filter(None, [prototype.description, prototype.specs, category.name_en, category.name_zh,
-                                  prototype.supplier.name]))
-    return prototype.title, f"{body} {cjk_pairs(prototype.title + ' ' + body)}".strip()
+def _options(options: dict | None) -> list[str]:
+    return [str(value) for value in (options or {}).values()]
+
+
+def product_text(product: Product) -> tuple[str, str, str]:
+    return _product_document(product)[:3]
+
+
+def _product_document(product: Product):
+    category, supplier = product.category, product.supplier
+    options = [value for variant in product.variants
+               for value in _options(variant.options) + _options(variant.options_en)]
+    return _document([product.title, product.title_en, category.name_zh, category.name_en],
+                     [product.description, product.description_en, supplier.name, supplier.name_en,
+                      " ".join(dict.fromkeys(options))])
+
+
+def prototype_text(prototype: Prototype) -> tuple[str, str, str]:
+    return _prototype_document(prototype)[:3]
+
+
+def _prototype_document(prototype: Prototype):
+    category, supplier = prototype.category, prototype.supplier
+    return _document([prototype.title, prototype.title_en, category.name_zh, category.name_en],
+                     [prototype.description, prototype.description_en, prototype.specs, prototype.specs_en,
+                      supplier.name, supplier.name_en])
+
+
+def remember_words(words: set[str]) -> None:
+    """Adds the words the vocabulary lacks; two transactions adding the same word do not collide."""
+    if not words:
+        return
+    dialect = db.engine.dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    rows = [{"word": word} for word in sorted(words)]
+    for start in range(0, len(rows), 1000):
+        db.session.execute(insert(SearchWord).on_conflict_do_nothing(), rows[start:start + 1000])
 
 
 def index_items(kind: DocumentKind, items: list) -> None:
@@ -74,14 +115,17 @@ def index_items(kind: DocumentKind, items: list) -> None:
     existing = {document.item_id: document for document in db.session.scalars(
         select(SearchDocument).where(SearchDocument.kind == kind,
                                      SearchDocument.item_id.in_([item.id for item in items])))}
-    text_of = product_text if kind == DocumentKind.PRODUCT else prototype_text
+    document_of = _product_document if kind == DocumentKind.PRODUCT else _prototype_document
+    words: set[str] = set()
     for item in items:
-        title, body = text_of(item)
+        title, body, terms, item_words = document_of(item)
+        words |= item_words
         document = existing.get(item.id)
         if document is None:
-            db.session.add(SearchDocument(kind=kind, item_id=item.id, title=title, body=body))
-        elif (document.title, document.body) != (title, body):
-            document.title, document.body = title, body
+            db.session.add(SearchDocument(kind=kind, item_id=item.id, title=title, body=body, terms=terms))
+        elif (document.title, document.body, document.terms) != (title, body, terms):
+            document.title, document.body, document.terms = title, body, terms
+    remember_words(words)
 
 
 def forget_items(kind: DocumentKind, item_ids: list[int]) -> None:
@@ -113,9 +157,11 @@ def reindex_all(batch: int = 500) -> int:
 _PENDING = "search_pending"
 
 # The fields each document is made from; a change to any of them reindexes the items concerned.
-SEARCHED_FIELDS = {Product: ("title", "description", "category_id", "supplier_id"),
-                   Prototype: ("title", "description", "specs", "category_id", "supplier_id"),
-                   Variant: ("options",), Supplier: ("name",), Category: ("name_en", "name_zh")}
+SEARCHED_FIELDS = {Product: ("title", "title_en", "description", "description_en", "category_id", "supplier_id"),
+                   Prototype: ("title", "title_en", "description", "description_en", "specs", "specs_en",
+                               "category_id", "supplier_id"),
+                   Variant: ("options", "options_en"), Supplier: ("name", "name_en"),
+                   Category: ("name_en", "name_zh")}
 
 
 def _text_changed(instance) -> bool:
@@ -201,18 +247,41 @@ def _through_the_index() -> None:
         db.session.execute(text("SET LOCAL enable_seqscan = off"))
 
 
+def query_groups(query: str) -> list[list[list[str]]]:
+    """The query as groups that must all match; a group matches when any of its alternatives does, and
+    an alternative when all its fragments do: `batteries 西湖龙井` is [[[batteri]],
+    [[西湖龙井], [西湖‖, 龙井‖]]]. A Chinese word run is also cut into words the index holds, so
+    `不锈钢保温杯` finds "保温杯 不锈钢"."""
+    pieces = terms_of(query)
+    long_runs = [piece for piece in pieces if CJK_RUN.fullmatch(piece) and len(piece) >= 4]
+    known = set(db.session.scalars(select(SearchWord.word).where(SearchWord.word.in_(
+        [word for run in long_runs for word in chinese_substrings(run)])))) if long_runs else set()
+    groups = []
+    for piece in pieces:
+        if CJK_RUN.fullmatch(piece):
+            group = [[_indexed_term(piece)]]
+            words = cut_into_known_words(piece, known) if piece in long_runs else [piece]
+            if len(words) > 1:
+                group.append([_indexed_term(word) for word in words])
+        else:
+            group = [[alternative] for alternative in alternatives(piece)]
+        groups.append(group)
+    return groups
+
+
 def matches(query: str, kind: DocumentKind, *, candidates: int | None = None):
-    """A subquery of (item_id, rank) for the items whose text has every term of `query`; None when
-    the query has no terms. With `candidates`, only that many matches, the first the index finds, are
-    ranked: a common word's thousands of matches cost most of a search to rank, and a page showing the
-    best few does not need all of them (counts and further pages use the whole set)."""
-    terms = [_indexed_term(term) for term in terms_of(query)]
-    if not terms:
+    """A subquery of (item_id, rank) for the items whose text matches every group of `query` (see
+    `query_groups`); None when the query has no terms. With `candidates`, only that many matches, the
+    first the index finds, are ranked: a common word's thousands of matches cost most of a search to
+    rank, and a page showing the best few does not need all of them (counts and further pages use the
+    whole set)."""
+    groups = query_groups(query)
+    if not groups:
         return None
     if db.engine.dialect.name == "postgresql":
-        sql, params = _postgres_matches(terms, kind)
+        sql, params = _postgres_matches(groups, kind)
     else:
-        sql, params = _sqlite_matches(terms, kind)
+        sql, params = _sqlite_matches(groups, kind)
     if candidates is not None:
         sql += " LIMIT :candidates"
         params["candidates"] = candidates
@@ -226,41 +295,56 @@ def matches(query: str, kind: DocumentKind, *, candidates: int | None = None):
     return found.cte(f"candidates_{kind.value}").prefix_with("MATERIALIZED")
 
 
-def _sqlite_matches(terms: list[str], kind: DocumentKind) -> tuple[str, dict]:
+def _any_of(group: list[list[str]], fragment_sql) -> str:
+    return "(" + " OR ".join("(" + " AND ".join(fragment_sql(fragment) for fragment in alternative) + ")"
+                             for alternative in group) + ")"
+
+
+def _sqlite_matches(groups: list[list[list[str]]], kind: DocumentKind) -> tuple[str, dict]:
     params = {"kind": kind.value}
-    long_terms = [term for term in terms if len(term) >= TRIGRAM]
-    short_terms = [term for term in terms if len(term) < TRIGRAM]
-    likes = []
-    for number, term in enumerate(short_terms):
-        params[f"t{number}"] = _like_pattern(term)
+
+    def like(fragment: str) -> str:
+        name = f"t{len(params)}"
+        params[name] = _like_pattern(fragment)
         # SQLite's LIKE ignores ASCII case by itself; leaving out lower() and the concatenation halves a scan.
-        likes.append(f"(d.title LIKE :t{number} ESCAPE '\\' OR d.body LIKE :t{number} ESCAPE '\\')")
-    if long_terms:
-        params["match"] = " ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
-        # bm25 is smaller for better matches; a title match weighs ten times a body match.
-        sql = ("SELECT d.item_id AS item_id, -bm25(search_fts, 10.0, 1.0) AS rank FROM search_fts"
+        return " OR ".join(f"d.{column} LIKE :{name} ESCAPE '\\'" for column in ("title", "body", "terms"))
+
+    def phrase(fragment: str) -> str:
+        return '"' + fragment.replace('"', '""') + '"'
+
+    indexed = [group for group in groups if all(len(fragment) >= TRIGRAM for alt in group for fragment in alt)]
+    scanned = [group for group in groups if group not in indexed]
+    if indexed:
+        params["match"] = " AND ".join(_any_of(group, phrase) for group in indexed)
+        # bm25 is smaller for better matches; a title match weighs ten times a body match, the terms five.
+        sql = ("SELECT d.item_id AS item_id, -bm25(search_fts, 10.0, 1.0, 5.0) AS rank FROM search_fts"
                " JOIN search_documents d ON d.id = search_fts.rowid"
                " WHERE search_fts MATCH :match AND d.kind = :kind")
     else:
-        params["title"] = _like_pattern(" ".join(short_terms))
+        params["title"] = _like_pattern(" ".join(group[0][0] for group in groups))
         sql = ("SELECT d.item_id AS item_id, CASE WHEN d.title LIKE :title ESCAPE '\\' THEN 2.0 ELSE 1.0 END"
                " AS rank FROM search_documents d WHERE d.kind = :kind")
-    sql += "".join(f" AND {like}" for like in likes)
+    sql += "".join(f" AND {_any_of(group, lambda fragment: '(' + like(fragment) + ')')}" for group in scanned)
     return sql, params
 
 
-def _postgres_matches(terms: list[str], kind: DocumentKind) -> tuple[str, dict]:
-    # Written out so the expressions are exactly those of the indexes in migration 0006.
-    params = {"kind": kind.value, "query": " ".join(terms).replace(PAIR_MARK, "")}
-    likes = []
-    for number, term in enumerate(terms):
-        params[f"t{number}"] = _like_pattern(term)
-        likes.append(f"lower(d.title || ' ' || d.body) LIKE :t{number}")
+def _postgres_matches(groups: list[list[list[str]]], kind: DocumentKind) -> tuple[str, dict]:
+    plain = " ".join(fragment for group in groups for fragment in group[0])
+    params = {"kind": kind.value, "query": plain.replace(PAIR_MARK, "")}
+
+    def like(fragment: str) -> str:
+        name = f"t{len(params)}"
+        params[name] = _like_pattern(fragment)
+        # Written out so the expression is exactly that of the indexes in migration 0015.
+        return f"lower(d.title || ' ' || d.body || ' ' || d.terms) LIKE :{name}"
+
     sql = ("SELECT d.item_id AS item_id,"
-           # Ranked on the title alone: a tsvector of every matching body costs most of a common word's search.
+           # Ranked on the titles alone: a tsvector of every matching body costs most of a common word's search,
+           # and one of the terms (pinyin and all) doubled the cost of ranking; finding the query there is cheap.
            " ts_rank(to_tsvector('simple', d.title), plainto_tsquery('simple', :query))"
-           " + similarity(lower(d.title), :query) * 2 AS rank"
-           " FROM search_documents d WHERE d.kind = :kind AND " + " AND ".join(likes))
+           " + similarity(lower(d.title), :query) * 2"
+           " + CASE WHEN strpos(lower(d.terms), :query) > 0 THEN 0.5 ELSE 0 END AS rank"
+           " FROM search_documents d WHERE d.kind = :kind AND " + " AND ".join(_any_of(group, like) for group in groups))
     return sql, params
 
 
@@ -350,6 +434,12 @@ def _filtered(filters: CatalogFilters, matched, columns, *, skip: str | None = N
     return query
 
 
+def shown_price():
+    """SQL: the price a product's card shows, its lowest price in any shop when below the suggested one."""
+    lowest = lowest_listing_price_sql()
+    return case((lowest < Product.suggested_price, lowest), else_=Product.suggested_price)
+
+
 def _price_bucket():
     return case(*[(Product.suggested_price < high, key) for key, (_low, high) in PRICE_BUCKETS.items() if high],
                 else_="200-up")
@@ -368,8 +458,8 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
     order = {
         "relevance": [matched.c.rank.desc()] if matched is not None else [],
         "newest": [],  # the tie-break below is the newest order, and the index's
-        "price-low": [Product.suggested_price.asc()],
-        "price-high": [Product.suggested_price.desc()],
+        "price-low": [shown_price().asc()],
+        "price-high": [shown_price().desc()],
         "popular": [func.coalesce(sold.c.units, 0).desc()],
     }[filters.order]
     query = _filtered(filters, matched, [Product])
@@ -427,3 +517,59 @@ def search_prototypes(query: str, limit: int = 6, *, candidates: int | None = No
         .where(*public_prototype_conditions())
         .options(selectinload(Prototype.images), joinedload(Prototype.supplier))
         .order_by(matched.c.rank.desc(), Prototype.id.desc()).limit(limit)))
+
+
+# When a search finds nothing
+
+SPELLING_CANDIDATES = 2000
+MAX_SPELLINGS = 3
+
+
+def _close_words(piece: str) -> list[str]:
+    """Vocabulary words spelt like `piece`, closest first. Only words of about its length starting with
+    its first character are compared: a slip of the first letter is rare."""
+    if piece in known_words([piece]):
+        return [piece]
+    candidates = list(db.session.scalars(
+        select(SearchWord.word).where(SearchWord.word.startswith(piece[0], autoescape=True),
+                                      func.length(SearchWord.word).between(len(piece) - 2, len(piece) + 2))
+        .limit(SPELLING_CANDIDATES)))
+    cutoff = 0.6 if CJK_RUN.fullmatch(piece) else 0.75
+    return difflib.get_close_matches(piece, candidates, n=MAX_SPELLINGS, cutoff=cutoff)
+
+
+def known_words(words: list[str]) -> set[str]:
+    return set(db.session.scalars(select(SearchWord.word).where(SearchWord.word.in_(words))))
+
+
+def did_you_mean(query: str) -> list[str]:
+    """Up to three queries spelt like `query` from words of indexed titles, each of which finds something
+    the public may see."""
+    pieces = terms_of(query)
+    if not pieces or any(len(piece) < 2 for piece in pieces):
+        return []
+    choices = [_close_words(piece) or [piece] for piece in pieces]
+    spellings = []
+    for rank in range(MAX_SPELLINGS):
+        spelling = " ".join(words[min(rank, len(words) - 1)] for words in choices)
+        if spelling not in spellings and spelling != " ".join(pieces):
+            spellings.append(spelling)
+    return [spelling for spelling in spellings if _finds_something(spelling)]
+
+
+def _finds_something(query: str) -> bool:
+    """Whether the public may see one of the first matches the index finds (enough for a suggestion)."""
+    found = matches(query, DocumentKind.PRODUCT, candidates=50)
+    product = db.session.scalar(select(Product.id).join(found, found.c.item_id == Product.id)
+                                .join(Product.supplier).where(*public_product_conditions()).limit(1))
+    return product is not None or bool(search_prototypes(query, limit=1, candidates=50))
+
+
+def popular_categories(limit: int = 6) -> list[Category]:
+    """The top-level categories with the most products the public may see (the catalog's own counts)."""
+    everything = CatalogFilters()
+    counts = Facets.from_json(remembered(f"catalog-facets:{everything.cache_key()}",
+                                         current_app.config["CATALOG_COUNT_SECONDS"],
+                                         lambda: _facets(everything, None).to_json())).categories
+    tops = db.session.scalars(select(Category).where(Category.parent_id.is_(None), Category.id.in_(counts)))
+    return sorted(tops, key=lambda category: (-counts[category.id], category.position, category.id))[:limit]

@@ -19,6 +19,8 @@ class ShareLink(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     path: Mapped[str] = mapped_column(String(300))  # the page on this site it leads to
     title: Mapped[str] = mapped_column(String(200))
+    # The language the sharer saw the page in when they made the link: its preview in a chat app speaks it.
+    locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()

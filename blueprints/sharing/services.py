@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
+from blueprints.bilingual import localized
 from blueprints.catalog.models import Product
 from blueprints.catalog.services import is_public
 from blueprints.codesign.queries import public_prototype
@@ -43,19 +44,19 @@ def page_title(path: str) -> str | None:
     parts = path.strip("/").split("/")
     if parts[0] == "p":
         product = db.session.scalar(select(Product).where(Product.slug == parts[1]))
-        return product.title if product is not None and is_public(product) else None
+        return localized(product, "title") if product is not None and is_public(product) else None
     if parts[0] in titles_from_above:
         return titles_from_above[parts[0]](parts[1])
     if parts[0] == "codesign":
         prototype = public_prototype(parts[1])
-        return prototype.title if prototype is not None else None
+        return localized(prototype, "title") if prototype is not None else None
     shop = shop_by_slug(parts[1])
     if shop is None:
         return None
     if len(parts) == 2:
-        return shop.name
+        return localized(shop, "name")
     listing = public_listing(shop, parts[3])
-    return f"{listing.product.title} · {shop.name}" if listing else None
+    return f"{localized(listing.product, 'title')} · {localized(shop, 'name')}" if listing else None
 
 
 def link_of(user: User, path: str) -> ShareLink | None:
@@ -64,8 +65,9 @@ def link_of(user: User, path: str) -> ShareLink | None:
     return db.session.scalar(select(ShareLink).where(ShareLink.user_id == user.id, ShareLink.path == path))
 
 
-def get_or_create_link(user: User, path: str) -> ShareLink:
-    """The user's own link to a page, made on first use (one per user and page)."""
+def get_or_create_link(user: User, path: str, locale: str | None = None) -> ShareLink:
+    """The user's own link to a page, made on first use (one per user and page), remembering the language
+    (`locale`) the user saw the page in."""
     if not user.is_authenticated:
         raise AccessDenied()
     title = page_title(path)
@@ -75,7 +77,7 @@ def get_or_create_link(user: User, path: str) -> ShareLink:
     if existing is not None:
         return existing
     link = ShareLink(code="".join(secrets.choice(_ALPHABET) for _ in range(8)), user_id=user.id, path=path,
-                     title=title[:200])
+                     title=title[:200], locale=locale)
     try:
         with db.session.begin_nested():
             db.session.add(link)

@@ -1,19 +1,25 @@
 """Share links: making one, following one, and what a sharer has earned."""
 import segno
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask import current_app, request, url_for
+from flask import abort, current_app, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_limiter.errors import RateLimitExceeded
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 
+from blueprints.accounts.services import LANGUAGES
 from blueprints.columns import utcnow
+from blueprints.media.images import CARD_SIZE
+from blueprints.media.posters import stored_poster
 from blueprints.forms import refused_back_to, run_action
 from blueprints.sharing import bp
 from blueprints.sharing.models import ShareLink
 from blueprints.orders.queries import held_referrals_of, sales_through_links
-from blueprints.sharing.services import (balances, find_link, get_or_create_link, history, link_of, links_with_clicks,
-                                         network_key, new_visitor_id, record_click, seen_on, valid_visitor_id)
+from blueprints.sharing.cards import Subject, of_product, of_prototype, of_shop, poster_of, subject_of_path
+from blueprints.sharing.services import (BOTS, balances, find_link, get_or_create_link, history, link_of,
+                                         links_with_clicks, network_key, new_visitor_id, record_click, seen_on,
+                                         titles_from_above, valid_visitor_id)
 from blueprints.money import current_rates, where_money_goes
 from blueprints.web import render, safe_next_url, see_other
 from extensions import db, limiter
@@ -71,7 +77,10 @@ def follow(code: str):
         except RateLimitExceeded:
             pass
     db.session.commit()
-    response = see_other(link.path)
+    # A chat app fetching the link for its preview is told whose link it was, so the card speaks the sharer's
+    # language (see share_card); people go to the page's own address.
+    is_preview = BOTS.search(request.user_agent.string or "")
+    response = see_other(f"{link.path}?via={link.code}" if is_preview else link.path)
     secure = current_app.config["SESSION_COOKIE_SECURE"]
     response.set_cookie(ATTRIBUTION_COOKIE, _serializer().dumps(link.code), max_age=ATTRIBUTION_DAYS * 24 * 3600,
                         httponly=True, samesite="Lax", secure=secure)
@@ -90,10 +99,13 @@ def make_link():
 
     def make():
         seen_on(current_user, visitor, this_device()[1])
-        return get_or_create_link(current_user, path)
+        return get_or_create_link(current_user, path, str(get_locale()))
 
-    def done(_link):
-        response = see_other(path + "?shared=1#share")
+    def done(link):
+        if request.form.get("then") == "poster":
+            response = see_other(url_for("sharing.poster", code=link.code))
+        else:
+            response = see_other(path + "?shared=1#share")
         _set_visitor_cookie(response, visitor)
         return response
 
@@ -167,3 +179,86 @@ def share_panel(path: str) -> dict:
     return {"link": link, "url": url, "qr": Markup(qr) if qr else None}
 
 
+# Link previews (Open Graph and Twitter cards) and posters
+
+OG_LOCALES = {"zh_Hans": "zh_CN", "en": "en_US"}
+
+
+def sharers_link() -> ShareLink | None:
+    """The share link this page was reached through: a preview's fetch names it (?via=, see `follow`), a
+    browser carries it in its attribution cookie."""
+    code = request.args.get("via")
+    link = find_link(code) if code else (attributed_link() if ATTRIBUTION_COOKIE in request.cookies else None)
+    return link if link is not None and link.path == request.path else None
+
+
+def card_locale(link: ShareLink | None) -> str:
+    """A card speaks its sharer's language when the page came through their link: the one the link was made in,
+    else the one the sharer chose (older links); otherwise the viewer's."""
+    if link is not None:
+        for locale in (link.locale, link.user.locale):
+            if locale in LANGUAGES:
+                return locale
+    return str(get_locale())
+
+
+@bp.app_template_global()
+def share_card(*, product=None, price: int | None = None, shop=None, listings=(), prototype=None, title: str = "",
+               description: str = "") -> dict:
+    """The page's link preview: a product (in the catalog, or as `shop` sells it at `price`), a shop with its
+    `listings`, a prototype, or any other page by its `title` and `description`."""
+    link = sharers_link()
+    locale = card_locale(link)
+    if product is not None:
+        subject = of_product(product, price, shop, locale)
+    elif prototype is not None:
+        subject = of_prototype(prototype, locale)
+    elif shop is not None:
+        subject = of_shop(shop, listings, locale)
+    else:
+        subject = Subject("page", title, description)
+    root = request.url_root.rstrip("/")
+    if subject.image_key:
+        image, image_type = url_for("media.card", key=subject.image_key), "image/jpeg"
+    else:
+        image, image_type = url_for("media.site_card_image"), "image/png"
+    return {"subject": subject, "locale": OG_LOCALES[locale],
+            "alternates": [og for code, og in OG_LOCALES.items() if code != locale],
+            # Through a share link, the card leads back through it: whoever taps the preview is the sharer's visitor.
+            "url": url_for("sharing.follow", code=link.code, _external=True) if link else root + request.path,
+            "image": root + image, "image_type": image_type, "image_size": CARD_SIZE,
+            "type": "product" if subject.kind == "product" else "website",
+            "amount": "%d.%02d" % divmod(subject.price, 100) if subject.kind == "product" else None,
+            "currency": current_app.config["CURRENCY"]}
+
+
+def _own_poster(code: str):
+    """The signed-in user's share link and its poster; 404 for a link whose page the public can no longer see."""
+    link = find_link(code) or abort(404)
+    locale = str(get_locale())
+    poster = poster_of(current_user, link, subject_of_path(link.path, locale, titles_from_above), locale)
+    if poster is None:
+        abort(404)
+    return link, poster
+
+
+@bp.get("/s/<code>/poster")
+@login_required
+def poster(code: str):
+    link, made = _own_poster(code)
+    return render("sharing/poster.html", link=link, poster=made)
+
+
+@bp.get("/s/<code>/poster.jpg")
+@login_required
+@limiter.limit("20 per minute;200 per day", key_func=_per_user)
+def poster_image(code: str):
+    link, made = _own_poster(code)
+    path = stored_poster(made.fingerprint, made.subject.image_key, made.text,
+                         url_for("sharing.follow", code=link.code, _external=True))
+    response = send_file(path, mimetype="image/jpeg", max_age=3600, download_name=f"shelfmade-{link.code}.jpg")
+    response.cache_control.public = False
+    response.cache_control.private = True
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="shelfmade-{link.code}.jpg"'
+    return response

@@ -16,9 +16,12 @@ class Shop(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    # The plain columns hold the required 简体中文 text; the *_en columns the optional English.
     name: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80), default="", server_default="")
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     tagline: Mapped[str] = mapped_column(String(160), default="")
+    tagline_en: Mapped[str] = mapped_column(String(160), default="", server_default="")
     logo_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # newest on the home page
 

@@ -57,7 +57,8 @@ def _check_shop_fields(name: str, slug: str, exclude_id: int | None) -> dict:
     return errors
 
 
-def open_shop(user: User, *, name: str, slug: str, tagline: str = "") -> Shop:
+def open_shop(user: User, *, name: str, slug: str, tagline: str = "", name_en: str = "",
+              tagline_en: str = "") -> Shop:
     if not user.is_authenticated:
         raise AccessDenied()
     if shop_of(user) is not None:
@@ -66,7 +67,8 @@ def open_shop(user: User, *, name: str, slug: str, tagline: str = "") -> Shop:
     errors = _check_shop_fields(name, slug, None)
     if errors:
         raise InvalidFields(errors)
-    shop = Shop(owner_id=user.id, name=name.strip(), slug=slug, tagline=tagline.strip())
+    shop = Shop(owner_id=user.id, name=name.strip(), slug=slug, tagline=tagline.strip(), name_en=name_en.strip(),
+                tagline_en=tagline_en.strip())
     db.session.add(shop)
     try:
         db.session.flush()
@@ -79,13 +81,15 @@ def open_shop(user: User, *, name: str, slug: str, tagline: str = "") -> Shop:
     return shop
 
 
-def update_shop(user: User, shop: Shop, *, name: str, slug: str, tagline: str) -> Shop:
+def update_shop(user: User, shop: Shop, *, name: str, slug: str, tagline: str, name_en: str = "",
+                tagline_en: str = "") -> Shop:
     require_shop_owner(user, shop)
     slug = slug.strip().lower()
     errors = _check_shop_fields(name, slug, shop.id)
     if errors:
         raise InvalidFields(errors)
     shop.name, shop.slug, shop.tagline = name.strip(), slug, tagline.strip()
+    shop.name_en, shop.tagline_en = name_en.strip(), tagline_en.strip()
     db.session.flush()
     return shop
 
@@ -248,6 +252,14 @@ def lowest_listing_prices(product_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(public_listings(select(Listing.product_id, func.min(Listing.price)))
                               .where(Listing.product_id.in_(product_ids)).group_by(Listing.product_id))
     return dict(rows.all())
+
+
+def lowest_listing_price_sql():
+    """SQL, inside a query over products: the lowest price a shop sells the product for (what its card
+    shows, as `lowest_listing_prices` does), NULL when no shop sells it."""
+    return (select(func.min(Listing.price))
+            .where(Listing.product_id == Product.id, priced_within_limits(current_rates()))
+            .correlate(Product).scalar_subquery())
 
 
 def featured_shops(limit: int = 6) -> list[Shop]:

@@ -5,10 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from blueprints.bilingual import localized
 from blueprints.cache import shared_with_visitors
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import catalog_page, categories
-from blueprints.catalog.views import render_product_page
+from blueprints.catalog.views import PRODUCT_PAGE_PARAMETERS, render_product_page
 from blueprints.forms import ActionForm, handle_form
 from blueprints.media.images import ImageRejected
 from blueprints.money import current_rates
@@ -25,6 +26,10 @@ from blueprints.web import is_htmx, render, see_other, succeeded, upload_limit
 from extensions import db, limiter
 
 LOGO_FIELD = {ImageRejected: "logo"}
+
+
+def _english(form: ShopForm) -> dict:
+    return {"name_en": form.name_en.data or "", "tagline_en": form.tagline_en.data or ""}
 
 
 def _dashboard(shop, *, status=200, settings_form=None, price_forms=None, notice=None):
@@ -55,7 +60,8 @@ def my_shop():
     form = ShopForm()
 
     def open_it():
-        shop = open_shop(current_user, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "")
+        shop = open_shop(current_user, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "",
+                         **_english(form))
         if form.logo.data:
             set_logo(current_user, shop, form.logo.data.stream)
 
@@ -79,7 +85,8 @@ def shop_settings():
     form = ShopForm()
 
     def save():
-        update_shop(current_user, shop, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "")
+        update_shop(current_user, shop, name=form.name.data, slug=form.slug.data, tagline=form.tagline.data or "",
+                    **_english(form))
         if form.logo.data:
             set_logo(current_user, shop, form.logo.data.stream)
         elif form.remove_logo.data and shop.logo_key:
@@ -123,7 +130,7 @@ def create_listing():
     back = request.form.get("back", "")
     if not back.startswith("/my/shop/add"):
         back = url_for("shops.add_products")
-    title = product.title
+    title = localized(product, "title")
 
     def done(_listing):
         flash(_("%(title)s is now in your shop.", title=title), "success")
@@ -182,7 +189,7 @@ def feature(listing_id: int):
 @login_required
 def remove(listing_id: int):
     listing = _listing(listing_id)
-    title = listing.product.title
+    title = localized(listing.product, "title")
     remove_listing(current_user, listing)
     db.session.commit()
     return _after_listing_change(_("%(title)s was removed from your shop.", title=title))
@@ -207,7 +214,7 @@ def storefront(slug: str):
 
 
 @bp.get("/shops/<slug>/p/<product_slug>")
-@shared_with_visitors
+@shared_with_visitors(reads=PRODUCT_PAGE_PARAMETERS)
 def listing_page(slug: str, product_slug: str):
     shop = shop_by_slug(slug) or abort(404)
     listing = public_listing(shop, product_slug) or abort(404)

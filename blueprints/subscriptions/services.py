@@ -5,6 +5,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
+from blueprints.bilingual import bilingual
 from blueprints.catalog.models import Category, Product
 from blueprints.codesign.models import Prototype
 from blueprints.errors import AccessDenied, InvalidFields
@@ -76,11 +77,12 @@ def subscribers_matching(text: str, category_id: int, price: int) -> set[int]:
 
 def tell_keyword_subscribers_of_product(product: Product, **_extra) -> None:
     users = subscribers_matching(" ".join(product_text(product)), product.category_id, product.suggested_price)
-    notify(users, Kind.KEYWORD_MATCHES, event="keyword_product", subject=product.title, link=f"/p/{product.slug}")
+    notify(users, Kind.KEYWORD_MATCHES, event="keyword_product", subject=bilingual(product, "title"),
+           link=f"/p/{product.slug}")
 
 
 def tell_keyword_subscribers_of_prototype(prototype: Prototype, **_extra) -> None:
     users = subscribers_matching(" ".join(prototype_text(prototype)), prototype.category_id,
                                  prototype.early_bird_price)
-    notify(users, Kind.KEYWORD_MATCHES, event="keyword_prototype", subject=prototype.title,
+    notify(users, Kind.KEYWORD_MATCHES, event="keyword_prototype", subject=bilingual(prototype, "title"),
            link=f"/codesign/{prototype.slug}")

@@ -27,9 +27,12 @@ class Supplier(db.Model):
     __tablename__ = "suppliers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The plain columns hold the required 简体中文 text; the *_en columns the optional English.
     name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="", server_default="")
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(Text)
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     contact: Mapped[str] = mapped_column(String(200))
     registration_number: Mapped[str] = mapped_column(String(64))
     status: Mapped[SupplierStatus] = mapped_column(string_enum(SupplierStatus, "supplier_status"),

@@ -73,7 +73,7 @@ def require_verified_supplier(user: User) -> Supplier:
 
 
 def apply_for_supplier(user: User, *, name: str, description: str, contact: str,
-                       registration_number: str) -> Supplier:
+                       registration_number: str, name_en: str = "", description_en: str = "") -> Supplier:
     if not user.is_authenticated:
         raise AccessDenied()
     existing = supplier_of(user)
@@ -81,13 +81,15 @@ def apply_for_supplier(user: User, *, name: str, description: str, contact: str,
         # A rejected applicant corrects the application and sends it again.
         existing.name, existing.description, existing.contact, existing.registration_number = (
             name.strip(), description.strip(), contact.strip(), registration_number.strip())
+        existing.name_en, existing.description_en = name_en.strip(), description_en.strip()
         existing.status = SupplierStatus.APPLIED
         db.session.flush()
         return existing
     if existing is not None:
         raise AlreadyASupplier(_l("You have already applied for a supplier account."))
     supplier = Supplier(name=name.strip(), slug=unique_slug(Supplier.slug, name, fallback="supplier"),
-                        description=description.strip(), contact=contact.strip(),
+                        description=description.strip(), contact=contact.strip(), name_en=name_en.strip(),
+                        description_en=description_en.strip(),
                         registration_number=registration_number.strip(), applied_by_id=user.id,
                         status=SupplierStatus.APPLIED)
     db.session.add(supplier)

@@ -34,7 +34,9 @@ def apply():
 
     return handle_form(form, lambda: apply_for_supplier(current_user, name=form.name.data,
                                                         description=form.description.data, contact=form.contact.data,
-                                                        registration_number=form.registration_number.data),
+                                                        registration_number=form.registration_number.data,
+                                                        name_en=form.name_en.data or "",
+                                                        description_en=form.description_en.data or ""),
                        done=done, page=lambda status: render("suppliers/apply.html", block="form", status=status,
                                                              form=form))
 

@@ -3,6 +3,7 @@ from flask import abort, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from blueprints.bilingual import localized
 from blueprints.catalog.models import Product
 from blueprints.forms import handle_form, refused_back_to, run_action
 from blueprints.money import current_rates
@@ -24,7 +25,7 @@ def supplier_teams():
     supplier = require_verified_supplier(current_user)
     products = supplier_products(supplier.id)
     return render("teams/seller.html", heading=_("Team prices and teams"), report=seller_teams(supplier_id=supplier.id), for_supplier=True,
-                  offer_links=[(product.title, url_for("teams.supplier_offer", product_id=product.id))
+                  offer_links=[(localized(product, "title"), url_for("teams.supplier_offer", product_id=product.id))
                                for product in products])
 
 
@@ -33,7 +34,7 @@ def supplier_teams():
 def shop_teams():
     shop = shop_of(current_user) or abort(404)
     return render("teams/seller.html", heading=_("Team prices and teams"), report=seller_teams(shop_id=shop.id), for_supplier=False,
-                  offer_links=[(listing.product.title, url_for("teams.shop_offer", listing_id=listing.id))
+                  offer_links=[(localized(listing.product, "title"), url_for("teams.shop_offer", listing_id=listing.id))
                                for listing in owner_listings(shop)])
 
 
@@ -50,7 +51,7 @@ def _edit_offer(product: Product, shop, back: str):
     form = TeamOfferForm(obj=existing) if existing is not None else TeamOfferForm()
 
     def done(_offer):
-        flash(_("Team price saved for %(title)s.", title=product.title), "success")
+        flash(_("Team price saved for %(title)s.", title=localized(product, "title")), "success")
         return see_other(back)
 
     return handle_form(form, lambda: save_offer(

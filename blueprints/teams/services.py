@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
+from blueprints.bilingual import bilingual, localized
 from blueprints.catalog.models import Product, Variant
 from blueprints.catalog.services import is_public
 from blueprints.columns import utcnow
@@ -143,7 +144,7 @@ def shared_team_title(code: str) -> str | None:
     team = team_by_code(code)
     if team is None or normal_price(team.offer.product, team.offer.shop) is None:
         return None
-    return str(_l("Team for %(title)s", title=team.offer.product.title))
+    return str(_l("Team for %(title)s", title=localized(team.offer.product, "title")))
 
 
 def team_by_code(code: str) -> Team | None:
@@ -281,7 +282,7 @@ def _take_place(buyer: User, team: Team, wanted: TeamOrder, rates: Rates) -> Non
     if wanted.quantity is None or not 1 <= wanted.quantity <= MAX_QUANTITY:
         raise InvalidFields({"quantity": _l("Choose a quantity from 1 to %(max)d.", max=MAX_QUANTITY)})
     if normal_price(product, offer.shop) is None:
-        raise DomainError(_l("%(title)s is not for sale here any more.", title=product.title))
+        raise DomainError(_l("%(title)s is not for sale here any more.", title=localized(product, "title")))
     if team.unit_price < listing_price_floor(product.supply_price, rates):
         raise DomainError(_l("This team price is no longer offered."))
     # Claimed in SQL as well: on SQLite (no row locks) only one of two racing joins can take the last place.
@@ -304,7 +305,7 @@ def _take_place(buyer: User, team: Team, wanted: TeamOrder, rates: Rates) -> Non
 
 def _members_told(team: Team, event: str, link: str, now: datetime) -> None:
     notify({member.user_id for member in team.members}, Kind.ORDER_UPDATES, event=event,
-           subject=team.offer.product.title, link=link, now=now)
+           subject=bilingual(team.offer.product, "title"), link=link, now=now)
 
 
 def team_path(team: Team) -> str:

@@ -270,12 +270,27 @@ def test_the_product_page_picks_a_variant_with_and_without_htmx(client, make_sup
         db.session.commit()
         sold_out = db.session.scalar(db.select(Variant.id).where(Variant.sku == "SOLD-OUT"))
     page = html(client.get(f"/p/{product.slug}"))
-    assert "Steel flask" in page and "Good Co" in page and "Only 3 left" in page and "CN¥69.00" in page
+    assert "Steel flask" in page and "Good Co" in page and "Only 3 left" in page and "¥69.00" in page
     page = html(client.get(f"/p/{product.slug}?variant={sold_out}"))
     assert "Out of stock" in page and "<html" in page
     fragment = client.get(f"/p/{product.slug}?variant={sold_out}", headers={"HX-Request": "true"})
     assert "Out of stock" in html(fragment) and "<html" not in html(fragment)
     assert html(fragment).lstrip().startswith('<div id="variant-panel"')
+
+
+def test_an_option_out_of_stock_is_marked_before_it_is_chosen(client, make_supplier, make_product, app):
+    product = make_product(make_supplier(), "Steel flask", stock=3)
+    with app.app_context():
+        db.session.add(Variant(product_id=product.id, sku="SOLD-OUT", options={"colour": "Ink"}, stock_on_hand=0,
+                               position=1))
+        db.session.commit()
+        sold_out = db.session.scalar(db.select(Variant.id).where(Variant.sku == "SOLD-OUT"))
+    page = html(client.get(f"/p/{product.slug}"))
+    option = re.search(rf'<input type="radio" name="variant" value="{sold_out}"[^>]*>\s*<span>Ink</span>(.*?)</label>',
+                       page, re.S)
+    assert option and " disabled" in option.group(0) and "out of stock" in option.group(1)
+    in_stock = re.search(r'<input type="radio" name="variant" value="\d+"[^>]*checked[^>]*>', page).group(0)
+    assert "disabled" not in in_stock
 
 
 def test_drafts_are_hidden_from_visitors(client, make_supplier, make_product):
@@ -292,7 +307,7 @@ def test_a_user_opens_a_shop_and_lists_a_product_inside_the_band(client, signed_
     response = client.submit("/my/shop/listings", {"product_id": str(product.id), "price": "20"},
                              page="/my/shop/add")
     assert response.status_code == 422
-    assert re.search(r"Choose a price from CN¥\d+\.\d\d to CN¥99\.00\.", html(response))
+    assert re.search(r"Choose a price from ¥\d+\.\d\d to ¥99\.00\.", html(response))
     assert 'value="20"' in html(response)
     response = client.submit("/my/shop/listings", {"product_id": str(product.id), "price": "75"},
                              page="/my/shop/add")
@@ -300,9 +315,9 @@ def test_a_user_opens_a_shop_and_lists_a_product_inside_the_band(client, signed_
     dashboard = html(client.get("/my/shop"))
     assert "Steel flask" in dashboard and "You earn" in dashboard
     storefront = html(client.get("/shops/mei-corner"))
-    assert "Steel flask" in storefront and "CN¥75.00" in storefront
+    assert "Steel flask" in storefront and "¥75.00" in storefront
     product_page = html(client.get(f"/shops/mei-corner/p/{product.slug}"))
-    assert "CN¥75.00" in product_page and "Sold by Mei" in product_page
+    assert "¥75.00" in product_page and "Sold by Mei" in product_page
 
 
 def test_a_taken_shop_address_keeps_the_form(client, make_shop, signed_in):

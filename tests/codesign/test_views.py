@@ -62,6 +62,16 @@ def test_support_vote_and_pledge_update_in_place_with_htmx(client, signed_in, ma
     assert response.status_code == 422 and "Pledge from 1 to 99 units." in html(response)
 
 
+def test_a_pledge_or_comment_sent_by_htmx_answers_with_a_message_that_takes_the_focus(client, signed_in,
+                                                                                     make_supplier, make_prototype):
+    _id, slug = make_prototype(make_supplier())
+    for action, data, said in (("pledge", {"quantity": "2"}, "Thank you: your pledge is recorded."),
+                               ("comments", {"body": "Lighter, please"}, "Your comment is posted.")):
+        body = html(client.htmx_submit(f"/codesign/{slug}/{action}", data, page=f"/codesign/{slug}"))
+        message = re.search(rf'<p class="alert alert--success"[^>]*>{re.escape(said)}</p>', body).group(0)
+        assert 'role="status"' in message and 'tabindex="-1"' in message and "autofocus" in message
+
+
 def test_the_same_actions_work_without_javascript(client, signed_in, make_supplier, make_prototype):
     _id, slug = make_prototype(make_supplier())
     response = client.submit(f"/codesign/{slug}/support", {}, page=f"/codesign/{slug}")

@@ -7,8 +7,8 @@ from blueprints.orders.return_models import Refund, RefundStatus, ReturnRequest,
 from extensions import db
 
 
-def test_the_demo_shows_a_returnable_order_a_return_a_refund_and_payouts(ctx, app):
-    created = seed_demo()
+def test_the_demo_shows_a_returnable_order_a_return_a_refund_and_payouts(demo):
+    _, created = demo
     assert any("returnable" in line for line in created)
     statuses = set(db.session.scalars(select(ReturnRequest.status)))
     assert {ReturnStatus.REQUESTED, ReturnStatus.REFUNDED} <= statuses

@@ -51,13 +51,13 @@ def test_buy_through_a_shop_ship_track_and_earn(browser, live_server, axe_violat
 
     # The cart survives signing in.
     page.get_by_role("link", name=re.compile("^Cart")).click()
-    expect(page.get_by_text("CN¥150.00")).to_be_visible()
+    expect(page.get_by_text("¥150.00")).to_be_visible()
     page.get_by_role("link", name="Check out").click()
     page.get_by_label("Email").fill(buyer.email)
     page.get_by_label("Password").fill(buyer.password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
-    expect(page.get_by_role("cell", name="CN¥210.00")).to_be_visible()
+    expect(page.get_by_role("cell", name="¥210.00")).to_be_visible()
 
     # Checkout with cash on delivery.
     page.get_by_label("Recipient").fill("王小明")
@@ -97,7 +97,7 @@ def test_buy_through_a_shop_ship_track_and_earn(browser, live_server, axe_violat
     sign_in(owner, live_server, shop_selling_two["owner"])
     owner.goto(live_server + "/my/shop/orders")
     expect(owner.get_by_text(number).first).to_be_visible()
-    expect(owner.locator(".earnings")).to_contain_text("CN¥76.20")
+    expect(owner.locator(".earnings")).to_contain_text("¥76.20")
     assert "文三路" not in owner.content()
     assert axe_violations(owner) == []
 
@@ -115,7 +115,7 @@ def test_cart_quantities_change_in_place(browser, live_server, shop_selling_two)
     expect(page.get_by_text("Only 6 left of 不锈钢保温杯.")).to_be_visible()
     page.get_by_label("Quantity").fill("3")
     page.get_by_label("Quantity").press("Enter")
-    expect(page.get_by_text("CN¥225.00").first).to_be_visible()
+    expect(page.get_by_text("¥225.00").first).to_be_visible()
     expect(page.locator("#cart-count")).to_contain_text("3")
     assert page.evaluate("window.stillTheSamePage") is True
     assert page.evaluate("document.documentElement.scrollWidth") <= 375

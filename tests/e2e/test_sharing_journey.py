@@ -77,7 +77,7 @@ def test_share_buy_complete_and_spend(browser, live_server, axe_violations, shop
 
     # Alice sees the reward available: 3% of ¥75 = ¥2.25, and spends it.
     sharer.goto(live_server + "/my/rewards")
-    expect(sharer.locator(".rewards-balance")).to_contain_text("CN¥2.25")
+    expect(sharer.locator(".rewards-balance")).to_contain_text("¥2.25")
     expect(sharer.get_by_role("cell", name="1", exact=True).first).to_be_visible()
     assert axe_violations(sharer) == []
     sharer.goto(live_server + "/shops/mei")
@@ -87,6 +87,6 @@ def test_share_buy_complete_and_spend(browser, live_server, axe_violations, shop
     sharer.goto(live_server + "/checkout")
     sharer.get_by_label("Pay with my share rewards").check()
     checkout(sharer, "138 0000 0002", "文一路 2 号")
-    expect(sharer.get_by_text("Paid with your share rewards: CN¥2.25. Left to pay: CN¥57.75.")).to_be_visible()
+    expect(sharer.get_by_text("Paid with your share rewards: ¥2.25. Left to pay: ¥57.75.")).to_be_visible()
     sharer.goto(live_server + "/my/rewards")
-    expect(sharer.locator(".rewards-balance")).to_contain_text("CN¥0.00")
+    expect(sharer.locator(".rewards-balance")).to_contain_text("¥0.00")

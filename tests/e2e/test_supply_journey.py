@@ -84,13 +84,13 @@ def test_supplier_applies_admin_verifies_product_published_shop_lists_visitor_se
     expect(shop_page.get_by_role("heading", name="Add products")).to_be_visible()
     shop_page.get_by_label("Your price (¥)").fill("20")
     shop_page.get_by_role("button", name=re.compile("Add to my shop")).click()
-    expect(shop_page.get_by_text(re.compile(r"Choose a price from CN¥\d+\.\d\d to CN¥99\.00"))).to_be_visible()
+    expect(shop_page.get_by_text(re.compile(r"Choose a price from ¥\d+\.\d\d to ¥99\.00"))).to_be_visible()
     expect(shop_page.get_by_label("Your price (¥)")).to_have_value("20")
     shop_page.get_by_label("Your price (¥)").fill("75")
     shop_page.get_by_role("button", name=re.compile("Add to my shop")).click()
     expect(shop_page.get_by_text("is now in your shop")).to_be_visible()
     shop_page.goto(live_server + "/my/shop")
-    expect(shop_page.get_by_text(re.compile("You earn CN¥"))).to_be_visible()
+    expect(shop_page.get_by_text(re.compile("You earn ¥"))).to_be_visible()
     assert axe_violations(shop_page) == []
 
     # A visitor sees it in the shop at Mei's price, and in the catalog at the suggested price.
@@ -98,16 +98,16 @@ def test_supplier_applies_admin_verifies_product_published_shop_lists_visitor_se
     visitor.goto(live_server + "/shops/mei-corner")
     expect(visitor.get_by_role("heading", name="Mei's Corner")).to_be_visible()
     card = visitor.get_by_role("article").filter(has_text="不锈钢保温杯 500ml").first
-    expect(card).to_contain_text("CN¥75.00")
+    expect(card).to_contain_text("¥75.00")
     expect(card).to_contain_text("Verified supplier")
     assert axe_violations(visitor) == []
     card.get_by_role("link").click()
     expect(visitor.get_by_role("heading", level=1)).to_have_text("不锈钢保温杯 500ml")
-    expect(visitor.locator("#variant-panel")).to_contain_text("CN¥75.00")
+    expect(visitor.locator("#variant-panel")).to_contain_text("¥75.00")
     expect(visitor.locator("#variant-panel")).to_contain_text("In stock: 12")
     assert axe_violations(visitor) == []
     visitor.goto(live_server + "/catalog")
-    expect(visitor.get_by_role("article").filter(has_text="不锈钢保温杯")).to_contain_text("CN¥69.00")
+    expect(visitor.get_by_role("article").filter(has_text="不锈钢保温杯")).to_contain_text("¥69.00")
 
 
 def test_variant_picker_swaps_price_and_stock_in_place(browser, live_server, make_supplier, make_product, app):
@@ -118,13 +118,18 @@ def test_variant_picker_swaps_price_and_stock_in_place(browser, live_server, mak
     with app.app_context():
         db.session.add(Variant(product_id=product.id, sku="FLASK-INK", options={"colour": "Ink"}, stock_on_hand=0,
                                position=1))
+        db.session.add(Variant(product_id=product.id, sku="FLASK-SAND", options={"colour": "Sand"}, stock_on_hand=2,
+                               position=2))
         db.session.commit()
     page = new_page(browser)
     page.goto(live_server + f"/p/{product.slug}")
     expect(page.locator("#variant-panel")).to_contain_text("In stock: 8")
+    # Sold out is said before it is chosen, and cannot be chosen.
+    expect(page.get_by_role("radio", name=re.compile("^Ink"))).to_be_disabled()
+    expect(page.locator(".variant-option", has_text="Ink")).to_contain_text("out of stock")
     page.evaluate("window.stillTheSamePage = true")
-    page.get_by_label("Ink", exact=True).check()
-    expect(page.locator("#variant-panel")).to_contain_text("Out of stock")
+    page.get_by_label("Sand", exact=True).check()
+    expect(page.locator("#variant-panel")).to_contain_text("Only 2 left")
     assert page.evaluate("window.stillTheSamePage") is True
     expect(page).to_have_url(re.compile(r"\?variant=\d+$"))
 

@@ -301,7 +301,7 @@ def test_a_price_change_during_checkout_is_refused_with_the_new_total(ctx, stock
     from blueprints.shops.models import Listing
 
     db.session.scalar(select(Listing).where(Listing.shop_id == listing.id)).price = 8000
-    with pytest.raises(PriceChanged, match="CN¥199.00"):
+    with pytest.raises(PriceChanged, match="¥199.00"):
         place_order(user(stocked["buyer"]), cart, ADDRESS, PaymentMethod.CASH_ON_DELIVERY, "k", RATES,
                     expected_total=seen)
 

@@ -60,9 +60,9 @@ def test_a_visitor_adds_to_the_cart_at_the_shops_price_and_the_cart_survives_sig
     response = add(client, shop_with_flask)
     assert response.status_code == 303
     cart = html(client.get("/cart"))
-    assert "Flask" in cart and "CN¥150.00" in cart and "from" in cart
+    assert "Flask" in cart and "¥150.00" in cart and "from" in cart
     sign_in(client, make_user("buyer@example.com"))
-    assert "CN¥150.00" in html(client.get("/cart"))
+    assert "¥150.00" in html(client.get("/cart"))
 
 
 def test_adding_by_htmx_swaps_the_panel_and_the_header_count(client, shop_with_flask):
@@ -80,6 +80,40 @@ def test_more_than_in_stock_is_refused_naming_what_is_left(client, shop_with_fla
     assert 'value="9"' in html(response)
 
 
+def test_the_language_switch_on_a_refused_form_goes_back_to_the_page_not_the_post_address(client, shop_with_flask):
+    page = f"/shops/mei/p/{shop_with_flask['product'].slug}"
+    refused = html(add(client, shop_with_flask, quantity=9))
+    assert 'name="next" value="%s"' % page in refused
+    # Sent again from the refused page, the form's referrer is the POST address: the switch falls back to home.
+    data = {"variant_id": str(shop_with_flask["variant_id"]), "shop_id": str(shop_with_flask["shop_id"]),
+            "quantity": "9"}
+    again = html(client.submit("/cart/add", data, page=page, headers={"Referer": "http://localhost/cart/add"}))
+    assert 'name="next" value="/"' in again
+    response = client.submit("/language", {"locale": "zh_Hans", "next": "/cart/add"})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+def test_the_buy_form_posts_to_the_page_it_is_on_so_a_refused_form_keeps_the_pages_address(client, shop_with_flask):
+    page = f"/shops/mei/p/{shop_with_flask['product'].slug}"
+    action = re.search(r'<form method="post" action="([^"]+)" class="add-to-cart"', html(client.get(page))).group(1)
+    assert action == f"{page}?variant={shop_with_flask['variant_id']}"
+    data = {"variant_id": str(shop_with_flask["variant_id"]), "shop_id": str(shop_with_flask["shop_id"])}
+    refused = client.submit(action, {**data, "quantity": "9"}, page=page)
+    assert refused.status_code == 422 and 'value="9"' in html(refused)
+    assert f'name="next" value="{action}"' in html(refused)
+    assert client.submit(action, {**data, "quantity": "2"}, page=page).status_code == 303
+    assert "¥150.00" in html(client.get("/cart"))
+    # The address names the product it sells: another product's form sent there is refused.
+    assert client.submit(f"/shops/mei/p/other-{shop_with_flask['product'].slug}", {**data, "quantity": "1"},
+                         page=page).status_code == 404
+
+
+def test_the_added_message_takes_the_focus_and_is_announced(client, shop_with_flask):
+    body = html(add(client, shop_with_flask, htmx=True))
+    message = re.search(r'<p class="alert alert--success"[^>]*>\s*Added to your cart\.', body).group(0)
+    assert 'role="status"' in message and 'tabindex="-1"' in message and "autofocus" in message
+
+
 def test_cart_quantities_update_with_htmx_and_without(client, shop_with_flask, app):
     add(client, shop_with_flask)
     with app.app_context():
@@ -88,7 +122,7 @@ def test_cart_quantities_update_with_htmx_and_without(client, shop_with_flask, a
 
         item_id = db.session.scalar(select(CartItem.id))
     response = client.htmx_submit(f"/cart/items/{item_id}", {f"item-{item_id}-quantity": "3"}, page="/cart")
-    assert response.status_code == 200 and "CN¥225.00" in html(response) and "<html" not in html(response)
+    assert response.status_code == 200 and "¥225.00" in html(response) and "<html" not in html(response)
     response = client.submit(f"/cart/items/{item_id}", {f"item-{item_id}-quantity": "7"}, page="/cart")
     assert response.status_code == 422 and "Only 5 left of Flask." in html(response)
     response = client.submit(f"/cart/items/{item_id}/remove", {}, page="/cart")
@@ -108,7 +142,7 @@ def test_checkout_places_one_order_even_when_submitted_twice(client, shop_with_f
     assert response.status_code == 303
     number = response.headers["Location"].rsplit("/", 1)[1]
     page = html(client.get(f"/orders/{number}"))
-    assert "Thank you! Your order" in page and "王小明" in page and "CN¥150.00" in page
+    assert "Thank you! Your order" in page and "王小明" in page and "¥150.00" in page
     again = client.submit("/checkout", {**ADDRESS, "idempotency_key": key}, page="/checkout")
     assert again.status_code == 303 and again.headers["Location"] == f"/orders/{number}"
     with app.app_context():
@@ -306,7 +340,7 @@ def test_the_shop_owner_sees_sales_and_earnings_but_not_the_address(client, shop
     assert number in page and "杭州市" in page
     assert "文三路" not in page and "138" not in page and "王小明" not in page
     # 2 x ¥75, supply ¥39, 8% commission, no referral: 2 x (75 - 39 - 6) = ¥60 pending
-    assert "CN¥60.00" in page
+    assert "¥60.00" in page
 
 
 def test_my_orders_lists_only_my_orders(client, shop_with_flask, make_user):
@@ -355,6 +389,6 @@ def test_a_price_that_changed_after_review_is_not_charged_silently(client, shop_
     response = client.submit("/checkout", {**ADDRESS, "idempotency_key": key, "expected_total": total},
                              page="/checkout")
     assert response.status_code == 422
-    assert "A price changed while you were checking out: the total is now CN¥160.00." in html(response)
+    assert "A price changed while you were checking out: the total is now ¥160.00." in html(response)
     with app.app_context():
         assert db.session.scalar(select(func.count(Order.id))) == 0

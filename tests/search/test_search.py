@@ -198,3 +198,49 @@ def test_the_search_page_ranks_a_few_candidates_but_counts_every_match(client, a
     assert page.count("Linen tote no.") == 3 and "Linen tote prototype" in page
     assert "All 5 matching products, with filters" in page
     assert client.get("/catalog?q=linen").get_data(as_text=True).count("Linen tote no.") == 5
+
+
+def test_the_price_sort_uses_the_price_the_card_shows(client, ctx, make_supplier, make_product, make_shop):
+    from blueprints.money import current_rates
+    from blueprints.shops.models import Shop
+    from blueprints.shops.services import add_listing
+
+    supplier = make_supplier()
+    sold_for_less = make_product(supplier, "Teapot sold for less in a shop", suggested_price=6900)
+    make_product(supplier, "Teapot at its suggested price", suggested_price=6000)
+    make_product(supplier, "Dearer teapot", suggested_price=9000, max_price=9900)
+    shop = db.session.get(Shop, make_shop())
+    add_listing(db.session.get(User, shop.owner_id), shop, db.session.get(Product, sold_for_less.id), 5500,
+                current_rates())
+    db.session.commit()
+    assert titles(CatalogFilters(query="teapot", sort="price-low")) == [
+        "Teapot sold for less in a shop", "Teapot at its suggested price", "Dearer teapot"]
+    assert titles(CatalogFilters(sort="price-high")) == [
+        "Dearer teapot", "Teapot at its suggested price", "Teapot sold for less in a shop"]
+    page = client.get("/catalog?sort=price-low").get_data(as_text=True)
+    prices = re.findall(r'class="product-card__price">([^<]+)<', page)
+    assert "55.00" in prices[0] and "60.00" in prices[1] and "90.00" in prices[2]
+
+
+def test_a_search_that_finds_nothing_suggests_spellings_and_popular_categories(
+        client, ctx, make_supplier, make_product, make_category):
+    from blueprints.search.services import did_you_mean, popular_categories
+
+    kitchen, textiles = make_category("kitchen", "Kitchen", "厨房"), make_category("textiles", "Textiles", "布艺")
+    supplier = make_supplier()
+    make_product(supplier, "Cast iron teapot", category_id=kitchen)
+    make_product(supplier, "不锈钢保温杯", category_id=kitchen)
+    make_product(supplier, "Linen tea towel", category_id=textiles)
+    assert did_you_mean("teapto") == ["teapot"]
+    assert did_you_mean("linnen towel") == ["linen towel"]
+    assert did_you_mean("保温被") == ["保温杯"]
+    assert did_you_mean("xqzv") == []
+    assert [category.slug for category in popular_categories()] == ["kitchen", "textiles"]
+
+    page = client.get("/search?q=teapto").get_data(as_text=True)
+    assert "Did you mean:" in page and 'href="/search?q=teapot"' in page
+    assert 'href="/catalog?category=kitchen"' in page and 'href="/catalog?category=textiles"' in page
+    found = client.get("/search?q=teapot").get_data(as_text=True)
+    assert "Did you mean" not in found and "Cast iron teapot" in found
+    catalog = client.get("/catalog?q=teapto&sort=price-low").get_data(as_text=True)
+    assert "Did you mean:" in catalog and 'href="/catalog?q=teapot&amp;sort=price-low"' in catalog

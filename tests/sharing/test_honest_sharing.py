@@ -59,7 +59,7 @@ def test_the_disclosure_appears_on_every_page_a_share_link_can_land_on(app, clie
     text = html(client.get(path, headers=BROWSER))
     assert "Alice shared this and earns" in text
     if page == "shop product":
-        assert "earns CN¥2.25 if you buy" in text  # 3% of the shop's ¥75
+        assert "earns ¥2.25 if you buy" in text  # 3% of the shop's ¥75
     assert "Alice shared this" not in html(client.get("/catalog"))  # only where the link landed
     # Dismissed, it stays hidden.
     token = re.search(r'name="csrf_token" value="([^"]+)"', text).group(1)
@@ -112,7 +112,7 @@ def test_the_money_panel_equals_the_ledgers_split_for_any_price(app, world, make
 
 def test_a_shop_page_and_product_pages_show_where_the_money_goes(client, world):
     text = html(client.get(f"/shops/mei/p/{world['product'].slug}"))
-    assert "Where your money goes" in text and "Mei&#39;s Corner, the shop" in text and "CN¥39.00" in text
+    assert "Where your money goes" in text and "Mei&#39;s Corner, the shop" in text and "¥39.00" in text
 
 
 @pytest.mark.parametrize("street", ["文三路 90 号", "文三路90号", "文三路９０号", "文三路 90 号。", " 文三路，90号 ",

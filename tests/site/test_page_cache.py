@@ -43,7 +43,7 @@ def test_a_second_visitor_gets_the_shared_copy_with_a_token_of_their_own_that_wo
     assert (rendered.headers["X-Page-Cache"], served.headers["X-Page-Cache"]) == ("miss", "hit")
     assert "Enamel flask" in html(served)
     first_token, second_token = TOKEN.search(html(rendered)).group(1), TOKEN.search(html(served)).group(1)
-    assert first_token != second_token and cache.CSRF_HOLE not in html(served)
+    assert first_token != second_token and "csrf-stand-in" not in html(served) + html(rendered)
     assert f'"X-CSRFToken": "{second_token}"' in html(served)
 
     variant_id = re.search(r'name="variant_id" type="hidden" value="(\d+)"', html(served)).group(1)
@@ -110,6 +110,62 @@ def test_visitors_see_a_change_once_the_copy_expires_and_signed_in_users_at_once
     assert "Enamel flask, blue" in html(app.test_client().get(page))
 
 
+def page_copies() -> list[str]:
+    return [key for key in cache._memory if key.startswith("shelfmade:page:")]
+
+
+def test_addresses_with_parameters_the_page_does_not_read_get_a_fresh_page_and_keep_no_copy(shared, flask_page, app):
+    page = f"/p/{flask_page.slug}"
+    for junk in range(5):
+        response = app.test_client().get(f"{page}?junk={junk}")
+        assert response.status_code == 200 and "X-Page-Cache" not in response.headers
+        assert f"junk={junk}" in html(response)  # the language switch comes back here, parameters and all
+    assert page_copies() == []
+    assert "junk" not in html(app.test_client().get(page))
+
+
+def test_parameters_the_page_reads_key_the_copy_in_any_order(shared, flask_page, app):
+    page = f"/p/{flask_page.slug}"
+    first = app.test_client().get(f"{page}?reviews=helpful&image=0")
+    again = app.test_client().get(f"{page}?image=0&reviews=helpful")
+    assert (first.headers["X-Page-Cache"], again.headers["X-Page-Cache"]) == ("miss", "hit")
+    assert app.test_client().get(f"{page}?reviews=newest").headers["X-Page-Cache"] == "miss"
+    assert app.test_client().get("/catalog?page=1&sort=newest").headers["X-Page-Cache"] == "miss"
+    assert app.test_client().get("/catalog?sort=newest&page=1").headers["X-Page-Cache"] == "hit"
+    assert len(page_copies()) == 3
+
+
+@pytest.mark.all_databases
+def test_a_comment_holding_the_token_stand_in_or_a_token_is_shown_as_typed(shared, app, make_supplier, make_prototype,
+                                                                          make_user):
+    _id, slug = make_prototype(make_supplier())
+    page = f"/codesign/{slug}"
+    first_visitor = app.test_client()
+    typed_token = TOKEN.search(html(first_visitor.get(f"{page}?comments=oldest"))).group(1)
+    cache._memory.clear()
+    words = f"__shelfmade_csrf_token__ csrf-stand-in-{'0' * 32} {typed_token}"
+    author = app.test_client()
+    sign_in(author, make_user("mei@example.com"))
+    assert author.submit(f"{page}/comments", {"body": words}, page=page).status_code == 303
+
+    rendered = first_visitor.get(page)  # the copy is made while this visitor's own token is the one typed
+    served = app.test_client().get(page)
+    assert (rendered.headers["X-Page-Cache"], served.headers["X-Page-Cache"]) == ("miss", "hit")
+    for response in (rendered, served):
+        assert words in html(response)
+        assert TOKEN.search(html(response)).group(1) not in words.split()[:2]
+    assert TOKEN.search(html(served)).group(1) != typed_token
+
+
+def test_a_copy_kept_before_stand_ins_were_random_is_rendered_again(shared, flask_page, app):
+    page = f"/p/{flask_page.slug}"
+    app.test_client().get(page)
+    [key] = page_copies()
+    cache._memory[key] = (cache._memory[key][0], {"status": 200, "headers": [], "body": "__shelfmade_csrf_token__"})
+    response = app.test_client().get(page)
+    assert response.headers["X-Page-Cache"] == "miss" and "Enamel flask" in html(response)
+
+
 def test_errors_are_not_shared(shared, app):
     missing = app.test_client().get("/p/no-such-product")
     assert missing.status_code == 404 and "X-Page-Cache" not in missing.headers
@@ -118,22 +174,22 @@ def test_errors_are_not_shared(shared, app):
 
 @pytest.mark.redis
 def test_workers_share_copies_through_redis(database_url, redis_client, make_supplier, make_product):  # noqa: F811
-    product = make_product(make_supplier("Clay Co"), "Enamel flask")
+    run = uuid.uuid4().hex
+    product = make_product(make_supplier("Clay Co"), f"Enamel flask {run}")  # a key no other run has used
     config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": REDIS_URL,
               "PAGE_CACHE_SECONDS": 60}
     workers = [create_app(config), create_app(config)]
     for worker in workers:
         worker.test_client_class = ShopClient
-    run = uuid.uuid4().hex
-    page = f"/p/{product.slug}?run={run}"  # a key no other run has used
+    page = f"/p/{product.slug}"
     try:
         assert workers[0].test_client().get(page).headers["X-Page-Cache"] == "miss"
         served = workers[1].test_client().get(page)
         assert served.headers["X-Page-Cache"] == "hit" and "Enamel flask" in html(served)
-        [key] = redis_client.keys(f"shelfmade:page:*{run}")
+        [key] = redis_client.keys(f"shelfmade:page:*{run}*")
         assert 0 < redis_client.ttl(key) <= 60
     finally:
-        for key in redis_client.keys(f"shelfmade:page:*{run}"):
+        for key in redis_client.keys(f"shelfmade:page:*{run}*"):
             redis_client.delete(key)
         for worker in workers:
             with worker.app_context():

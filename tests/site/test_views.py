@@ -50,7 +50,7 @@ def test_htmx_is_served_from_static(client):
 def test_healthz_reports_a_reachable_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "redis": "not used"}
 
 
 def test_healthz_reports_503_when_the_database_is_unreachable(tmp_path):

@@ -60,6 +60,8 @@ NOT_PUBLIC = {
     "orders.address_picker": "a form's lists",
     "accounts.change_email": "a form", "accounts.confirm_email": "a form behind a secret link",
     "accounts.download_data": "the viewer's data",
+    "media.card": "pictures", "media.site_card_image": "a picture",
+    "sharing.poster": "the sharer's own poster", "sharing.poster_image": "the sharer's own poster, and not HTML",
 }
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
+from blueprints.bilingual import bilingual
 from blueprints.codesign.models import Comment, CommentLike, Prototype, Report
 from blueprints.codesign.services import news
 from blueprints.codesign.services.prototypes import is_member_of_supplier, require_open, require_signed_in
@@ -49,7 +50,7 @@ def add_comment(user: User, prototype: Prototype, body: str, parent: Comment | N
     link = news.page_of(prototype, f"#comment-{comment.id}")
     if parent is not None and replied_to != user.id:
         notify({replied_to}, Kind.REPLIES, event="official_answer" if comment.official else "reply",
-               subject=prototype.title, link=link)
+               subject=bilingual(prototype, "title"), link=link)
     if not comment.official:
         news.tell_supplier(prototype, "new_comment", link)
     return comment

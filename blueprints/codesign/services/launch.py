@@ -30,8 +30,9 @@ def launch(user: User, prototype: Prototype) -> Product:
                  // BASIS_POINTS)
     target = max(prototype.target_price, listing_price_floor(supply, rates))
     product = Product(supplier_id=prototype.supplier_id, category_id=prototype.category_id, title=prototype.title,
-                      slug=unique_slug(Product.slug, prototype.title, fallback="product"),
-                      description=prototype.description + ("\n\n" + prototype.specs if prototype.specs else ""),
+                      title_en=prototype.title_en, slug=unique_slug(Product.slug, prototype.title, fallback="product"),
+                      description=_joined(prototype.description, prototype.specs),
+                      description_en=_joined(prototype.description_en, prototype.specs_en),
                       status=ProductStatus.DRAFT, supply_price=supply, suggested_price=target,
                       min_price=max(supply, prototype.early_bird_price), max_price=target * 13 // 10)
     db.session.add(product)
@@ -39,12 +40,18 @@ def launch(user: User, prototype: Prototype) -> Product:
     for n, image in enumerate(prototype.images):
         db.session.add(ProductImage(product_id=product.id, key=_copy_image(image.key), width=image.width,
                                     height=image.height, position=n))
-    for n, options in enumerate(variant_plan(prototype).variants):
+    plan = variant_plan(prototype)
+    for n, (options, options_en) in enumerate(zip(plan.variants, plan.variants_en, strict=True)):
         db.session.add(Variant(product_id=product.id, sku=f"P{prototype.id}-{product.id}-{n + 1:02d}", options=options,
+                               options_en={key: value for key, value in options_en.items() if value},
                                stock_on_hand=0, position=n))
     prototype.product_id = product.id
     db.session.flush()
     return product
+
+
+def _joined(description: str, specs: str) -> str:
+    return description + ("\n\n" + specs if specs else "")
 
 
 def _copy_image(key: str) -> str:

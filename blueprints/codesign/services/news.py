@@ -4,6 +4,7 @@ of their ask and the update that credits them; the supplier's staff hear of new 
 is the reader's own activity, never promotion, and telling thousands costs the same few statements as one."""
 from sqlalchemy import select, union
 
+from blueprints.bilingual import bilingual
 from blueprints.codesign.models import Comment, Pledge, Poll, PollVote, Prototype, Support
 from blueprints.notifications.models import Kind
 from blueprints.notifications.services import notify
@@ -36,7 +37,7 @@ def page_of(prototype: Prototype, part: str = "") -> str:
 
 
 def tell(user_ids: set[int], prototype: Prototype, event: str, link: str | None = None) -> int:
-    return notify(user_ids, Kind.SUPPORTED_PROTOTYPES, event=event, subject=prototype.title,
+    return notify(user_ids, Kind.SUPPORTED_PROTOTYPES, event=event, subject=bilingual(prototype, "title"),
                   link=link or page_of(prototype))
 
 
@@ -47,4 +48,4 @@ def tell_participants(prototype: Prototype, event: str, link: str | None = None)
 def tell_supplier(prototype: Prototype, event: str, link: str) -> int:
     """The supplier's staff hear of new comments and reports on their prototype."""
     return notify(set(db.session.scalars(_staff(prototype.supplier_id))), Kind.MY_ACTIVITY, event=event,
-                  subject=prototype.title, link=link)
+                  subject=bilingual(prototype, "title"), link=link)

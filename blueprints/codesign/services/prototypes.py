@@ -46,6 +46,9 @@ class PrototypeDetails:
     moq: int
     deadline: datetime
     support_goals: str = ""  # "100, 500, 1000": staged goals, the last moves it to review
+    title_en: str = ""
+    description_en: str = ""
+    specs_en: str = ""
 
 
 # Suppliers
@@ -64,6 +67,8 @@ def is_member_of_supplier(user: User, supplier_id: int) -> bool:
 
 def _check(details: PrototypeDetails) -> None:
     errors = {}
+    if not details.title.strip():
+        errors["title"] = _l("Give the prototype a title in Chinese.")
     if db.session.get(Category, details.category_id) is None:
         errors["category_id"] = _l("Choose a category.")
     if details.target_price is None or details.target_price <= 0:
@@ -116,6 +121,8 @@ def update_prototype(user: User, prototype: Prototype, details: PrototypeDetails
 
 def _fields(details: PrototypeDetails) -> dict:
     return {"title": details.title.strip(), "description": details.description.strip(), "specs": details.specs.strip(),
+            "title_en": details.title_en.strip(), "description_en": details.description_en.strip(),
+            "specs_en": details.specs_en.strip(),
             "category_id": details.category_id, "target_price": details.target_price,
             "early_bird_price": details.early_bird_price, "moq": details.moq, "deadline": details.deadline,
             "support_goals": _support_goals(details.support_goals)}

@@ -84,8 +84,9 @@ VARIANT_OPTIONS = ("colour", "size")
 
 
 def _poll_fields(prototype: Prototype, question: str, options: list[str], variant_option: str | None,
-                 poll: Poll | None = None) -> tuple[str, list[str], str | None]:
+                 poll: Poll | None = None, options_en=()) -> tuple[str, list[str], str | None, list[str]]:
     labels = [label.strip() for label in options if label.strip()]
+    labels_en = [label.strip() for label in options_en if label.strip()]
     variant_option = (variant_option or "").strip() or None
     errors = {}
     if not question.strip():
@@ -94,6 +95,9 @@ def _poll_fields(prototype: Prototype, question: str, options: list[str], varian
         errors["options"] = _l("Give 2 to 8 answers, one per line.")
     elif len({label.casefold() for label in labels}) != len(labels):
         errors["options"] = _l("Each answer must be different.")
+    if labels_en and len(labels_en) != len(labels):
+        # Matched line by line: one English answer too few would shift every label after it.
+        errors["options_en"] = _l("Give every answer in English, in the same order, or none.")
     if variant_option is not None and variant_option not in VARIANT_OPTIONS:
         errors["variant_option"] = _l("Choose what the answers become.")
     elif variant_option is not None and any(other.variant_option == variant_option and other is not poll
@@ -102,7 +106,7 @@ def _poll_fields(prototype: Prototype, question: str, options: list[str], varian
                                       "has to choose between two results.")
     if errors:
         raise InvalidFields(errors)
-    return question.strip(), labels, variant_option
+    return question.strip(), labels, variant_option, labels_en or [""] * len(labels)
 
 
 def _require_polls_editable(user: User, prototype: Prototype) -> None:
@@ -113,11 +117,12 @@ def _require_polls_editable(user: User, prototype: Prototype) -> None:
 
 
 def add_poll(user: User, prototype: Prototype, question: str, options: list[str],
-             variant_option: str | None = None) -> Poll:
+             variant_option: str | None = None, *, question_en: str = "", options_en=()) -> Poll:
     _require_polls_editable(user, prototype)
-    question, labels, variant_option = _poll_fields(prototype, question, options, variant_option)
-    poll = Poll(question=question, variant_option=variant_option, position=len(prototype.polls),
-                options=[PollOption(label=label[:80], position=n) for n, label in enumerate(labels)])
+    question, labels, variant_option, labels_en = _poll_fields(prototype, question, options, variant_option,
+                                                               options_en=options_en)
+    poll = Poll(question=question, question_en=question_en.strip()[:200], variant_option=variant_option,
+                position=len(prototype.polls), options=_poll_options(labels, labels_en))
     prototype.polls.append(poll)
     db.session.flush()
     return poll
@@ -141,15 +146,22 @@ def _require_no_votes(poll: Poll) -> None:
         raise DomainError(_l("People have voted on this poll: it can no longer change, only close."))
 
 
-def edit_poll(user: User, poll: Poll, question: str, options: list[str], variant_option: str | None) -> None:
+def _poll_options(labels: list[str], labels_en: list[str]) -> list[PollOption]:
+    return [PollOption(label=label[:80], label_en=label_en[:80], position=n)
+            for n, (label, label_en) in enumerate(zip(labels, labels_en, strict=True))]
+
+
+def edit_poll(user: User, poll: Poll, question: str, options: list[str], variant_option: str | None, *,
+              question_en: str = "", options_en=()) -> None:
     """Until its first vote a poll can be reworded, its answers changed, or what it decides."""
     _require_polls_editable(user, poll.prototype)
     _require_no_votes(poll)
-    poll.question, labels, poll.variant_option = _poll_fields(poll.prototype, question, options, variant_option,
-                                                              poll)
+    poll.question, labels, poll.variant_option, labels_en = _poll_fields(
+        poll.prototype, question, options, variant_option, poll, options_en=options_en)
+    poll.question_en = question_en.strip()[:200]
     poll.options.clear()
     db.session.flush()
-    poll.options.extend(PollOption(label=label[:80], position=n) for n, label in enumerate(labels))
+    poll.options.extend(_poll_options(labels, labels_en))
     db.session.flush()
 
 
@@ -203,15 +215,17 @@ class VariantPlan:
     """What launch will make: each deciding poll with its winning answers, and the variants they combine into."""
     results: list[tuple[Poll, list[PollOption]]]
     variants: list[dict[str, str]]
+    variants_en: list[dict[str, str]]  # the same variants, with the answers' English labels
 
 
 def variant_plan(prototype: Prototype) -> VariantPlan:
     """The one place launch and its preview read the poll results from, so the preview is what launch does."""
     results = [(poll, winning_options(poll)) for poll in prototype.polls if poll.variant_option]
-    variants = [{}]
+    variants = [({}, {})]
     for poll, winners in results:
-        variants = [{**variant, poll.variant_option: option.label} for variant in variants for option in winners]
-    return VariantPlan(results, variants)
+        variants = [({**chinese, poll.variant_option: option.label}, {**english, poll.variant_option: option.label_en})
+                    for chinese, english in variants for option in winners]
+    return VariantPlan(results, [chinese for chinese, _ in variants], [english for _, english in variants])
 
 
 # Counting

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from blueprints.accounts.models import User
+from blueprints.bilingual import localized
 from blueprints.catalog.models import Product, Variant
 from blueprints.catalog.services import is_public
 from blueprints.orders.early_bird import early_bird_price_for
@@ -100,7 +101,8 @@ class CartSummary:
     @property
     def rows(self) -> list[tuple[str, str, int, int]]:
         """(title, option, quantity, amount) for a read-only list of what is bought."""
-        return [(line.item.variant.product.title, line.item.variant.label, line.item.quantity, line.line_total)
+        return [(localized(line.item.variant.product, "title"), line.item.variant.label, line.item.quantity,
+                 line.line_total)
                 for line in self.lines]
 
     @property
@@ -134,26 +136,29 @@ def summarise(cart: Cart | None, buyer_id: int | None = None) -> CartSummary:
     for item in items:
         product = item.variant.product
         if not is_public(product):
-            summary.lines.append(CartLine(item, None, _l("%(title)s is no longer for sale.", title=product.title)))
+            summary.lines.append(CartLine(item, None, _l("%(title)s is no longer for sale.",
+                                                         title=localized(product, "title"))))
             continue
         if item.pledge_id:
             offer = early_bird_price_for(item.pledge_id, cart.user_id or buyer_id, product.id)
             if offer is None:
                 summary.lines.append(CartLine(item, None, _l("The early-bird offer for %(title)s has ended.",
-                                                             title=product.title)))
+                                                             title=localized(product, "title"))))
             elif item.quantity > offer[1]:
                 summary.lines.append(CartLine(item, offer[0], _l(
                     "Your pledge covers %(count)d of %(title)s at the early-bird price.", count=offer[1],
-                    title=product.title)))
+                    title=localized(product, "title"))))
             else:
                 summary.lines.append(CartLine(item, offer[0]))
             continue
         price = prices.get((item.shop_id, product.id)) if item.shop_id else product.suggested_price
         if price is None:
             summary.lines.append(CartLine(item, None, _l("%(shop)s no longer sells %(title)s.",
-                                                         shop=item.shop.name, title=product.title)))
+                                                         shop=localized(item.shop, "name"),
+                                                         title=localized(product, "title"))))
         elif item.quantity > item.variant.stock_on_hand:
-            summary.lines.append(CartLine(item, price, str(NotEnoughStock(product.title, item.variant.stock_on_hand))))
+            summary.lines.append(CartLine(item, price, str(NotEnoughStock(localized(product, "title"),
+                                                                          item.variant.stock_on_hand))))
         else:
             summary.lines.append(CartLine(item, price))
     return summary
@@ -163,7 +168,7 @@ def _check_quantity(variant: Variant, quantity: int) -> None:
     if quantity < 1 or quantity > MAX_QUANTITY:
         raise InvalidFields({"quantity": _l("Choose a quantity from 1 to %(max)d.", max=MAX_QUANTITY)})
     if quantity > variant.stock_on_hand:
-        raise NotEnoughStock(variant.product.title, variant.stock_on_hand)
+        raise NotEnoughStock(localized(variant.product, "title"), variant.stock_on_hand)
 
 
 def add_to_cart(cart: Cart, variant: Variant, shop: Shop | None, quantity: int, *,
@@ -171,9 +176,10 @@ def add_to_cart(cart: Cart, variant: Variant, shop: Shop | None, quantity: int, 
     """Add units through a shop, from the catalog (shop None), or at a pledge's early-bird price."""
     product = variant.product
     if not is_public(product):
-        raise DomainError(_l("%(title)s is not for sale.", title=product.title))
+        raise DomainError(_l("%(title)s is not for sale.", title=localized(product, "title")))
     if shop is not None and (shop.id, product.id) not in _listing_prices({(shop.id, product.id)}):
-        raise DomainError(_l("%(shop)s does not sell %(title)s.", shop=shop.name, title=product.title))
+        raise DomainError(_l("%(shop)s does not sell %(title)s.", shop=localized(shop, "name"),
+                             title=localized(product, "title")))
     shop_id = shop.id if shop else None
     lock_cart(cart)
     item = next((i for i in cart.items if i.variant_id == variant.id and i.shop_id == shop_id
@@ -182,14 +188,14 @@ def add_to_cart(cart: Cart, variant: Variant, shop: Shop | None, quantity: int, 
     if pledge_id is not None:
         offer = early_bird_price_for(pledge_id, cart.user_id, product.id)
         if offer is None:
-            raise DomainError(_l("The early-bird offer for %(title)s has ended.", title=product.title))
+            raise DomainError(_l("The early-bird offer for %(title)s has ended.", title=localized(product, "title")))
         if quantity + (item.quantity if item else 0) > offer[1]:
             raise InvalidFields({"quantity": _l("Your pledge covers %(count)d of %(title)s at the early-bird price.",
-                                                count=offer[1], title=product.title)})
+                                                count=offer[1], title=localized(product, "title"))})
         most = min(most, offer[1])
     already = item.quantity if item else 0
     if already and quantity + already > variant.stock_on_hand:
-        raise NotEnoughStock.already_in_cart(product.title, already, variant.stock_on_hand)
+        raise NotEnoughStock.already_in_cart(localized(product, "title"), already, variant.stock_on_hand)
     _check_quantity(variant, quantity + already)
     if item is None:
         item = CartItem(variant_id=variant.id, shop_id=shop_id, pledge_id=pledge_id, quantity=quantity)
@@ -203,7 +209,7 @@ def add_to_cart(cart: Cart, variant: Variant, shop: Shop | None, quantity: int, 
                                .execution_options(synchronize_session=False))
     db.session.refresh(item, ["quantity"])
     if added.rowcount != 1:
-        raise NotEnoughStock.already_in_cart(product.title, item.quantity, variant.stock_on_hand)
+        raise NotEnoughStock.already_in_cart(localized(product, "title"), item.quantity, variant.stock_on_hand)
     return item
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from blueprints.bilingual import localized
 from blueprints.orders.alerts import tell_suppliers_of_order
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Variant
@@ -221,7 +222,9 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
         db.session.add(OrderLine(
             order=order, shipment=shipments[supplier_id], variant_id=variant.id, shop_id=cart_line.item.shop_id,
             pledge_id=cart_line.item.pledge_id,
-            title=product.title, variant_label=variant.label, sku=variant.sku, unit_price=cart_line.unit_price,
+            # In the buyer's language: the order keeps what they saw when they bought.
+            title=localized(product, "title"), variant_label=variant.label, sku=variant.sku,
+            unit_price=cart_line.unit_price,
             quantity=quantity, line_total=split.total, supplier_payout=split.supplier_payout,
             platform_commission=split.platform_commission, referral_reward=split.referral_reward,
             shop_earnings=split.shop_earnings, platform_margin=split.platform_margin))
@@ -300,7 +303,7 @@ def _take_stock(summary: CartSummary) -> None:
     titles = {}
     for line in summary.lines:
         wanted[line.item.variant_id] += line.item.quantity
-        titles[line.item.variant_id] = line.item.variant.product.title
+        titles[line.item.variant_id] = localized(line.item.variant.product, "title")
     # Lock in id order, so two checkouts taking the same variants in another order cannot deadlock.
     locked = {variant.id: variant for variant in db.session.scalars(
         select(Variant).where(Variant.id.in_(wanted)).order_by(Variant.id).with_for_update()
