@@ -130,6 +130,8 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         # Where uploaded images are kept; a deployment can point this at shared storage.
         "UPLOAD_FOLDER": environ.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # a form with up to 10 images of up to 5 MB each
+        # Posts that carry pictures, per address, across every form that takes them (blueprints/web.py).
+        "UPLOAD_RATE_LIMIT": environ.get("UPLOAD_RATE_LIMIT", "60 per hour"),
         # How often an open page asks for the unread count in the header.
         "BELL_REFRESH_SECONDS": int(environ.get("BELL_REFRESH_SECONDS", "60")),
         # Per address: typing sends a request per pause, a scraping bot far more. (The load benchmark,

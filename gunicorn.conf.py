@@ -6,11 +6,23 @@ and https (secure cookies, HSTS) are the real ones.
 import multiprocessing
 import os
 
+worker_class = os.environ.get("WORKER_CLASS", "gevent")
+if worker_class == "gevent" and __name__ == "__config__":
+    # gunicorn loads this file (as __config__) before it preloads the app, and gevent must patch the standard
+    # library before ssl, socket and the database and Redis clients are imported, or they keep blocking calls.
+    from gevent import monkey
+
+    monkey.patch_all()
+
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
-# Sync workers: each handles one request at a time and pages spend most of their time in Python,
-# so about two per core keeps the cores busy while others wait on PostgreSQL.
+# About two workers per core keeps the cores busy while others wait on PostgreSQL: pages spend most of their
+# time in Python. gevent workers, not sync ones: a sync worker is held by one connection until the client has sent
+# its whole request, so a few clients dribbling headers or a body held every worker and nobody else was answered.
+# A gevent worker reads each connection in its own greenlet and runs the app only once a request has arrived
+# (psycopg 3.1.14+ and redis-py cooperate with gevent once gunicorn has monkey-patched the worker).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-worker_class = "sync"
+# Connections one worker holds open at once, slow or not; beyond them new ones wait in the listen backlog.
+worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
