@@ -111,6 +111,8 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # How long the catalog's page count may be reused before counting the products again.
         "CATALOG_COUNT_SECONDS": int(environ.get("CATALOG_COUNT_SECONDS", "60")),
+        # Fragments of pages shared by everyone who reads them (blueprints/cache.py): "auto" is on with Redis.
+        "FRAGMENT_CACHE": environ.get("FRAGMENT_CACHE", "auto"),
         # How long a page as signed-out visitors see it is shared between them (0: never; see
         # cache.shared_with_visitors). Off by default in development, so a change shows at once.
         "PAGE_CACHE_SECONDS": int(environ.get("PAGE_CACHE_SECONDS", "15" if production else "0")),
@@ -128,6 +130,8 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         # Where uploaded images are kept; a deployment can point this at shared storage.
         "UPLOAD_FOLDER": environ.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # a form with up to 10 images of up to 5 MB each
+        # Posts that carry pictures, per address, across every form that takes them (blueprints/web.py).
+        "UPLOAD_RATE_LIMIT": environ.get("UPLOAD_RATE_LIMIT", "60 per hour"),
         # How often an open page asks for the unread count in the header.
         "BELL_REFRESH_SECONDS": int(environ.get("BELL_REFRESH_SECONDS", "60")),
         # Per address: typing sends a request per pause, a scraping bot far more. (The load benchmark,
@@ -139,6 +143,7 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "SEARCH_CANDIDATES": int(environ.get("SEARCH_CANDIDATES", "300")),
         # How long the trending list (recommendations for newcomers) is shared before it is counted again.
         "TRENDING_SECONDS": int(environ.get("TRENDING_SECONDS", "300")),
+        "USER_SUGGESTIONS_SECONDS": int(environ.get("USER_SUGGESTIONS_SECONDS", "60")),
         # The site's public address, for links in emails (sent from a command, outside any request).
         "SITE_URL": environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Without MAIL_SERVER, emails wait in the outbox (read them at /admin/outbox) and are not sent.

@@ -6,18 +6,24 @@ and https (secure cookies, HSTS) are the real ones.
 import multiprocessing
 import os
 
+worker_class = os.environ.get("WORKER_CLASS", "gevent")
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
-# Sync workers: each handles one request at a time and pages spend most of their time in Python,
-# so about two per core keeps the cores busy while others wait on PostgreSQL.
+# About two workers per core keeps the cores busy while others wait on PostgreSQL: pages spend most of their
+# time in Python. gevent workers, not sync ones: a sync worker is held by one connection until the client has sent
+# its whole request, so a few clients dribbling headers or a body held every worker and nobody else was answered.
+# A gevent worker reads each connection in its own greenlet and runs the app only once a request has arrived
+# (psycopg 3.1.14+ and redis-py cooperate with gevent once gunicorn has monkey-patched the worker).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-worker_class = "sync"
+# Connections one worker holds open at once, slow or not; beyond them new ones wait in the listen backlog.
+worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-# Load the app once in the master and fork the workers from it: a worker that restarts is ready at once,
-# instead of spending a second or two importing while its requests wait (a visible p99 at a thousand
-# requests a second). The app opens no database or Redis connection while loading, so none is shared.
-preload_app = True
+# Sync workers load the app once in the master and fork from it, so a restarted worker is ready at once. gevent
+# workers load it themselves, after gunicorn's gevent worker has patched the standard library: loaded in the
+# master, the app's threads (the rate limiter's in-memory timer) were forked half-alive and each worker logged a
+# KeyError at boot, and anything imported before patching kept blocking calls.
+preload_app = worker_class != "gevent"
 # Restart workers now and then so a slow leak cannot grow without bound; jitter avoids restarting all at once.
 max_requests = 100_000
 max_requests_jitter = 10_000
@@ -26,3 +32,13 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
+# The app's own lines (the security log, a Redis outage and its fallback) reach stderr beside gunicorn's; without
+# this Python's logging has no handler in a worker and they were lost. Merged into gunicorn's defaults.
+logconfig_dict = {
+    "root": {"level": "INFO", "handlers": ["error_console"]},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["error_console"], "propagate": False,
+                           "qualname": "gunicorn.error"},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False, "qualname": "gunicorn.access"},
+    },
+}

@@ -12,6 +12,7 @@ add-to-cart actions are htmx POSTs from 500 signed-in users, each from its own a
 X-Forwarded-For, as behind a proxy) so rate limits apply per user as in production.
 """
 import argparse
+import concurrent.futures
 import gzip
 import json
 import os
@@ -126,7 +127,8 @@ def sample_paths(url: str) -> dict:
     from blueprints.catalog.models import Product, ProductStatus
     from blueprints.codesign.models import Prototype, Stage
     from blueprints.suppliers.models import Supplier, SupplierStatus
-    from blueprints.shops.models import Listing
+    from blueprints.catalog.models import Category
+    from blueprints.shops.models import Listing, Shop
     from extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
@@ -137,6 +139,11 @@ def sample_paths(url: str) -> dict:
             .where(Product.status == ProductStatus.ACTIVE, Supplier.status == SupplierStatus.VERIFIED).limit(50_000)))
         listing = db.session.scalars(select(Listing).limit(1)).one()
         variant_id = listing.product.variants[0].id
+        listed = db.session.execute(
+            select(Shop.slug, Product.slug).select_from(Listing).join(Listing.shop).join(Listing.product)
+            .join(Product.supplier).where(Product.status == ProductStatus.ACTIVE,
+                                          Supplier.status == SupplierStatus.VERIFIED).limit(20_000)).all()
+        categories = list(db.session.scalars(select(Category.slug)))
         prototypes = list(db.session.scalars(select(Prototype.slug).where(Prototype.stage == Stage.OPEN).limit(5_000)))
         shops = [f"/shops/shop-{n}" for n in rng.sample(range(1, 1_001), 500)]
         return {
@@ -144,13 +151,39 @@ def sample_paths(url: str) -> dict:
             "catalog": [f"/catalog?page={n}" for n in range(1, 201)] + ["/catalog"] * 50,
             "search": [f"/search?q={urllib.request.quote(word)}" for word in SEARCH_WORDS],
             "product": [f"/p/{slug}" for slug in rng.sample(products, 2_000)],
+            "category": [f"/catalog?category={slug}&page={n}" for slug in categories for n in (1, 2, 3)],
             "shop": shops,
+            "shop product": [f"/shops/{shop}/p/{product}" for shop, product in rng.sample(listed, 2_000)],
             "prototype": [f"/codesign/{slug}" for slug in rng.sample(prototypes, 2_000)],
             "vote": [f"/codesign/{prototypes[0]}/support"],
             "add to cart": ["/cart/add"],
             "_cart_body": f"variant_id={variant_id}&shop_id={listing.shop_id}&quantity=1",
             "_product": products[0],
         }
+
+
+PAGES = ("home", "catalog", "category", "search", "product", "shop", "shop product", "prototype", "vote",
+         "add to cart")
+GET_PAGES = PAGES[:-2]
+
+
+def worker_rss_mb(master: subprocess.Popen) -> list[float]:
+    """Resident memory of each gunicorn worker (the master's children), in MB."""
+    found = []
+    for pid in subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout.split():
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            rss_kb = int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1))
+        found.append(round(rss_kb / 1024, 1))
+    return found
+
+
+def warm_counts(port: int, paths: dict) -> None:
+    """Ask once for every count the measured pages share (the catalog's, each category's, each search's), as
+    a site that has been up for a while has them: otherwise the first seconds of a measurement are a few
+    requests that each count 100,000 products, whatever the code that counts."""
+    shared_counts = ["/catalog"] + [path for path in paths["category"] if path.endswith("&page=1")] + paths["search"]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda path: fetch(f"http://127.0.0.1:{port}{path}"), shared_counts))
 
 
 def skewed(paths: list[str], skew: float, draws: int = 20_000) -> list[str]:
@@ -214,6 +247,11 @@ def main() -> None:
                         help="PAGE_CACHE_SECONDS for the site: signed-out visitors share copies of pages (0: off)")
     parser.add_argument("--skew", type=float, default=0.0,
                         help="draw GET pages with Zipf weights 1/rank**SKEW (0, the default: uniformly)")
+    parser.add_argument("--series", nargs="+", default=["visitor", "signed-in"], choices=["visitor", "signed-in"],
+                        help="visitor: GET pages signed out (shared copies when --page-cache is set) and the "
+                             "signed-in actions; signed-in: every GET page as one of 500 signed-in users sees it")
+    parser.add_argument("--cold", action="store_true",
+                        help="measure without first asking for each shared count once (see warm_counts)")
     parser.add_argument("--output", help="write the results as JSON here")
     args = parser.parse_args()
     url = database_url(args.database_url, "")
@@ -224,34 +262,46 @@ def main() -> None:
     paths = sample_paths(url)
     sessions = signed_in_sessions(url, 500)
     results = {"database": url.split(":")[0], "workers": args.workers, "page_cache_seconds": args.page_cache,
-               "skew": args.skew,
+               "skew": args.skew, "connections": [args.saturating, args.moderate],
+               "load_average_before": os.getloadavg(),
                "pages": {}}
 
     app_server = server("app:create_app()", args.port, env, args.workers)
     try:
         html = urllib.request.urlopen(f"http://127.0.0.1:{args.port}/p/{paths['_product']}").read().decode()
         results["weight"] = page_weight(args.port, paths["_product"], paths, sessions)
-        for name in ("home", "catalog", "search", "product", "shop", "prototype", "vote", "add to cart"):
-            if args.only and name not in args.only:
-                continue
-            action = name in ("vote", "add to cart")
-            script = lua(paths[name] if action else skewed(paths[name], args.skew),
-                         method="POST" if action else "GET", htmx=action,
-                         body=paths["_cart_body"] if name == "add to cart" else "", sessions=sessions if action else ())
-            if name == "search" and (status := fetch(f"http://127.0.0.1:{args.port}{paths['search'][0]}")[0]) != 200:
-                results["pages"][name] = ("not available (no /search in this branch)" if status == 404
-                                          else f"not measured: one search took over 30 s (status {status})")
-                print(f"{name:12} {results['pages'][name]}")
-                continue
-            busy = wrk(args.port, script, args.saturating, args.seconds)
-            calm = wrk(args.port, script, args.moderate, args.seconds)
-            results["pages"][name] = {"rps": busy["rps"], "p50_ms": calm["p50"], "p99_ms": calm["p99"],
-                                      "p99_saturated_ms": busy["p99"], "non2xx": busy["non2xx"] + calm["non2xx"],
-                                      "errors": busy["errors"] + calm["errors"],
-                                      # Requests served from a shared copy (X-Page-Cache: hit), both runs.
-                                      "cache_hit_share": round((busy["hits"] + calm["hits"]) /
-                                                               max(busy["requests"] + calm["requests"], 1), 3)}
-            print(f"{name:12} {results['pages'][name]}", flush=True)
+        if not args.cold:
+            started = time.monotonic()
+            warm_counts(args.port, paths)
+            results["warm_up_seconds"] = round(time.monotonic() - started, 1)
+        for series in args.series:
+            signed_in = series == "signed-in"
+            measured = results["pages"] if not signed_in else results.setdefault("signed_in", {})
+            for name in PAGES if not signed_in else GET_PAGES:
+                if args.only and name not in args.only:
+                    continue
+                action = name in ("vote", "add to cart")
+                script = lua(paths[name] if action else skewed(paths[name], args.skew),
+                             method="POST" if action else "GET", htmx=action,
+                             body=paths["_cart_body"] if name == "add to cart" else "",
+                             sessions=sessions if action or signed_in else ())
+                if name == "search" and (status := fetch(f"http://127.0.0.1:{args.port}{paths['search'][0]}")[0]) != 200:
+                    measured[name] = ("not available (no /search in this branch)" if status == 404
+                                      else f"not measured: one search took over 30 s (status {status})")
+                    print(f"{series:9} {name:12} {measured[name]}")
+                    continue
+                busy = wrk(args.port, script, args.saturating, args.seconds)
+                calm = busy if args.moderate == args.saturating else wrk(args.port, script, args.moderate, args.seconds)
+                runs = [busy] if calm is busy else [busy, calm]
+                measured[name] = {"rps": busy["rps"], "p50_ms": calm["p50"], "p99_ms": calm["p99"],
+                                  "p99_saturated_ms": busy["p99"], "non2xx": sum(run["non2xx"] for run in runs),
+                                  "errors": sum(run["errors"] for run in runs),
+                                  # Requests served from a shared copy (X-Page-Cache: hit).
+                                  "cache_hit_share": round(sum(run["hits"] for run in runs) /
+                                                           max(sum(run["requests"] for run in runs), 1), 3)}
+                print(f"{series:9} {name:12} {measured[name]}", flush=True)
+        results["worker_rss_mb"] = worker_rss_mb(app_server)
+        print(f"worker RSS after the series (MB): {results['worker_rss_mb']}")
     finally:
         stop(app_server)
 
@@ -270,7 +320,7 @@ def main() -> None:
             stop(ceiling)
     results["ceiling"] = {"rps": busy["rps"], "p50_ms": calm["p50"], "p99_ms": calm["p99"]}
     print(f"{'ceiling':12} {results['ceiling']}")
-    for name, figures in results["pages"].items():
+    for figures in [*results["pages"].values(), *results.get("signed_in", {}).values()]:
         if isinstance(figures, dict):
             figures["share_of_ceiling"] = round(figures["rps"] / results["ceiling"]["rps"], 3)
     print(json.dumps(results, indent=2, ensure_ascii=False))

@@ -2,18 +2,23 @@
 
 For numbers that are expensive to compute and fine to show a little stale, such as how many pages the
 catalog has, and for whole pages as signed-out visitors see them. Never for anything a rule depends on."""
+import hashlib
 import json
 import logging
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import wraps
 from urllib.parse import urlencode
 
 import redis
-from flask import current_app, g, request, session
-from flask_babel import get_locale
+from flask import current_app, g, has_app_context, request, session
+from flask_babel import get_locale, get_timezone
+from markupsafe import Markup
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -115,16 +120,54 @@ def _put(key: str, value, seconds: int) -> None:
     _memory[key] = (time.monotonic() + seconds, value)
 
 
+# A value outlives its freshness by this factor, so a worker can serve it while another recomputes it.
+STALE_FACTOR = 10
+LOCK_SECONDS = 30  # the longest a recomputation may hold its lock before another worker tries
+
+
 def remembered(key: str, seconds: int, compute: Callable[[], object]):
-    """compute()'s JSON-able value, computed at most once per `seconds` (0: every time)."""
+    """compute()'s JSON-able value, computed at most once per `seconds` (0: every time).
+
+    Single flight: once the value is older than `seconds`, the first worker to take the key's lock
+    recomputes it while every other request is served the last value, so an expiring count never
+    makes several requests at once each wait for the recount. With no Redis (or Redis failing), each
+    process keeps and recomputes its own values."""
     if seconds <= 0:
         return compute()
     key = f"shelfmade:{key}"
-    if (value := _get(key)) is not _MISSING:
-        return value
-    value = compute()
-    _put(key, value, seconds)
+    found = _get(key)
+    if not (isinstance(found, dict) and "fresh_until" in found):
+        found = _MISSING  # nothing, or a value kept by the code before single flight
+    now = time.time()
+    if found is not _MISSING and found["fresh_until"] > now:
+        return found["value"]
+    if found is not _MISSING and not _take_lock(key):
+        return found["value"]  # another worker is recomputing it
+    try:
+        value = compute()
+        _put(key, {"value": value, "fresh_until": time.time() + seconds}, seconds * STALE_FACTOR)
+    finally:
+        if found is not _MISSING:
+            _release_lock(key)
     return value
+
+
+def _take_lock(key: str) -> bool:
+    if (shared := _redis()) is None:
+        return True  # this process's own value: nobody else to wait for
+    try:
+        return bool(shared.client.set(f"{key}:lock", "1", nx=True, ex=LOCK_SECONDS))
+    except redis.RedisError as error:
+        shared.failed(error)
+        return True
+
+
+def _release_lock(key: str) -> None:
+    if (shared := _redis()) is not None:
+        try:
+            shared.client.delete(f"{key}:lock")
+        except redis.RedisError as error:
+            shared.failed(error)
 
 
 _UNSHARED_HEADERS = {"content-length", "set-cookie"}
@@ -204,3 +247,120 @@ def shared_with_visitors(view=None, *, reads: Iterable[str] = ()):
         response.set_data(_with_own_token(body, stand_in))
         return response
     return serve
+
+
+# Fragments: the parts of a page that are the same for everyone who reads it in one language and time
+# zone (a comment, a product's pictures), kept under keys that carry their item's version. A write bumps
+# the version after it commits, so the next page renders afresh and the old copies are simply never asked
+# for again; no timer decides when a change shows. A fragment under a versioned key never changes, so each
+# process keeps the ones it used last in its own memory too, and asks Redis only for the version.
+# A bump lost while Redis was unreachable leaves that item's fragments out of date at most this long.
+FRAGMENT_SECONDS = 3600
+FRAGMENTS_IN_MEMORY = 3000
+_fragments: "OrderedDict[str, tuple[float, str]]" = OrderedDict()  # key: (monotonic expiry, HTML)
+_versions: dict[str, int] = {}
+
+
+def fragments_enabled() -> bool:
+    """On with Redis (every worker sees each bump); without it only where the app runs in one process."""
+    setting = current_app.config.get("FRAGMENT_CACHE", "auto")
+    if setting == "auto":
+        return bool(current_app.config.get("REDIS_URL"))
+    return setting in (True, "1", "on", "true")
+
+
+def version_of(kind: str, item_id: int) -> int | None:
+    """The item's fragment version, read once per request; None when it cannot be known (Redis down)."""
+    asked = g.setdefault("fragment_versions", {})
+    name = f"shelfmade:version:{kind}:{item_id}"
+    if name not in asked:
+        if _shared_redis() is None:
+            asked[name] = _versions.get(name, 0)
+        elif (shared := _redis()) is None:
+            asked[name] = None  # unreachable a moment ago: other workers' bumps cannot be seen
+        else:
+            try:
+                asked[name] = int(shared.client.get(name) or 0)
+            except redis.RedisError as error:
+                shared.failed(error)
+                asked[name] = None
+    return asked[name]
+
+
+def bump_version(kind: str, item_id: int) -> None:
+    name = f"shelfmade:version:{kind}:{item_id}"
+    g.pop("fragment_versions", None)
+    if _shared_redis() is None:
+        _versions[name] = _versions.get(name, 0) + 1
+        return
+    # While Redis is unreachable the bump is lost (the outage is logged once, by SharedRedis): that item's
+    # fragments may then be out of date for up to FRAGMENT_SECONDS once Redis answers again.
+    if (shared := _redis()) is not None:
+        try:
+            shared.client.incr(name)
+        except redis.RedisError as error:
+            shared.failed(error)
+
+
+def fragment_key(kind: str, item_id: int, *parts) -> str | None:
+    """The key for a fragment of the item in the viewer's language and time zone, or None to render it."""
+    if not fragments_enabled() or (version := version_of(kind, item_id)) is None:
+        return None
+    # The parts may be long (a facet list's every count), so they are hashed.
+    hashed = hashlib.sha1(repr([str(part) for part in parts]).encode()).hexdigest()
+    return f"shelfmade:fragment:{kind}:{item_id}:{version}:{get_locale()}:{get_timezone()}:{hashed}"
+
+
+def cached_fragment(key: str | None, caller) -> Markup:
+    """The HTML `caller()` renders, kept under `key` (from fragment_key); in Jinja:
+    {% call cached_fragment(fragment_key("prototype", prototype.id, "comment", comment.id)) %}...{% endcall %}.
+    Never wrap anything a viewer has of their own (their name, cart, token, likes) inside it."""
+    if key is None:
+        return Markup(caller())
+    expires, html = _fragments.get(key, (0.0, None))
+    if html is not None and expires > time.monotonic():
+        _fragments.move_to_end(key)
+        return Markup(html)
+    shared, found = _redis(), None
+    if shared is not None:
+        try:
+            found = shared.client.get(key)
+        except redis.RedisError as error:
+            shared.failed(error)
+    html = found.decode() if found is not None else str(caller())
+    if found is None and shared is not None:
+        try:
+            shared.client.set(key, html, ex=FRAGMENT_SECONDS)
+        except redis.RedisError as error:
+            shared.failed(error)
+    _fragments[key] = (time.monotonic() + FRAGMENT_SECONDS, html)
+    _fragments.move_to_end(key)
+    while len(_fragments) > FRAGMENTS_IN_MEMORY:
+        _fragments.popitem(last=False)
+    return Markup(html)
+
+
+def bump_after_commit(session, kind: str, item_id: int | None) -> None:
+    if item_id is not None:
+        session.info.setdefault("shelfmade_changed", set()).add((kind, item_id))
+
+
+def _note_writes(session, _flush_context) -> None:
+    # Models say which cached items they appear in with `cached_in`: [(kind, attribute holding its id)].
+    for instance in [*session.new, *session.dirty, *session.deleted]:
+        for kind, attribute in getattr(instance, "cached_in", ()):
+            bump_after_commit(session, kind, getattr(instance, attribute) if attribute else 0)
+
+
+def _bump_committed(session) -> None:
+    changed = session.info.pop("shelfmade_changed", set())
+    if changed and has_app_context():
+        for kind, item_id in changed:
+            bump_version(kind, item_id)
+
+
+def watch_writes() -> None:
+    """Bump the versions of the items a commit changed (once per process, whatever the number of apps)."""
+    if not event.contains(Session, "after_flush", _note_writes):
+        event.listen(Session, "after_flush", _note_writes)
+        event.listen(Session, "after_commit", _bump_committed)

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 
+from extensions import limiter
+
 
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
@@ -118,6 +120,17 @@ def show_field_errors(form, errors: dict) -> None:
             field.errors = [*field.errors, message]
         else:
             form.form_errors.append(message)
+
+
+def sends_no_files() -> bool:
+    return not any(upload.filename for _name, upload in request.files.items(multi=True))
+
+
+# Decoding pictures is the costliest work a request can ask of a worker, and it is done whether or not the form
+# is then accepted: every post that carries files counts, against one budget per address shared by every form
+# that takes pictures (a product's, a prototype's, a shop logo, a return's and a review's photos).
+upload_limit = limiter.shared_limit(lambda: current_app.config["UPLOAD_RATE_LIMIT"], scope="uploads",
+                                    methods=["POST"], exempt_when=sends_no_files)
 
 
 def succeeded(response) -> bool:

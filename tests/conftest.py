@@ -42,6 +42,7 @@ BASE_CONFIG = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "CATALOG_COUNT_SECONDS": 0,  # every test sees the products it just added
     "TRENDING_SECONDS": 0,
+    "USER_SUGGESTIONS_SECONDS": 0,
     "PAGE_CACHE_SECONDS": 0,
 }
 

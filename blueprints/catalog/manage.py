@@ -14,7 +14,7 @@ from blueprints.catalog.services import (ProductDetails, add_images, add_variant
 from blueprints.forms import ActionForm, handle_form, refused_back_to, run_action
 from blueprints.media.images import ImageRejected, uploads_of
 from blueprints.suppliers.services import require_verified_supplier
-from blueprints.web import render, see_other, succeeded
+from blueprints.web import render, see_other, succeeded, upload_limit
 from extensions import db, limiter
 
 
@@ -67,6 +67,7 @@ def _edit_page(product: Product, *, status: int = 200, product_form=None, new_va
 
 @bp.route("/supplier/products/new", methods=["GET", "POST"])
 @login_required
+@upload_limit
 @limiter.limit("60 per hour", methods=["POST"], deduct_when=succeeded)
 def new_product():
     require_verified_supplier(current_user)
@@ -87,6 +88,7 @@ def new_product():
 
 @bp.route("/supplier/products/<int:product_id>", methods=["GET", "POST"])
 @login_required
+@upload_limit
 def edit_product(product_id: int):
     product = _own_product(product_id)
     if request.method == "GET":

@@ -27,7 +27,7 @@ from blueprints.codesign.services.updates import answer_ask, asks_for, make_ask,
 from blueprints.forms import handle_form, refused_back_to, run_action
 from blueprints.media.images import ImageRejected, uploads_of
 from blueprints.suppliers.services import require_verified_supplier
-from blueprints.web import render, see_other, succeeded
+from blueprints.web import render, see_other, succeeded, upload_limit
 from extensions import db, limiter
 
 IMAGE_FIELD = {ImageRejected: "new_images"}
@@ -72,6 +72,7 @@ def my_prototypes():
 
 @bp.route("/supplier/prototypes/new", methods=["GET", "POST"])
 @login_required
+@upload_limit
 @limiter.limit("30 per hour", methods=["POST"], deduct_when=succeeded)
 def new_prototype():
     require_verified_supplier(current_user)
@@ -133,6 +134,7 @@ def _back_to_edit(prototype_id: int, message: str, part: str = ""):
 
 @bp.route("/supplier/prototypes/<int:prototype_id>/edit", methods=["GET", "POST"])
 @login_required
+@upload_limit
 def edit_prototype(prototype_id: int):
     prototype = _own(prototype_id)
     if request.method == "GET":

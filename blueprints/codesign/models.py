@@ -176,6 +176,7 @@ class Pledge(db.Model):
 
 class Comment(db.Model):
     __tablename__ = "comments"
+    cached_in = [("prototype", "prototype_id")]  # its prototype's cached comments (blueprints/cache.py)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id"), index=True)

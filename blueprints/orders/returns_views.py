@@ -20,7 +20,7 @@ from blueprints.orders.services.returns import (MAX_PHOTOS, accept, decide, esca
                                                 quality_counts, receive, refuse, request_return, returnable,
                                                 returns_of_order, send_back, supplier_returns)
 from blueprints.suppliers.services import require_admin
-from blueprints.web import render, see_other, succeeded
+from blueprints.web import render, see_other, succeeded, upload_limit
 from extensions import db, limiter
 
 
@@ -56,6 +56,7 @@ def _chosen_units() -> dict[int, int]:
 
 @bp.route("/orders/<number>/return", methods=["GET", "POST"])
 @login_required
+@upload_limit
 @limiter.limit("20 per hour", methods=["POST"], deduct_when=succeeded)
 def new_return(number: str):
     order = _buyers_order(number)

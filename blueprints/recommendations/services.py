@@ -367,15 +367,18 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
     On a shop's page only what that shop sells, at its price: the shop's visitors stay in the shop."""
     if viewer.is_authenticated and not is_personalised(viewer):
         viewer = AnonymousUserMixin()  # the same list a visitor sees
-    if viewer.is_authenticated or shop is not None:
-        suggestions, titles, listings, wanted = _also_suggested(item, viewer, shop, limit)
-        if shop is not None:
-            pool = {k: listing.product for k, listing in listings.items()}
-        else:  # only the few shown are loaded
-            pool = _loaded({suggestion.item for suggestion in suggestions}) if wanted else {}
-        return _shown(suggestions, pool, titles, listings)
-    # A visitor has taken part in nothing: the list is the same for every visitor, shared as long as trending is.
     kind, item_id = item_key(item)
+    if shop is not None:
+        suggestions, titles, listings, _wanted = _also_suggested(item, viewer, shop, limit)
+        return _shown(suggestions, {k: listing.product for k, listing in listings.items()}, titles, listings)
+    if viewer.is_authenticated:
+        # Their own list, kept briefly (USER_SUGGESTIONS_SECONDS): their newest choices show in it a little late.
+        kept = remembered(f"user-also:{viewer.id}:{kind}:{item_id}:{limit}",
+                          current_app.config["USER_SUGGESTIONS_SECONDS"],
+                          lambda: _rows_with_titles(*_also_suggested(item, viewer, None, limit)[:2]))
+        return _shared_shown(kept["rows"], {(named_kind, named_id): title
+                                            for named_kind, named_id, title in kept["titles"]})
+    # A visitor has taken part in nothing: the list is the same for every visitor, shared as long as trending is.
     return _shared_shown(remembered(f"visitor-also:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
                                     lambda: _rows(_also_suggested(item, viewer, None, limit)[0])))
 
@@ -406,12 +409,19 @@ def _rows(suggestions: list[Suggestion]) -> list[list]:
     return [[*suggestion.item, *suggestion.reason, suggestion.score] for suggestion in suggestions]
 
 
-def _shared_shown(rows: list[list]) -> list[Shown]:
-    """Shared suggestions as shown to a visitor: loaded now, so one taken down since is left out."""
-    suggestions = [Suggestion((kind, item_id), Reason(reason, about), score)
+def _rows_with_titles(suggestions: list[Suggestion], titles: dict[ItemKey, str]) -> dict:
+    """A user's suggestions as JSON, with the titles of their own items the reasons name."""
+    named = {suggestion.reason.about for suggestion in suggestions if suggestion.reason.kind in ("supported", "bought")}
+    return {"rows": _rows(suggestions), "titles": [[*key, title] for key, title in titles.items() if key in named]}
+
+
+def _shared_shown(rows: list[list], titles: dict[ItemKey, str] | None = None) -> list[Shown]:
+    """Kept suggestions as shown: loaded now, so one taken down since is left out."""
+    suggestions = [Suggestion((kind, item_id), Reason(reason, tuple(about) if isinstance(about, list) else about),
+                              score)
                    for kind, item_id, reason, about, score in rows]
     pool = _loaded({suggestion.item for suggestion in suggestions}) if suggestions else {}
-    return _shown([suggestion for suggestion in suggestions if suggestion.item in pool], pool, {})
+    return _shown([suggestion for suggestion in suggestions if suggestion.item in pool], pool, titles or {})
 
 
 def _link(item: Product | Prototype) -> str:

@@ -17,7 +17,7 @@ from blueprints.reviews.services import (EDIT_WINDOW, answer_review, can_edit, e
                                          reviews_to_answer, write_review)
 from blueprints.codesign.models import Prototype, Stage
 from blueprints.suppliers.services import require_admin, require_verified_supplier
-from blueprints.web import render, safe_next_url, see_other, succeeded
+from blueprints.web import render, safe_next_url, see_other, succeeded, upload_limit
 from extensions import db, limiter
 
 
@@ -47,6 +47,7 @@ def write(number: str):
 
 @bp.post("/orders/<number>/review/<int:line_id>")
 @login_required
+@upload_limit
 @limiter.limit("30 per hour", deduct_when=succeeded)
 def submit(number: str, line_id: int):
     form = ReviewForm(prefix=f"line-{line_id}")

@@ -356,6 +356,7 @@ PRICE_BUCKETS = {  # fen; the upper bound is excluded
     "100-200": (10000, 20000),
     "200-up": (20000, None),
 }
+RARE_COUNT_LIMIT = 1000
 SORTS = ("relevance", "newest", "price-low", "price-high", "popular")
 
 
@@ -375,6 +376,11 @@ class CatalogFilters:
             self.price = None
         if self.sort not in SORTS:
             self.sort = "relevance"
+
+    def is_common(self) -> bool:
+        """A category and at most one more choice: the pages people browse, whose counts are worth keeping."""
+        chosen = [bool(terms_of(self.query)), self.supplier_id, self.price, self.in_stock, self.codesigned]
+        return sum(1 for choice in chosen if choice) <= 1
 
     def cache_key(self) -> str:
         """Everything but the page and the order: what the counts depend on."""
@@ -471,6 +477,12 @@ def browse(filters: CatalogFilters, per_page: int = 24, *, with_facets: bool = T
                        page=filters.page, per_page=per_page, error_out=False, count=False)
     # Counting reads every match; the total and the facets may be a little stale (CATALOG_COUNT_SECONDS).
     seconds, key = current_app.config["CATALOG_COUNT_SECONDS"], filters.cache_key()
+    if not filters.is_common():
+        # A crawler can follow every combination of facets: each rare one is counted among its first
+        # RARE_COUNT_LIMIT matches only, and never kept, so it costs about a page and evicts nothing.
+        first = _filtered(filters, every, [Product.id.label("item_id")]).limit(RARE_COUNT_LIMIT).subquery()
+        page.total = db.session.scalar(select(func.count()).select_from(first))
+        return page, _facets(filters, first) if with_facets else None
     page.total = remembered(f"catalog-total:{key}", seconds, lambda: db.session.scalar(
         _filtered(filters, every, [func.count(Product.id)])))
     if not with_facets:

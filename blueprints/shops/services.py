@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from blueprints.accounts.models import User
@@ -69,7 +70,14 @@ def open_shop(user: User, *, name: str, slug: str, tagline: str = "", name_en: s
     shop = Shop(owner_id=user.id, name=name.strip(), slug=slug, tagline=tagline.strip(), name_en=name_en.strip(),
                 tagline_en=tagline_en.strip())
     db.session.add(shop)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # Another request (the same form sent from a second tab) opened a shop for this user, or took the
+        # address, between the checks above and this insert. The caller rolls back, as for any refusal.
+        if "owner_id" in str(error.orig):
+            raise DomainError(_l("You already have a shop.")) from error
+        raise InvalidFields({"slug": _l("Another shop already uses this address. Try another.")}) from error
     return shop
 
 
@@ -120,7 +128,12 @@ def add_listing(user: User, shop: Shop, product: Product, price: int | None, rat
     last = db.session.scalar(select(func.max(Listing.position)).where(Listing.shop_id == shop.id))
     listing = Listing(shop_id=shop.id, product_id=product.id, price=price, position=(last or 0) + 1)
     db.session.add(listing)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # The same product added a moment ago by another request (a second tab, a double click); the caller
+        # rolls back, as for any refusal.
+        raise DomainError(_l("This product is already in your shop.")) from error
     listing_added.send(shop, product=product)
     return listing
 

@@ -22,7 +22,7 @@ from blueprints.shops.services import (add_listing, allowed_prices, earnings, li
                                        owner_listings, public_listing, remove_listing, set_featured,
                                        set_listing_price, set_logo, shop_by_slug, shop_of, storefront_listings,
                                        update_shop)
-from blueprints.web import is_htmx, render, see_other, succeeded
+from blueprints.web import is_htmx, render, see_other, succeeded, upload_limit
 from extensions import db, limiter
 
 LOGO_FIELD = {ImageRejected: "logo"}
@@ -47,10 +47,15 @@ def _dashboard(shop, *, status=200, settings_form=None, price_forms=None, notice
 
 @bp.route("/my/shop", methods=["GET", "POST"])
 @login_required
+@upload_limit
 @limiter.limit("10 per hour", methods=["POST"], deduct_when=succeeded)
 def my_shop():
     shop = shop_of(current_user)
     if shop is not None:
+        if request.method == "POST":
+            # The open-a-shop form sent again from a tab left open: the shop is there, say so.
+            flash(_("You already have a shop."), "info")
+            return see_other(url_for("shops.my_shop"))
         return _dashboard(shop)
     form = ShopForm()
 
@@ -74,6 +79,7 @@ def _own_shop():
 
 @bp.post("/my/shop/settings")
 @login_required
+@upload_limit
 def shop_settings():
     shop = _own_shop()
     form = ShopForm()

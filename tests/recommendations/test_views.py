@@ -163,3 +163,25 @@ def test_query_count_does_not_grow_with_the_suggestions(app, client, make_user, 
     many, shown_many = queries()
     assert shown_many > shown_few
     assert many == few
+
+
+def test_a_signed_in_users_own_list_is_kept_briefly_with_its_reasons(app, client, neighbourhood, acts, monkeypatch):
+    from blueprints import cache
+
+    app.config["USER_SUGGESTIONS_SECONDS"] = 60
+    cache._memory.clear()
+    me, flask, lunch_box_slug = neighbourhood
+    sign_in(client, me)
+    def also() -> str:
+        body = page(client.get(f"/codesign/{lunch_box_slug}")).split("People who supported this also supported")[1]
+        return "\n".join(line for line in body.splitlines() if "csrf_token" not in line)  # signed at each request
+
+    first = also()
+    assert "Steel flask" in first and "Glass <cup>" in first
+    acts.buy(me, flask)
+    assert also() == first  # kept, reasons and all, for USER_SUGGESTIONS_SECONDS
+    now = cache.time.time()
+    monkeypatch.setattr(cache.time, "time", lambda: now + 61)
+    later = also()
+    assert "Glass <cup>" in later and "Steel flask" not in later
+    cache._memory.clear()

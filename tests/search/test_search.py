@@ -134,8 +134,10 @@ def test_facet_counts_follow_the_query_and_the_other_filters(ctx, make_supplier,
 
     page, facets = browse(CatalogFilters(query="tea", supplier_id=north.id, in_stock=True))
     assert [p.title for p in page.items] == ["Tea cup"]
-    assert facets.in_stock == 1 and {name: n for _i, name, n in facets.suppliers} == {"North Works": 1,
-                                                                                        "South Works": 1}
+    # Words and two more choices are a rare combination: counted among its own matches only (a bound on
+    # what a crawler following every facet costs), so the other suppliers' counts are not offered.
+    assert facets.in_stock == 1 and {name: n for _i, name, n in facets.suppliers} == {"North Works": 1}
+    assert page.total == 1
     assert titles(CatalogFilters(query="tea", sort="price-high")) == ["Tea caddy", "Tea towel", "Tea cup"]
     assert titles(CatalogFilters(price="100-200")) == ["Tea caddy"]
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -181,8 +181,10 @@ def add_to_cart(cart: Cart, variant: Variant, shop: Shop | None, quantity: int, 
         raise DomainError(_l("%(shop)s does not sell %(title)s.", shop=localized(shop, "name"),
                              title=localized(product, "title")))
     shop_id = shop.id if shop else None
+    lock_cart(cart)
     item = next((i for i in cart.items if i.variant_id == variant.id and i.shop_id == shop_id
                  and i.pledge_id == pledge_id), None)
+    most = min(variant.stock_on_hand, MAX_QUANTITY)
     if pledge_id is not None:
         offer = early_bird_price_for(pledge_id, cart.user_id, product.id)
         if offer is None:
@@ -190,6 +192,7 @@ def add_to_cart(cart: Cart, variant: Variant, shop: Shop | None, quantity: int, 
         if quantity + (item.quantity if item else 0) > offer[1]:
             raise InvalidFields({"quantity": _l("Your pledge covers %(count)d of %(title)s at the early-bird price.",
                                                 count=offer[1], title=localized(product, "title"))})
+        most = min(most, offer[1])
     already = item.quantity if item else 0
     if already and quantity + already > variant.stock_on_hand:
         raise NotEnoughStock.already_in_cart(localized(product, "title"), already, variant.stock_on_hand)
@@ -197,10 +200,23 @@ def add_to_cart(cart: Cart, variant: Variant, shop: Shop | None, quantity: int, 
     if item is None:
         item = CartItem(variant_id=variant.id, shop_id=shop_id, pledge_id=pledge_id, quantity=quantity)
         cart.items.append(item)
-    else:
-        item.quantity += quantity
-    db.session.flush()
+        db.session.flush()
+        return item
+    # One statement adds to what the row holds when it is written, not to what this request read: two "Add"
+    # clicks at once keep both (SQLite, which has no row locks, included).
+    added = db.session.execute(update(CartItem).where(CartItem.id == item.id, CartItem.quantity + quantity <= most)
+                               .values(quantity=CartItem.quantity + quantity)
+                               .execution_options(synchronize_session=False))
+    db.session.refresh(item, ["quantity"])
+    if added.rowcount != 1:
+        raise NotEnoughStock.already_in_cart(localized(product, "title"), item.quantity, variant.stock_on_hand)
     return item
+
+
+def lock_cart(cart: Cart) -> None:
+    """Changes to one cart take turns (PostgreSQL), and see the items as the last one left them."""
+    db.session.execute(select(Cart.id).where(Cart.id == cart.id).with_for_update(key_share=True))
+    db.session.expire(cart, ["items"])
 
 
 def _own_item(cart: Cart | None, item_id: int) -> CartItem:

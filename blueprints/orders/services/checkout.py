@@ -8,7 +8,7 @@ import secrets
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -27,7 +27,7 @@ from blueprints.money import Rates, format_money, split_line
 from blueprints.orders.divisions import division_errors
 from blueprints.orders.models import (Address, Cart, CartItem, Order, OrderLine, OrderStatus, PaymentMethod, Shipment,
                                       ShipmentStatus)
-from blueprints.orders.services.cart import CartLine, CartSummary, NotEnoughStock, summarise
+from blueprints.orders.services.cart import CartLine, CartSummary, NotEnoughStock, lock_cart, summarise
 from blueprints.orders.queries import the_sharers_own_orders
 from blueprints.sharing.models import ShareLink
 from blueprints.sharing.services import normalise_address, same_device_as_sharer
@@ -155,6 +155,10 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
     """
     if not buyer.is_authenticated:
         raise AccessDenied()
+    _one_checkout_at_a_time(buyer)
+    if cart is not None:
+        # Read after the lock: another tab may have just ordered (and emptied) this very cart.
+        lock_cart(cart)
     existing = order_by_key(idempotency_key)
     if existing is not None:
         if existing.buyer_id != buyer.id:
@@ -163,6 +167,9 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
     check_address(address)
     summary = summary if summary is not None else summarise(cart, buyer.id)
     if not summary.lines:
+        if cart is not None and _ordered_lately(buyer):
+            raise DomainError(_l("Your cart is empty: it was just checked out in another tab or window. "
+                                 "You will find the order under My orders."))
         raise DomainError(_l("Your cart is empty."))
     if summary.problems:
         raise DomainError(" ".join(str(problem) for problem in summary.problems))
@@ -240,6 +247,19 @@ def place_order(buyer: User, cart: Cart | None, address: AddressDetails, payment
     return order
 
 
+def _one_checkout_at_a_time(buyer: User) -> None:
+    """Checkouts of one buyer take turns (PostgreSQL): a second tab waits here, then finds the cart ordered and the
+    rewards spent. Taken before any insert: an insert's foreign-key lock on the buyer's row, held while waiting for
+    stock, would otherwise deadlock with this lock taken later (FOR NO KEY UPDATE leaves those key locks free)."""
+    db.session.execute(select(User.id).where(User.id == buyer.id).with_for_update(key_share=True))
+
+
+def _ordered_lately(buyer: User) -> bool:
+    return db.session.scalar(select(Order.id).where(Order.buyer_id == buyer.id,
+                                                    Order.placed_at > utcnow() - timedelta(minutes=30))
+                             .limit(1)) is not None
+
+
 def priced_line(variant: Variant, shop_id: int | None, quantity: int, unit_price: int) -> CartSummary:
     """One line priced elsewhere (a team price), to place with `place_order(..., summary=...)`."""
     item = CartItem(variant=variant, variant_id=variant.id, shop_id=shop_id, quantity=quantity)
@@ -258,9 +278,8 @@ def _first_status(payment_method: PaymentMethod, held: bool) -> OrderStatus:
 
 
 def _spend_credit(buyer: User, order: Order) -> None:
-    """Pay part of the order with the buyer's available rewards; never below zero, even racing another checkout."""
-    # The buyer's row is the lock: two checkouts spending the same credit take turns (PostgreSQL).
-    db.session.execute(select(User.id).where(User.id == buyer.id).with_for_update())
+    """Pay part of the order with the buyer's available rewards; never below zero, even racing another checkout
+    (place_order holds the buyer's row, so two checkouts spending the same credit take turns)."""
     account = Owner.referrer(buyer.id).account(Bucket.AVAILABLE)
     available = -balance(account)
     credit = min(max(available, 0), order.total)

@@ -1,0 +1,262 @@
+"""Parts of pages that are the same for every reader (a comment, a product's pictures, the catalog's facets) are
+kept under versioned keys, on signed-in pages too: a write shows at once, each language has its own copy, and
+nothing a viewer has of their own (cart, CSRF token, own actions) is ever inside one. Counts that take long to make
+are recomputed by one worker while the others serve the last value."""
+import re
+import threading
+
+import pytest
+
+from blueprints import cache
+from blueprints.accounts.locale import LOCALE_COOKIE
+from blueprints.accounts.models import User
+from blueprints.catalog.models import Product, ProductImage
+from blueprints.catalog.services import ProductDetails, update_product
+from blueprints.codesign.models import Comment, Prototype
+from blueprints.codesign.services.comments import add_comment, edit_comment
+from blueprints.orders.models import CartItem
+from extensions import db
+from tests.accounts.test_rate_limits_redis import REDIS_URL, redis_client  # noqa: F401 (a fixture)
+from tests.conftest import sign_in
+
+TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+@pytest.fixture
+def fragments(app):
+    app.config["FRAGMENT_CACHE"] = True  # one process here, so no Redis is needed to see each bump
+    _forget_everything()
+    yield app
+    _forget_everything()
+
+
+def _forget_everything():
+    cache._fragments.clear()
+    cache._versions.clear()
+    cache._memory.clear()
+
+
+def html(response) -> str:
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def discussed(app, make_supplier, make_prototype, make_user):
+    """A prototype with one shopper's comment and the supplier's official answer."""
+    supplier = make_supplier("Clay Co")
+    prototype_id, slug = make_prototype(supplier, "Bamboo lunch box")
+    author = make_user(display_name="Lin Commenter")
+    with app.app_context():
+        prototype = db.session.get(Prototype, prototype_id)
+        comment = add_comment(db.session.get(User, author.id), prototype, "Please make it dishwasher safe")
+        add_comment(db.session.get(User, supplier.member.id), prototype, "We are testing that now")
+        db.session.commit()
+        return {"slug": slug, "comment_id": comment.id, "author": author}
+
+
+def test_an_edited_comment_shows_at_once(fragments, client, discussed, app):
+    page = f"/codesign/{discussed['slug']}"
+    assert "dishwasher safe" in html(client.get(page))
+    assert any(key.startswith("shelfmade:fragment:prototype:") for key in cache._fragments)  # kept
+    cached = len(cache._fragments)
+    assert "dishwasher safe" in html(client.get(page)) and len(cache._fragments) == cached  # read, not rendered
+    with app.app_context():
+        comment = db.session.get(Comment, discussed["comment_id"])
+        edit_comment(db.session.get(User, discussed["author"].id), comment, "Please make it oven safe")
+        db.session.commit()
+    again = html(client.get(page))
+    assert "oven safe" in again and "dishwasher safe" not in again
+
+
+def test_a_new_comment_shows_at_once(fragments, client, discussed, app, make_user):
+    page = f"/codesign/{discussed['slug']}"
+    html(client.get(page))
+    sign_in(client, make_user(display_name="Wu Newcomer"))
+    response = client.submit(f"/codesign/{discussed['slug']}/comments", {"body": "A lid that locks, please"},
+                             page=page)
+    assert response.status_code == 303
+    assert "A lid that locks, please" in html(client.get(page))
+
+
+def test_an_edited_product_shows_at_once(fragments, client, app, make_supplier, make_product):
+    product_id = make_product(make_supplier("Clay Co"), "Enamel flask").id
+    with app.app_context():
+        db.session.add(ProductImage(product_id=product_id, key="a" * 32, width=800, height=800))
+        db.session.commit()
+        slug = db.session.get(Product, product_id).slug
+    assert 'alt="Enamel flask"' in html(client.get(f"/p/{slug}"))  # the pictures' text, kept as a fragment
+    assert any(key.startswith(f"shelfmade:fragment:product:{product_id}:") for key in cache._fragments)
+    with app.app_context():
+        product = db.session.get(Product, product_id)
+        member = db.session.get(User, product.supplier.members[0].user_id)
+        update_product(member, product, ProductDetails(
+            title="Enamel flask, blue", description=product.description, category_id=product.category_id,
+            supply_price=product.supply_price, suggested_price=product.suggested_price,
+            min_price=product.min_price, max_price=product.max_price))
+        db.session.commit()
+    assert 'alt="Enamel flask, blue"' in html(client.get(f"/p/{slug}"))
+
+
+def test_a_write_that_is_rolled_back_still_leaves_fragments_right(fragments, app, discussed):
+    with app.app_context():
+        before = cache.version_of("prototype", db.session.get(Comment, discussed["comment_id"]).prototype_id)
+    with app.test_request_context():
+        comment = db.session.get(Comment, discussed["comment_id"])
+        comment.body = "never saved"
+        db.session.flush()
+        db.session.rollback()
+        assert cache.version_of("prototype", comment.prototype_id) == before  # nothing committed, nothing bumped
+
+
+def test_each_language_has_its_own_copy(fragments, app, discussed):
+    page = f"/codesign/{discussed['slug']}"
+    english = html(app.test_client().get(page))
+    chinese_reader = app.test_client()
+    chinese_reader.set_cookie(LOCALE_COOKIE, "zh_Hans")
+    chinese = html(chinese_reader.get(page))
+    assert ">Official<" in english and ">官方<" not in english
+    assert ">官方<" in chinese and ">Official<" not in chinese
+
+
+def test_two_signed_in_users_never_see_each_others_cart_or_token(fragments, app, discussed, make_user,
+                                                                       make_supplier, make_product):
+    product = make_product(make_supplier("Tin Co"), "Steel flask", stock=9)
+    page = f"/codesign/{discussed['slug']}"
+    ann, bo = make_user(display_name="Ann Reader"), make_user(display_name="Bo Reader")
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, ann)
+    sign_in(second, bo)
+    with app.app_context():
+        variant_id = db.session.get(Product, product.id).variants[0].id
+    assert first.submit("/cart/add", {"variant_id": variant_id, "quantity": 3}, page=page).status_code in (303, 200)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.sum(CartItem.quantity))) == 3
+    ann_page, bo_page = html(first.get(page)), html(second.get(page))
+    assert cache._fragments  # the second page was made with the first one's fragments
+    ann_token, bo_token = TOKEN.search(ann_page).group(1), TOKEN.search(bo_page).group(1)
+    assert ann_token != bo_token and ann_token not in bo_page and bo_token not in ann_page
+    cart_count = re.compile(r'id="cart-count"[^>]*>(.*?)</span></a>', re.S)
+    assert ">3<" in cart_count.search(ann_page).group(1) and ">3<" not in cart_count.search(bo_page).group(1)
+    # A comment's own actions are its author's only, though its text is a shared fragment.
+    lin = app.test_client()
+    sign_in(lin, discussed["author"])
+    assert 'hx-confirm="Delete this comment?"' in html(lin.get(page))
+    assert 'hx-confirm="Delete this comment?"' not in html(first.get(page))
+
+
+def test_the_catalog_facets_follow_their_counts(fragments, client, app, make_supplier, make_product):
+    supplier = make_supplier("Clay Co")
+    make_product(supplier, "Enamel flask")
+    assert '<span class="facet-count">1</span>' in html(client.get("/catalog"))
+    make_product(supplier, "Enamel cup")  # tests count afresh (CATALOG_COUNT_SECONDS is 0)
+    assert '<span class="facet-count">2</span>' in html(client.get("/catalog"))
+
+
+def test_without_redis_fragments_are_off_unless_the_app_runs_in_one_process(app):
+    with app.test_request_context():
+        assert app.config["FRAGMENT_CACHE"] == "auto" and not cache.fragments_enabled()
+        assert cache.fragment_key("product", 1) is None
+        assert cache.cached_fragment(None, lambda: "<b>rendered</b>") == "<b>rendered</b>"
+
+
+def test_fragment_keys_carry_the_item_version_and_the_language(fragments, app):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        english = cache.fragment_key("product", 7, "gallery")
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        chinese = cache.fragment_key("product", 7, "gallery")
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        cache.bump_version("product", 7)
+        bumped = cache.fragment_key("product", 7, "gallery")
+    assert len({english, chinese, bumped}) == 3
+
+
+# Counts: single flight with the last value served meanwhile.
+
+def test_a_stale_count_is_served_while_another_worker_recomputes_it(app, redis_client):  # noqa: F811
+    app.config["REDIS_URL"] = REDIS_URL
+    key = "shelfmade:test-single-flight"
+    redis_client.delete(key, f"{key}:lock")
+    computed = []
+
+    def slow_count():
+        computed.append(1)
+        started.set()
+        release.wait(5)
+        return 42
+
+    started, release = threading.Event(), threading.Event()
+    try:
+        with app.app_context():
+            assert cache.remembered("test-single-flight", 60, lambda: 41) == 41
+            # The value is now past its freshness (but kept, STALE_FACTOR times as long).
+            redis_client.set(key, '{"value": 41, "fresh_until": 0}', ex=600)
+
+        answers = []
+
+        def recompute():
+            with app.app_context():
+                answers.append(cache.remembered("test-single-flight", 60, slow_count))
+
+        worker = threading.Thread(target=recompute)
+        worker.start()
+        assert started.wait(5)
+        with app.app_context():
+            # While the first worker counts, everyone else gets the last value at once, and nobody else counts.
+            assert [cache.remembered("test-single-flight", 60, slow_count) for _ in range(3)] == [41, 41, 41]
+        release.set()
+        worker.join(5)
+        assert answers == [42] and computed == [1]
+        with app.app_context():
+            assert cache.remembered("test-single-flight", 60, slow_count) == 42 and computed == [1]
+        assert not redis_client.exists(f"{key}:lock")
+    finally:
+        release.set()
+        redis_client.delete(key, f"{key}:lock")
+
+
+def test_counts_still_work_when_redis_is_gone(app):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    with app.app_context():
+        app.extensions.pop("shared_cache", None)
+        assert cache.remembered("test-no-redis", 60, lambda: 7) == 7
+        assert cache.remembered("test-no-redis", 60, lambda: 8) == 7  # kept in this process's memory meanwhile
+    app.extensions.pop("shared_cache", None)
+    cache._memory.clear()
+
+
+def test_without_redis_a_process_serves_its_own_fresh_value(app):
+    cache._memory.clear()
+    with app.app_context():
+        assert cache.remembered("test-memory", 60, lambda: 1) == 1
+        assert cache.remembered("test-memory", 60, lambda: 2) == 1
+    cache._memory.clear()
+
+
+def test_a_value_kept_before_single_flight_is_recomputed(app):
+    cache._memory.clear()
+    with app.app_context():
+        cache._put("shelfmade:test-old-format", 5, 60)  # as the previous code kept counts: the bare value
+        assert cache.remembered("test-old-format", 60, lambda: 6) == 6
+    cache._memory.clear()
+
+
+def test_a_gunicorn_worker_does_without_alembic(monkeypatch, database_url):
+    from app import create_app
+    from tests.conftest import BASE_CONFIG
+
+    monkeypatch.setenv("SERVER_SOFTWARE", "gunicorn/23.0.0")
+    served = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    assert "migrate" not in served.extensions
+    monkeypatch.delenv("SERVER_SOFTWARE")
+    assert "migrate" in create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url}).extensions
+
+
+def test_a_renamed_author_shows_at_once_on_their_comments(fragments, client, discussed, app):
+    page = f"/codesign/{discussed['slug']}"
+    assert "Lin Commenter" in html(client.get(page))
+    with app.app_context():
+        db.session.get(User, discussed["author"].id).display_name = "Lin Renamed"
+        db.session.commit()
+    again = html(client.get(page))
+    assert "Lin Renamed" in again and "Lin Commenter" not in again
