@@ -109,16 +109,27 @@ def wrk(port: int, script: str, connections: int, seconds: int) -> dict:
 
 
 def signed_in_sessions(url: str, count: int) -> list[tuple[str, str]]:
-    """(session cookie, CSRF token) for `count` bench users, made in-process with the server's secret key."""
+    """(session cookie, CSRF token) for `count` bench users, each a real server-side sign-in (accounts.sessions),
+    made in-process with the server's secret key. A bare `_user_id` in the cookie is no sign-in at all."""
+    from blueprints.accounts.models import User
+    from blueprints.accounts.sessions import start_session
+    from extensions import db
+
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
+    with app.app_context():
+        tokens = [start_session(db.session.get(User, user_id), remember=False, ip_address="127.0.0.1",
+                                user_agent="bench") for user_id in range(3_000, 3_000 + count)]
+        db.session.commit()
     client = app.test_client()
     sessions = []
-    for user_id in range(3_000, 3_000 + count):
+    for token in tokens:
         client.delete_cookie("session")
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = token
             session["_fresh"] = True
         html = client.get("/cart").get_data(as_text=True)
+        if "/logout" not in html:
+            raise SystemExit("a bench user's session is not signed in: the signed-in series would measure visitors")
         sessions.append((client.get_cookie("session").value, re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)))
     return sessions
 

@@ -79,12 +79,21 @@ def setup(app) -> dict:
 
 
 def sessions_for(app, user_ids) -> dict[int, tuple[str, str]]:
+    """(session cookie, CSRF token) per user, each a real server-side sign-in (accounts.sessions)."""
+    from blueprints.accounts.models import User
+    from blueprints.accounts.sessions import start_session
+    from extensions import db
+
+    with app.app_context():
+        tokens = {user_id: start_session(db.session.get(User, user_id), remember=False, ip_address="127.0.0.1",
+                                         user_agent="soak") for user_id in user_ids}
+        db.session.commit()
     client = app.test_client()
     found = {}
-    for user_id in user_ids:
+    for user_id, token in tokens.items():
         client.delete_cookie("session")
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = token
             session["_fresh"] = True
         html = client.get("/checkout" if user_id in BUYERS else "/").get_data(as_text=True)
         found[user_id] = (client.get_cookie("session").value, re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1))
