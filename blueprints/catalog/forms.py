@@ -43,3 +43,7 @@ class VariantForm(FlaskForm):
     stock_on_hand = IntegerField(_l("Stock on hand"), validators=[
         InputRequired(_l("Enter how many you have in stock.")),
         NumberRange(min=0, max=1_000_000, message=_l("Enter a whole number from 0 to 1,000,000."))])
+    # The choices are the product's pictures, set by the view; the service checks the one chosen is among them.
+    image_id = SelectField(_l("Picture"), coerce=lambda value: int(value) if value not in (None, "") else None,
+                           validate_choice=False,
+                           description=_l("Shown first when a buyer chooses this variant."))

@@ -47,21 +47,27 @@ def _own_product(product_id: int) -> Product:
     return product
 
 
-def _variant_form(variant: Variant | None = None, formdata=None) -> VariantForm:
+def _variant_form(product: Product, variant: Variant | None = None, formdata=None) -> VariantForm:
     prefix = f"variant-{variant.id}" if variant else "new-variant"
     if variant is None:
-        return VariantForm(formdata=formdata, prefix=prefix)
-    return VariantForm(formdata=formdata, prefix=prefix, sku=variant.sku, stock_on_hand=variant.stock_on_hand,
-                       colour=variant.options.get("colour", ""), size=variant.options.get("size", ""),
-                       colour_en=variant.options_en.get("colour", ""), size_en=variant.options_en.get("size", ""))
+        form = VariantForm(formdata=formdata, prefix=prefix)
+    else:
+        form = VariantForm(formdata=formdata, prefix=prefix, sku=variant.sku, stock_on_hand=variant.stock_on_hand,
+                           colour=variant.options.get("colour", ""), size=variant.options.get("size", ""),
+                           colour_en=variant.options_en.get("colour", ""), size_en=variant.options_en.get("size", ""),
+                           image_id=variant.image_id)
+    # Numbered as the images card above the variants captions them.
+    form.image_id.choices = [("", _("No picture of its own"))] + [
+        (str(image.id), _("Picture %(n)d", n=number)) for number, image in enumerate(product.images, start=1)]
+    return form
 
 
 def _edit_page(product: Product, *, status: int = 200, product_form=None, new_variant_form=None,
                variant_forms=None):
-    forms = {variant.id: _variant_form(variant) for variant in product.variants}
+    forms = {variant.id: _variant_form(product, variant) for variant in product.variants}
     forms.update(variant_forms or {})
     return render("catalog/manage/edit.html", status=status, product=product,
-                  form=product_form or _product_form(product), new_variant_form=new_variant_form or _variant_form(),
+                  form=product_form or _product_form(product), new_variant_form=new_variant_form or _variant_form(product),
                   variant_forms=forms, action_form=ActionForm())
 
 
@@ -119,14 +125,15 @@ def _options_en(form: VariantForm) -> dict:
 @login_required
 def new_variant(product_id: int):
     product = _own_product(product_id)
-    form = _variant_form(formdata=request.form)
+    form = _variant_form(product, formdata=request.form)
 
     def done(_variant):
         flash(_("Variant added."), "success")
         return see_other(url_for("catalog.edit_product", product_id=product_id) + "#variants")
 
     return handle_form(form, lambda: add_variant(current_user, product, sku=form.sku.data, options=_options(form),
-                                                 options_en=_options_en(form), stock_on_hand=form.stock_on_hand.data),
+                                                 options_en=_options_en(form), stock_on_hand=form.stock_on_hand.data,
+                                                 image_id=form.image_id.data),
                        done=done, page=lambda status: _edit_page(_own_product(product_id), status=422,
                                                                  new_variant_form=form))
 
@@ -137,7 +144,7 @@ def edit_variant(variant_id: int):
     variant = db.session.get(Variant, variant_id) or abort(404)
     require_product_editor(current_user, variant.product)
     product_id = variant.product_id
-    form = _variant_form(variant, formdata=request.form)
+    form = _variant_form(variant.product, variant, formdata=request.form)
 
     def done(_result):
         flash(_("Variant %(sku)s saved.", sku=variant.sku), "success")
@@ -145,7 +152,8 @@ def edit_variant(variant_id: int):
 
     return handle_form(form, lambda: update_variant(current_user, variant, sku=form.sku.data,
                                                     options=_options(form), options_en=_options_en(form),
-                                                    stock_on_hand=form.stock_on_hand.data),
+                                                    stock_on_hand=form.stock_on_hand.data,
+                                                    image_id=form.image_id.data),
                        done=done, page=lambda status: _edit_page(_own_product(product_id), status=422,
                                                                  variant_forms={variant_id: form}))
 

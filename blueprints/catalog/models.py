@@ -111,8 +111,14 @@ class Variant(db.Model):
     options_en: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     stock_on_hand: Mapped[int] = mapped_column(default=0)
     position: Mapped[int] = mapped_column(default=0)
+    # The product's picture of this variant (its colour, say), shown first when a buyer chooses it.
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("product_images.id", ondelete="SET NULL"))
 
     product: Mapped[Product] = relationship(back_populates="variants")
+
+    def picture_among(self, images: list[ProductImage]) -> ProductImage | None:
+        """This variant's picture, found in its product's already loaded images (no query)."""
+        return next((image for image in images if image.id == self.image_id), None) if self.image_id else None
 
     @property
     def label(self) -> str:

@@ -122,21 +122,22 @@ def change_status(user: User, product: Product, status: ProductStatus) -> None:
 
 
 def add_variant(user: User, product: Product, *, sku: str, options: dict, stock_on_hand: int,
-                options_en: dict | None = None) -> Variant:
+                options_en: dict | None = None, image_id: int | None = None) -> Variant:
     require_product_editor(user, product)
     variant = Variant(position=len(product.variants))
     _apply_variant(variant, sku=sku, options=options, options_en=options_en or {}, stock_on_hand=stock_on_hand,
-                   siblings=product.variants)
+                   image_id=image_id, product=product)
     product.variants.append(variant)
     db.session.flush()
     return variant
 
 
 def update_variant(user: User, variant: Variant, *, sku: str, options: dict, stock_on_hand: int,
-                   options_en: dict | None = None) -> Variant:
+                   options_en: dict | None = None, image_id: int | None = None) -> Variant:
+    """Change the variant to exactly what is given: no image_id means it has no picture of its own."""
     require_product_editor(user, variant.product)
     _apply_variant(variant, sku=sku, options=options, options_en=options_en or {}, stock_on_hand=stock_on_hand,
-                   siblings=variant.product.variants)
+                   image_id=image_id, product=variant.product)
     db.session.flush()
     return variant
 
@@ -146,7 +147,8 @@ def _kept_options(options: dict) -> dict:
 
 
 def _apply_variant(variant: Variant, *, sku: str, options: dict, options_en: dict, stock_on_hand: int,
-                   siblings) -> None:
+                   image_id: int | None, product: Product) -> None:
+    siblings = product.variants
     sku = sku.strip().upper()
     options, options_en = _kept_options(options), _kept_options(options_en)
     errors = {}
@@ -162,8 +164,12 @@ def _apply_variant(variant: Variant, *, sku: str, options: dict, options_en: dic
         errors["sku"] = _l("Another variant already uses this SKU.")
     if stock_on_hand is None or stock_on_hand < 0:
         errors["stock_on_hand"] = _l("Stock cannot be negative.")
+    # Another product's picture would show a buyer something this product is not.
+    if image_id is not None and image_id not in {image.id for image in product.images}:
+        errors["image_id"] = _l("Choose one of this product's own pictures.")
     if errors:
         raise InvalidFields(errors)
+    variant.image_id = image_id
     variant.sku = sku
     variant.options = options
     variant.options_en = options_en
@@ -191,7 +197,13 @@ def add_images(user: User, product: Product, uploads) -> list[ProductImage]:
 
 
 def remove_image(user: User, image: ProductImage) -> None:
+    """Delete the picture; the variants it showed keep selling, with no picture of their own."""
     require_product_editor(user, image.product)
+    for variant in image.product.variants:
+        if variant.image_id == image.id:
+            variant.image_id = None
+    # Unlinked before the delete: nothing tells the session that variants must be written first.
+    db.session.flush()
     image.product.images.remove(image)
     db.session.flush()
     delete_image(image.key)

@@ -3,6 +3,7 @@ from flask import abort, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
 from blueprints.cache import shared_with_visitors
@@ -99,6 +100,14 @@ def reviews_context(product: Product) -> dict:
             "voted": helpful_votes_of(current_user, [review.id for review in items])}
 
 
+def main_picture(product: Product, variant):
+    """The picture asked for in ?image=, else the chosen variant's own, else the product's first."""
+    shown = query_int("image")
+    if shown is not None and shown < len(product.images):
+        return product.images[shown]
+    return (variant and variant.picture_among(product.images)) or product.cover
+
+
 PRODUCT_PAGE_PARAMETERS = ("variant", "image", "reviews")  # what render_product_page reads
 
 
@@ -108,18 +117,22 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
     variant = variant or chosen_variant(product)
     add_form = add_form or AddToCartForm(formdata=None, variant_id=variant.id if variant else None,
                                          shop_id=shop.id if shop else None)
-    shown = query_int("image", 0)
-    main_image = product.images[shown] if 0 <= shown < len(product.images) else product.cover
+    main_image = main_picture(product, variant)
     offer = early_bird_offer(current_user, product) if shop is None else None
     fragment = wants_fragment()
     also = [] if fragment else also_chosen_with(product, current_user, shop=shop)
-    return render("catalog/product.html", block="variant_panel", status=status, product=product, variant=variant,
-                  price=price, listings=shops_selling(product) if shop is None else [], shop=shop, add_form=add_form, added=added,
-                  main_image=main_image, story=co_design_story(product), offer=offer, for_sale=is_public(product),
-                  also=also, also_heading=_l("People who bought this also liked"), **team_panel(product, shop),
-                  reviews=None if fragment else reviews_context(product),
-                  split=where_money_goes(price, product.supply_price, current_rates(), through_shop=shop is not None),
-                  supplier_record=None if fragment else track_record("supplier", product.supplier_id))
+    response = render("catalog/product.html", block="variant_panel", status=status, product=product, variant=variant,
+                    price=price, listings=shops_selling(product) if shop is None else [], shop=shop, add_form=add_form, added=added,
+                    main_image=main_image, story=co_design_story(product), offer=offer, for_sale=is_public(product),
+                    also=also, also_heading=_l("People who bought this also liked"), **team_panel(product, shop),
+                    reviews=None if fragment else reviews_context(product),
+                    split=where_money_goes(price, product.supply_price, current_rates(), through_shop=shop is not None),
+                    supplier_record=None if fragment else track_record("supplier", product.supplier_id))
+    if fragment and request.method == "GET":
+        # Choosing a variant may change the picture too, which sits outside the variant panel.
+        response.set_data(response.get_data(as_text=True) + "\n" + render_block(
+            "catalog/product.html", "gallery", oob=True, product=product, variant=variant, main_image=main_image))
+    return response
 
 
 @bp.get("/p/<slug>")

@@ -309,15 +309,23 @@ def _seed_products(suppliers, categories, created: list[str]) -> dict[str, Produ
                           min_price=max(supply, suggested * 80 // 100), max_price=suggested * 130 // 100)
         db.session.add(product)
         db.session.flush()
+        colours = _picture_colours(item.options)
+        pictures = {}
+        for position, colour in enumerate(colours):
+            stored = store_image(io.BytesIO(draw_product(item.picture, colour, _hue(item.title) + position * 0.18)))
+            picture = ProductImage(product=product, key=stored.key, width=stored.width, height=stored.height,
+                                   position=position)
+            db.session.add(picture)
+            pictures.setdefault(colour, picture)
+        db.session.flush()
+        # Each colour has its own picture when there are several, so choosing a colour shows it at once.
+        shows_colour = len(set(colours)) > 1
         for position, (values, values_en) in enumerate(_combinations(item.options)):
             sku = f"{item.supplier[:3].upper()}-{product.id:03d}-{position + 1:02d}"
             stock = (index * 7 + position * 5) % 40
+            picture = pictures.get(values_en.get("colour")) if shows_colour else None
             db.session.add(Variant(product=product, sku=sku, options=values, options_en=values_en,
-                                   stock_on_hand=stock, position=position))
-        for position, colour in enumerate(_picture_colours(item.options)):
-            stored = store_image(io.BytesIO(draw_product(item.picture, colour, _hue(item.title) + position * 0.18)))
-            db.session.add(ProductImage(product=product, key=stored.key, width=stored.width, height=stored.height,
-                                        position=position))
+                                   stock_on_hand=stock, position=position, image_id=picture.id if picture else None))
         products[item.title] = product
         created.append(f"product {product.slug}")
     db.session.flush()
@@ -334,9 +342,9 @@ def _combinations(options: dict[str, list[tuple[str, str]]]) -> list[tuple[dict[
 
 
 def _picture_colours(options: dict[str, list[tuple[str, str]]]) -> list[str | None]:
-    """Two pictures: the first two colours when there are several, else the one colour (or none) twice."""
+    """One picture per colour when there are several, else two of the one colour (or of none)."""
     colours = [english for _chinese, english in options.get("colour", [])]
-    return (colours + colours + [None, None])[:2]
+    return colours if len(colours) > 1 else (colours + colours + [None, None])[:2]
 
 
 def _hue(title: str) -> float:

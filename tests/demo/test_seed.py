@@ -69,6 +69,18 @@ def test_demo_catalog_has_verified_suppliers_a_pending_application_products_and_
     assert all(storefront_listings(shop) for shop in shops)
 
 
+def test_each_colour_of_a_demo_product_with_several_shows_its_own_picture(demo):
+    from blueprints.catalog.models import Product
+
+    several = [product for product in db.session.scalars(select(Product))
+               if len({variant.options_en.get("colour") for variant in product.variants}) > 1]
+    assert len(several) >= 20
+    for product in several:
+        pictures = {variant.options_en["colour"]: variant.picture_among(product.images) for variant in product.variants}
+        assert None not in pictures.values(), product.title_en
+        assert len({picture.id for picture in pictures.values()}) == len(pictures), product.title_en
+
+
 def test_demo_orders_in_different_states_with_a_balanced_ledger(demo):
     from sqlalchemy import func
 

@@ -260,6 +260,16 @@ def _(shelf):
     return Ask(shelf.shopper(), f"/shops/{shelf.shop.slug}/p/{shelf.product.slug}?variant={shelf.variant_id}")
 
 
+@asks_for("catalog/product.html", "gallery", "a visitor picks a variant (its picture, out of band)")
+def _(shelf):
+    return Ask(shelf.visitor(), f"/p/{shelf.product.slug}?variant={shelf.variant_id}")
+
+
+@asks_for("catalog/product.html", "gallery", "a shopper picks a variant in a shop (its picture, out of band)")
+def _(shelf):
+    return Ask(shelf.shopper(), f"/shops/{shelf.shop.slug}/p/{shelf.product.slug}?variant={shelf.variant_id}")
+
+
 @asks_for("orders/cart.html", "cart", "a shopper opens the cart")
 def _(shelf):
     return Ask(shelf.shopper_with_a_cart(), "/cart")
