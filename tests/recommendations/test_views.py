@@ -185,3 +185,26 @@ def test_a_signed_in_users_own_list_is_kept_briefly_with_its_reasons(app, client
     later = also()
     assert "Glass <cup>" in later and "Steel flask" not in later
     cache._memory.clear()
+
+
+def test_a_signed_in_users_for_you_list_is_kept_briefly_with_its_reasons(app, client, neighbourhood, acts,
+                                                                          monkeypatch):
+    from blueprints import cache
+
+    app.config["USER_SUGGESTIONS_SECONDS"] = 60
+    cache._memory.clear()
+    me, flask, _slug = neighbourhood
+    sign_in(client, me)
+    def for_you() -> str:
+        body = page(client.get("/")).split('id="for-you-title"')[1].split("</section>")[0]
+        return "\n".join(line for line in body.splitlines() if "csrf_token" not in line)
+
+    first = for_you()
+    assert f'href="/p/{flask.slug}"' in first and "Because you supported “Bamboo lunch box”" in first
+    acts.buy(me, flask)
+    assert for_you() == first  # kept, reasons and all, for USER_SUGGESTIONS_SECONDS
+    now = cache.time.time()
+    monkeypatch.setattr(cache.time, "time", lambda: now + 61)
+    later = for_you()  # worked out again: the flask is theirs now, and a reason for the cup
+    assert f'href="/p/{flask.slug}"' not in later and "Because you bought “Steel flask”" in later
+    cache._memory.clear()
