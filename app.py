@@ -56,7 +56,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from blueprints.accounts.locale import select_locale, select_timezone
+    from blueprints.accounts.locale import install_bound_gettext, select_locale, select_timezone
     from blueprints.accounts.signin import load_user
     # Every domain's models, so the metadata (and Alembic) knows every table.
     from blueprints.catalog import models as _catalog  # noqa: F401
@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_bound_gettext(app.jinja_env)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
