@@ -132,7 +132,8 @@ def _refused(prototype, block: str):
         if is_htmx():
             return render_prototype(prototype, block=block, status=422, problem=str(error))
         flash(str(error), "error")
-        return see_other(url_for("codesign.prototype", slug=prototype.slug) + f"#{block}")
+        order = request.args.get("comments")
+        return see_other(url_for("codesign.prototype", slug=prototype.slug, comments=order) + f"#{block}")
     return refused
 
 
@@ -146,9 +147,11 @@ def _form_again(prototype, block: str, form, **forms):
     return page
 
 
+# Each action's limit is one budget however the form reaches it (its own address or the page's, below): a limit
+# on the view alone would count per address, and calling the view from another one would start a second count.
 @bp.post("/codesign/<slug>/support")
 @login_required
-@limiter.limit("60 per minute", key_func=_per_user)
+@limiter.shared_limit("60 per minute", scope="codesign-support", key_func=_per_user)
 def support(slug: str):
     prototype = _prototype_or_404(slug)
     form = SupportForm()
@@ -166,7 +169,7 @@ def support(slug: str):
 
 @bp.post("/codesign/<slug>/pledge")
 @login_required
-@limiter.limit("30 per minute", key_func=_per_user)
+@limiter.shared_limit("30 per minute", scope="codesign-pledge", key_func=_per_user)
 def make_pledge(slug: str):
     prototype = _prototype_or_404(slug)
     if request.form.get("action") == "cancel":
@@ -194,7 +197,8 @@ def cast_vote(slug: str, option_id: int):
 
 @bp.post("/codesign/<slug>/comments")
 @login_required
-@limiter.limit("10 per minute;100 per day", key_func=_per_user, deduct_when=lambda r: r.status_code < 400)
+@limiter.shared_limit("10 per minute;100 per day", scope="codesign-comment", key_func=_per_user,
+                      deduct_when=lambda r: r.status_code < 400)
 def post_comment(slug: str):
     prototype = _prototype_or_404(slug)
     form = CommentForm()
@@ -250,7 +254,7 @@ def like(comment_id: int):
 
 @bp.post("/codesign/<slug>/report")
 @login_required
-@limiter.limit("20 per hour", key_func=_per_user)
+@limiter.shared_limit("20 per hour", scope="codesign-report", key_func=_per_user)
 def report_it(slug: str):
     prototype = _prototype_or_404(slug)
     comment = None
@@ -259,7 +263,7 @@ def report_it(slug: str):
         if comment.prototype_id != prototype.id:
             abort(404)
     form = ReportForm()
-    back = url_for("codesign.prototype", slug=prototype.slug) + "#comments"
+    back = url_for("codesign.prototype", slug=prototype.slug, comments=request.args.get("comments")) + "#comments"
 
     def done(_flag):
         flash(_("Thank you. A moderator will look at it."), "success")
@@ -272,3 +276,23 @@ def report_it(slug: str):
         return see_other(back)
 
     return handle_form(form, lambda: report(current_user, prototype, form.reason.data, comment), done=done, page=page)
+
+
+# The forms that can come back with their errors post to the page they are on, so the page shown again keeps an
+# address that answers GET (reload, share, the language switch); a hidden field names the form. The actions' own
+# addresses stay for htmx and for pages already open.
+PAGE_FORMS = {"support": support, "pledge": make_pledge, "comment": post_comment, "report": report_it}
+
+
+@bp.post("/codesign/<slug>")
+@login_required
+def take_part(slug: str):
+    form_for = request.form.get("form_for")
+    if form_for == "edit":
+        comment = _comment(request.form.get("comment_id", type=int) or 0)
+        if comment_slug(comment) != slug:
+            abort(404)
+        return edit(comment.id)
+    if form_for not in PAGE_FORMS:
+        abort(400)
+    return PAGE_FORMS[form_for](slug)
