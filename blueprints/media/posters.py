@@ -5,11 +5,14 @@ from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from blueprints.media.images import fit_on_card, image_path, jpeg_under, upload_folder, write_once
+
+if TYPE_CHECKING:
+    import segno
 
 # Fonts with Chinese glyphs, best first: Debian's fonts-noto-cjk (installed by .ci/run; see the README), then other
 # common CJK fonts. (path, index in a collection: 2 is Simplified Chinese in Noto's .ttc files.)
@@ -111,7 +114,9 @@ class PosterText:
     scan_hint: str  # "Scan the code to open"
 
 
-def qr_matrix(url: str) -> segno.QRCode:
+def qr_matrix(url: str) -> "segno.QRCode":
+    import segno  # only posters need it (see sharing.views.qr_svg)
+
     return segno.make(url, error="m", micro=False)
 
 

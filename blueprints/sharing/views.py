@@ -1,5 +1,6 @@
 """Share links: making one, following one, and what a sharer has earned."""
-import segno
+from functools import lru_cache
+
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask import abort, current_app, request, send_file, url_for
@@ -175,8 +176,14 @@ def share_panel(path: str) -> dict:
     """What the Share panel of a page shows: the user's own link (with its QR code) or the plain page URL."""
     link = link_of(current_user, path)
     url = url_for("sharing.follow", code=link.code, _external=True) if link else request.url_root.rstrip("/") + path
-    qr = segno.make(url, error="m").svg_inline(scale=3, dark="#1d2125", light="#ffffff", omitsize=True) if link else None
-    return {"link": link, "url": url, "qr": Markup(qr) if qr else None}
+    return {"link": link, "url": url, "qr": Markup(qr_svg(url)) if link else None}
+
+
+@lru_cache(maxsize=1024)  # a sharer's link never changes, and drawing its code costs a few milliseconds a page
+def qr_svg(url: str) -> str:
+    import segno  # here, not at start-up: 9 MB a worker that only the share panel and posters need
+
+    return segno.make(url, error="m").svg_inline(scale=3, dark="#1d2125", light="#ffffff", omitsize=True)
 
 
 # Link previews (Open Graph and Twitter cards) and posters
