@@ -14,7 +14,8 @@ from functools import wraps
 from urllib.parse import urlencode
 
 import redis
-from flask import current_app, g, has_app_context, request, session
+from flask import (after_this_request, copy_current_request_context, current_app, g, has_app_context,
+                   has_request_context, request, session)
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 from sqlalchemy import event
@@ -125,12 +126,14 @@ STALE_FACTOR = 10
 LOCK_SECONDS = 30  # the longest a recomputation may hold its lock before another worker tries
 
 
-def remembered(key: str, seconds: int, compute: Callable[[], object]):
+def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_first: bool = True):
     """compute()'s JSON-able value, computed at most once per `seconds` (0: every time).
 
     Single flight: once the value is older than `seconds`, the first worker to take the key's lock
     recomputes it while every other request is served the last value, so an expiring count never
-    makes several requests at once each wait for the recount. With no Redis (or Redis failing), each
+    makes several requests at once each wait for the recount. In a request, that worker too answers with the
+    last value and recomputes after sending its response, so no viewer waits for a recount at all
+    (answer_first=False for a value only one user reads: they would always see it one view late). With no Redis (or Redis failing), each
     process keeps and recomputes its own values."""
     if seconds <= 0:
         return compute()
@@ -143,13 +146,38 @@ def remembered(key: str, seconds: int, compute: Callable[[], object]):
         return found["value"]
     if found is not _MISSING and not _take_lock(key):
         return found["value"]  # another worker is recomputing it
+    if found is not _MISSING and answer_first and has_request_context():
+        # This request is served the last value too; its worker recounts once the response has been sent.
+        _recompute_after_response(key, seconds, compute)
+        return found["value"]
     try:
-        value = compute()
-        _put(key, {"value": value, "fresh_until": time.time() + seconds}, seconds * STALE_FACTOR)
+        return _recompute(key, seconds, compute)
     finally:
         if found is not _MISSING:
             _release_lock(key)
+
+
+def _recompute(key: str, seconds: int, compute: Callable[[], object]):
+    value = compute()
+    _put(key, {"value": value, "fresh_until": time.time() + seconds}, seconds * STALE_FACTOR)
     return value
+
+
+def _recompute_after_response(key: str, seconds: int, compute: Callable[[], object]) -> None:
+    """Recompute a stale value after this request's response is sent (the WSGI server closes it), in a copy of
+    the request's context: its own database session, the same user and language."""
+    def recompute():
+        try:
+            _recompute(key, seconds, compute)
+        except Exception:  # the last value stays; the next view after the lock expires tries again
+            log.exception("recomputing %s after the response failed", key)
+        finally:
+            _release_lock(key)
+
+    @after_this_request
+    def recompute_when_sent(response):
+        response.call_on_close(copy_current_request_context(recompute))
+        return response
 
 
 def _take_lock(key: str) -> bool:

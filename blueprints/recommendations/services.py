@@ -339,7 +339,7 @@ def for_you(user: User, *, limit: int = 8, now=None) -> list[Shown]:
         # Their own list, kept briefly (USER_SUGGESTIONS_SECONDS) as "also chosen" is: working it out reads their
         # neighbours' activity and a pool of items, several times a whole page's cost.
         kept = remembered(f"user-for-you:{user.id}:{asked}", current_app.config["USER_SUGGESTIONS_SECONDS"],
-                          lambda: _rows_with_titles(*_suggested_for(user, asked, None)[::2]))
+                          lambda: _rows_with_titles(*_suggested_for(user, asked, None)[::2]), answer_first=False)
         return _without_unwanted(_shared_shown(kept["rows"], {(named_kind, named_id): title
                                                               for named_kind, named_id, title in kept["titles"]}),
                                  unwanted, limit)
@@ -383,7 +383,8 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
         # Their own list, kept briefly (USER_SUGGESTIONS_SECONDS): their newest choices show in it a little late.
         kept = remembered(f"user-also:{viewer.id}:{kind}:{item_id}:{limit}",
                           current_app.config["USER_SUGGESTIONS_SECONDS"],
-                          lambda: _rows_with_titles(*_also_suggested(item, viewer, None, limit)[:2]))
+                          lambda: _rows_with_titles(*_also_suggested(item, viewer, None, limit)[:2]),
+                          answer_first=False)
         return _shared_shown(kept["rows"], {(named_kind, named_id): title
                                             for named_kind, named_id, title in kept["titles"]})
     # A visitor has taken part in nothing: the list is the same for every visitor, shared as long as trending is.

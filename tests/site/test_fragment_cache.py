@@ -2,10 +2,12 @@
 kept under versioned keys, on signed-in pages too: a write shows at once, each language has its own copy, and
 nothing a viewer has of their own (cart, CSRF token, own actions) is ever inside one. Counts that take long to make
 are recomputed by one worker while the others serve the last value."""
+import json
 import re
 import threading
 
 import pytest
+from flask import has_request_context
 
 from blueprints import cache
 from blueprints.accounts.locale import LOCALE_COOKIE
@@ -212,6 +214,53 @@ def test_a_stale_count_is_served_while_another_worker_recomputes_it(app, redis_c
         assert not redis_client.exists(f"{key}:lock")
     finally:
         release.set()
+        redis_client.delete(key, f"{key}:lock")
+
+
+def test_in_a_request_even_the_recounting_worker_answers_first_and_recounts_after(app, redis_client):  # noqa: F811
+    app.config["REDIS_URL"] = REDIS_URL
+    key = "shelfmade:test-after-response"
+    redis_client.set(key, '{"value": 41, "fresh_until": 0}', ex=600)  # kept, but past its freshness
+    redis_client.delete(f"{key}:lock")
+    counted = []
+
+    def count():
+        assert has_request_context()  # a copy of the request's context: same user and language
+        counted.append(1)
+        return 42
+
+    @app.get("/test-stale-count")
+    def stale_count():
+        return str(cache.remembered("test-after-response", 60, count))
+
+    try:
+        response = app.test_client().get("/test-stale-count")
+        assert response.get_data(as_text=True) == "41" and counted == []  # nobody waited for the count
+        assert redis_client.exists(f"{key}:lock")  # so no other worker starts the same count meanwhile
+        response.close()  # the server has sent it
+        assert counted == [1] and json.loads(redis_client.get(key))["value"] == 42
+        assert not redis_client.exists(f"{key}:lock")
+        assert app.test_client().get("/test-stale-count").get_data(as_text=True) == "42" and counted == [1]
+    finally:
+        redis_client.delete(key, f"{key}:lock")
+
+
+def test_a_recount_that_fails_after_the_response_keeps_the_last_value(app, redis_client):  # noqa: F811
+    app.config["REDIS_URL"] = REDIS_URL
+    key = "shelfmade:test-after-response-fails"
+    redis_client.set(key, '{"value": 41, "fresh_until": 0}', ex=600)
+    redis_client.delete(f"{key}:lock")
+
+    @app.get("/test-failing-count")
+    def failing_count():
+        return str(cache.remembered("test-after-response-fails", 60, lambda: 1 / 0))
+
+    try:
+        response = app.test_client().get("/test-failing-count")
+        assert response.get_data(as_text=True) == "41"
+        response.close()
+        assert json.loads(redis_client.get(key))["value"] == 41 and not redis_client.exists(f"{key}:lock")
+    finally:
         redis_client.delete(key, f"{key}:lock")
 
 
