@@ -124,6 +124,10 @@ def _put(key: str, value, seconds: int) -> None:
 # A value outlives its freshness by this factor, so a worker can serve it while another recomputes it.
 STALE_FACTOR = 10
 LOCK_SECONDS = 30  # the longest a recomputation may hold its lock before another worker tries
+RECOUNT_SLOT = "shelfmade:recounting"  # held (as its lock) by the one recount after a response on the site
+# The same slot in this process, for when there is no Redis to share it: monotonic time it is free again.
+_local_recount = {"held_until": 0.0}
+_local_recount_lock = threading.Lock()
 
 
 def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_first: bool = True):
@@ -133,8 +137,8 @@ def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_
     recomputes it while every other request is served the last value, so an expiring count never
     makes several requests at once each wait for the recount. In a request, that worker too answers with the
     last value and recomputes after sending its response, so no viewer waits for a recount at all
-    (answer_first=False for a value only one user reads: they would always see it one view late). With no Redis (or Redis failing), each
-    process keeps and recomputes its own values."""
+    (answer_first=False for a value only one user reads: they would always see it one view late). With no
+    Redis (or Redis failing), each process keeps and recomputes its own values."""
     if seconds <= 0:
         return compute()
     key = f"shelfmade:{key}"
@@ -147,8 +151,13 @@ def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_
     if found is not _MISSING and not _take_lock(key):
         return found["value"]  # another worker is recomputing it
     if found is not _MISSING and answer_first and has_request_context():
-        # This request is served the last value too; its worker recounts once the response has been sent.
-        _recompute_after_response(key, seconds, compute)
+        # This request is served the last value too; its worker recounts once the response has been sent. One
+        # such recount at a time on the whole site: when many values go stale together (every category's counts
+        # after a quiet spell), they are recounted one after another, not all at once on every core.
+        if _take_recount_slot():
+            _recompute_after_response(key, seconds, compute)
+        else:
+            _release_lock(key)
         return found["value"]
     try:
         return _recompute(key, seconds, compute)
@@ -173,11 +182,29 @@ def _recompute_after_response(key: str, seconds: int, compute: Callable[[], obje
             log.exception("recomputing %s after the response failed", key)
         finally:
             _release_lock(key)
+            _release_recount_slot()
 
     @after_this_request
     def recompute_when_sent(response):
         response.call_on_close(copy_current_request_context(recompute))
         return response
+
+
+def _take_recount_slot() -> bool:
+    with _local_recount_lock:
+        now = time.monotonic()
+        if _local_recount["held_until"] > now:
+            return False
+        _local_recount["held_until"] = now + LOCK_SECONDS  # expires like the Redis lock, should a response never close
+    if _take_lock(RECOUNT_SLOT):
+        return True
+    _local_recount["held_until"] = 0.0
+    return False
+
+
+def _release_recount_slot() -> None:
+    _local_recount["held_until"] = 0.0
+    _release_lock(RECOUNT_SLOT)
 
 
 def _take_lock(key: str) -> bool:

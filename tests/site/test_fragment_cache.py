@@ -245,6 +245,35 @@ def test_in_a_request_even_the_recounting_worker_answers_first_and_recounts_afte
         redis_client.delete(key, f"{key}:lock")
 
 
+def test_one_recount_at_a_time_on_the_site_the_others_wait_their_turn(app, redis_client):  # noqa: F811
+    app.config["REDIS_URL"] = REDIS_URL
+    keys = ["shelfmade:test-turn-a", "shelfmade:test-turn-b"]
+    for key in keys:
+        redis_client.set(key, '{"value": 41, "fresh_until": 0}', ex=600)
+        redis_client.delete(f"{key}:lock")
+    slot = f"{cache.RECOUNT_SLOT}:lock"
+    redis_client.delete(slot)
+
+    @app.get("/test-two-counts")
+    def two_counts():
+        return ",".join(str(cache.remembered(key.removeprefix("shelfmade:"), 60, lambda: 42)) for key in keys)
+
+    try:
+        first = app.test_client().get("/test-two-counts")
+        assert first.get_data(as_text=True) == "41,41"
+        assert redis_client.exists(slot) and redis_client.exists(f"{keys[0]}:lock")
+        assert not redis_client.exists(f"{keys[1]}:lock")  # waits its turn: left for a later view
+        first.close()
+        assert not redis_client.exists(slot)
+        second = app.test_client().get("/test-two-counts")
+        assert second.get_data(as_text=True) == "42,41"  # the first is counted; now the second's turn
+        second.close()
+        assert app.test_client().get("/test-two-counts").get_data(as_text=True) == "42,42"
+    finally:
+        redis_client.delete(*keys, *(f"{key}:lock" for key in keys), slot)
+        cache._local_recount["held_until"] = 0.0
+
+
 def test_a_recount_that_fails_after_the_response_keeps_the_last_value(app, redis_client):  # noqa: F811
     app.config["REDIS_URL"] = REDIS_URL
     key = "shelfmade:test-after-response-fails"
