@@ -137,7 +137,9 @@ def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_
     recomputes it while every other request is served the last value, so an expiring count never
     makes several requests at once each wait for the recount. In a request, that worker too answers with the
     last value and recomputes after sending its response, so no viewer waits for a recount at all
-    (answer_first=False for a value only one user reads: they would always see it one view late). With no
+    (answer_first=False for a value only one user reads: they would always see it one view late). Those
+    recounts take one site-wide turn; a stale value whose turn has not come stays as it is until a later view.
+    A value older than STALE_FACTOR × `seconds` is gone, and is computed by the request that needs it. With no
     Redis (or Redis failing), each process keeps and recomputes its own values."""
     if seconds <= 0:
         return compute()
@@ -175,7 +177,11 @@ def _recompute(key: str, seconds: int, compute: Callable[[], object]):
 def _recompute_after_response(key: str, seconds: int, compute: Callable[[], object]) -> None:
     """Recompute a stale value after this request's response is sent (the WSGI server closes it), in a copy of
     the request's context: its own database session, the same user and language."""
+    # The job runs in a copy of the request's context with a `g` of its own: it takes the locks' tokens along.
+    tokens = {name: token for name in (key, RECOUNT_SLOT) if (token := _held_locks().pop(name, None))}
+
     def recompute():
+        _held_locks().update(tokens)
         try:
             _recompute(key, seconds, compute)
         except Exception:  # the last value stays; the next view after the lock expires tries again
@@ -210,19 +216,38 @@ def _release_recount_slot() -> None:
 def _take_lock(key: str) -> bool:
     if (shared := _redis()) is None:
         return True  # this process's own value: nobody else to wait for
+    token = secrets.token_hex(8)
     try:
-        return bool(shared.client.set(f"{key}:lock", "1", nx=True, ex=LOCK_SECONDS))
+        taken = bool(shared.client.set(f"{key}:lock", token, nx=True, ex=LOCK_SECONDS))
     except redis.RedisError as error:
         shared.failed(error)
         return True
+    if taken:
+        _held_locks()[key] = token
+    return taken
+
+
+# Deletes a lock only if it is still the one this request took: a recount that outlived LOCK_SECONDS must not
+# free the lock another worker has taken since.
+_RELEASE_IF_OURS = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
 def _release_lock(key: str) -> None:
-    if (shared := _redis()) is not None:
+    token = _held_locks().pop(key, None)
+    if token is not None and (shared := _redis()) is not None:
         try:
-            shared.client.delete(f"{key}:lock")
+            shared.client.eval(_RELEASE_IF_OURS, 1, f"{key}:lock", token)
         except redis.RedisError as error:
             shared.failed(error)
+
+
+def _held_locks() -> dict[str, str]:
+    """The Redis locks this request (or its recount after the response) took, with the token each holds."""
+    if not has_app_context():
+        return {}
+    if "held_cache_locks" not in g:
+        g.held_cache_locks = {}
+    return g.held_cache_locks
 
 
 _UNSHARED_HEADERS = {"content-length", "set-cookie"}

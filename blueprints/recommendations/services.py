@@ -389,12 +389,14 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
                                             for named_kind, named_id, title in kept["titles"]})
     # A visitor has taken part in nothing: the list is the same for every visitor, shared as long as trending is.
     return _shared_shown(remembered(f"visitor-also:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
-                                    lambda: _rows(_also_suggested(item, viewer, None, limit)[0])))
+                                    lambda: _rows(_also_suggested((kind, item_id), AnonymousUserMixin(), None, limit)[0])))
 
 
-def _also_suggested(item: Product | Prototype, viewer: User, shop: Shop | None, limit: int):
-    """(suggestions, the viewer's titles, the shop's listings by key, whether the neighbours named anything)."""
-    key = item_key(item)
+def _also_suggested(item: Product | Prototype | ItemKey, viewer: User, shop: Shop | None, limit: int):
+    """(suggestions, the viewer's titles, the shop's listings by key, whether the neighbours named anything).
+    `item` may be given by its key: a shared list is recounted after the response, when the page's objects
+    belong to a closed session."""
+    key = item if isinstance(item, tuple) else item_key(item)
     mine = _mine(viewer)
     neighbours = _neighbours([key], viewer)
     wanted = {interaction.item for interaction in neighbours} - mine.seen - {key}

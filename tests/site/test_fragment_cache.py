@@ -293,6 +293,25 @@ def test_a_recount_that_fails_after_the_response_keeps_the_last_value(app, redis
         redis_client.delete(key, f"{key}:lock")
 
 
+def test_a_recount_never_frees_a_lock_another_worker_took_since(app, redis_client):  # noqa: F811
+    app.config["REDIS_URL"] = REDIS_URL
+    lock = "shelfmade:test-owner:lock"
+    redis_client.delete(lock)
+    try:
+        with app.test_request_context():
+            assert cache._take_lock("shelfmade:test-owner") and not cache._take_lock("shelfmade:test-owner")
+            redis_client.set(lock, "another-worker", ex=30)  # ours expired mid-recount; another worker took it
+            cache._release_lock("shelfmade:test-owner")
+            assert redis_client.get(lock) in (b"another-worker", "another-worker")
+        with app.test_request_context():
+            redis_client.delete(lock)
+            assert cache._take_lock("shelfmade:test-owner")
+            cache._release_lock("shelfmade:test-owner")
+            assert not redis_client.exists(lock)  # its own lock, it frees
+    finally:
+        redis_client.delete(lock)
+
+
 def test_counts_still_work_when_redis_is_gone(app):
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
     with app.app_context():
