@@ -181,7 +181,7 @@ def share_panel(path: str) -> dict:
 
 @lru_cache(maxsize=1024)  # a sharer's link never changes, and drawing its code costs a few milliseconds a page
 def qr_svg(url: str) -> str:
-    import segno  # here, not at start-up: 9 MB a worker that only the share panel and posters need
+    import segno  # here, not at start-up: only the share panel and posters need it
 
     return segno.make(url, error="m").svg_inline(scale=3, dark="#1d2125", light="#ffffff", omitsize=True)
 
