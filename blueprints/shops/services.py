@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from blueprints.accounts.models import User
@@ -41,6 +41,16 @@ def shop_of(user: User) -> Shop | None:
     return db.session.scalar(select(Shop).where(Shop.owner_id == user.id))
 
 
+def _has_a_committed_shop(user: User) -> bool:
+    """Whether another transaction has opened a shop for `user`, asked on a connection of its own: after a refused
+    insert this session's transaction can answer nothing until it is rolled back (on PostgreSQL)."""
+    try:
+        with db.engine.connect() as connection:
+            return connection.scalar(select(Shop.id).where(Shop.owner_id == user.id)) is not None
+    except SQLAlchemyError:
+        return False
+
+
 def require_shop_owner(user: User, shop: Shop) -> None:
     if not user.is_authenticated or shop.owner_id != user.id:
         raise AccessDenied()
@@ -66,6 +76,9 @@ def open_shop(user: User, *, name: str, slug: str, tagline: str = "", name_en: s
     slug = slug.strip().lower()
     errors = _check_shop_fields(name, slug, None)
     if errors:
+        if "slug" in errors and shop_of(user) is not None:
+            # The same form from a second tab opened the shop (and took this address) since the check above.
+            raise DomainError(_l("You already have a shop."))
         raise InvalidFields(errors)
     shop = Shop(owner_id=user.id, name=name.strip(), slug=slug, tagline=tagline.strip(), name_en=name_en.strip(),
                 tagline_en=tagline_en.strip())
@@ -75,7 +88,7 @@ def open_shop(user: User, *, name: str, slug: str, tagline: str = "", name_en: s
     except IntegrityError as error:
         # Another request (the same form sent from a second tab) opened a shop for this user, or took the
         # address, between the checks above and this insert. The caller rolls back, as for any refusal.
-        if "owner_id" in str(error.orig):
+        if "owner_id" in str(error.orig) or _has_a_committed_shop(user):
             raise DomainError(_l("You already have a shop.")) from error
         raise InvalidFields({"slug": _l("Another shop already uses this address. Try another.")}) from error
     return shop
