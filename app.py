@@ -186,13 +186,15 @@ def _register_template_helpers(app: Flask) -> None:
     from blueprints.accounts.services import LANGUAGES
     from blueprints.bilingual import localized
     from blueprints.money import format_money
-    from blueprints.shops.services import shop_of
-    from blueprints.suppliers.services import supplier_of
+    from blueprints.shared_pages import personal_part, sharing_page
+    from blueprints.site.header import header_facts
     from blueprints.web import page_address
 
     app.add_template_filter(format_money, "money")
     app.add_template_global(cached_fragment)
     app.add_template_global(fragment_key)
+    app.add_template_global(sharing_page)
+    app.add_template_global(personal_part)
     # Catalog text in the viewer's language, else the other: {{ product|localized('title') }}.
     app.add_template_filter(localized, "localized")
     app.add_template_global(localized, "localized")
@@ -210,10 +212,7 @@ def _register_template_helpers(app: Flask) -> None:
         locale = str(get_locale())
         return {"current_locale": locale, "html_lang": html_lang(locale), "languages": LANGUAGES}
 
-    @app.template_global()
-    def my_roles() -> dict:
-        """What the signed-in user can reach from the header; looked up once per request."""
-        if "my_roles" not in g:
-            supplier = supplier_of(current_user) if current_user.is_authenticated else None
-            g.my_roles = {"supplier": supplier, "shop": shop_of(current_user) if current_user.is_authenticated else None}
-        return g.my_roles
+    @app.template_global("header_facts")
+    def viewer_header_facts():
+        """What the signed-in user can reach from the header, with their cart and bell counts: one query."""
+        return header_facts(current_user)

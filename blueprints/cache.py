@@ -1,7 +1,7 @@
 """A small cache every worker shares: Redis when REDIS_URL is set (and answering), else this process's memory.
 
 For numbers that are expensive to compute and fine to show a little stale, such as how many pages the
-catalog has, and for whole pages as signed-out visitors see them. Never for anything a rule depends on."""
+catalog has, and for whole pages (blueprints/shared_pages.py). Never for anything a rule depends on."""
 import hashlib
 import json
 import logging
@@ -9,19 +9,15 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from functools import wraps
-from urllib.parse import urlencode
+from collections.abc import Callable
 
 import redis
 from flask import (after_this_request, copy_current_request_context, current_app, g, has_app_context,
-                   has_request_context, request, session)
+                   has_request_context)
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
-from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
 from config import redis_client_options
 
@@ -248,85 +244,6 @@ def _held_locks() -> dict[str, str]:
     if "held_cache_locks" not in g:
         g.held_cache_locks = {}
     return g.held_cache_locks
-
-
-_UNSHARED_HEADERS = {"content-length", "set-cookie"}
-CSRF_FIELD = "csrf_token"  # where Flask-WTF keeps the request's signed token in `g`, and the raw one in the session
-# All a visitor's session may hold for them to get a shared copy: their CSRF token, and the "not fresh" mark
-# Flask-Login's session protection puts on any session from the second request on (it says nothing of them).
-_NOTHING_OF_THEIR_OWN = {CSRF_FIELD, "_fresh"}
-
-
-def _visitor_with_nothing_of_their_own() -> bool:
-    # Their session holds at most a CSRF token (see _NOTHING_OF_THEIR_OWN): no cart, no message waiting to be
-    # shown, no user.
-    # A visitor who came through a share link sees who shared it (sharing's disclosure): never a shared copy.
-    return (request.method == "GET" and set(session) <= _NOTHING_OF_THEIR_OWN
-            and not current_user.is_authenticated and "ref" not in request.cookies)
-
-
-def _page_key(reads: frozenset[str]) -> str:
-    # Everything a signed-out visitor's page depends on: address, the parameters it reads (in one order, so
-    # ?a=1&b=2 and ?b=2&a=1 share a copy), language and what htmx asks for.
-    asked = "|".join(request.headers.get(name, "") for name in
-                      ("HX-Request", "HX-Request-Type", "HX-History-Restore-Request", "HX-Target"))
-    query = urlencode([(name, value) for name in sorted(reads) for value in request.args.getlist(name)])
-    return f"shelfmade:page:{get_locale()}:{asked}:{request.base_url}?{query}"
-
-
-def _with_own_token(body: str, stand_in: str) -> str:
-    # A page without a form leaves the visitor without a token (and so without a session cookie).
-    return body.replace(stand_in, generate_csrf()) if stand_in in body else body
-
-
-def shared_with_visitors(view=None, *, reads: Iterable[str] = ()):
-    """Serve the page to signed-out visitors with nothing of their own from a copy shared for
-    PAGE_CACHE_SECONDS (so a visitor may see it that much out of date; signed-in users never do).
-    Only for views whose GET has no side effect a visitor would miss.
-
-    `reads` names the query parameters the page reads (`@shared_with_visitors(reads=("page",))`). An address
-    with any other parameter (?utm_source=, ?junk=) gets a fresh page and no copy is kept: the key cannot grow
-    with made-up parameters, and leaving them out of the key instead would hand the first visitor's parameters
-    to everyone, since pages repeat their own address (the language switch's `next`).
-
-    The copy is rendered with a random stand-in for the CSRF token, kept with it, and each visitor gets their
-    own token in its place, so its forms work as on a fresh page. The stand-in is made after the page's text
-    was written, so no one can have typed it into a comment (a fixed one could be, and would be replaced
-    with the viewer's token)."""
-    if view is None:
-        return lambda view: shared_with_visitors(view, reads=reads)
-    reads = frozenset(reads)
-
-    @wraps(view)
-    def serve(*args, **kwargs):
-        seconds = current_app.config["PAGE_CACHE_SECONDS"]
-        if seconds <= 0 or not _visitor_with_nothing_of_their_own() or not set(request.args) <= reads:
-            return view(*args, **kwargs)
-        key = _page_key(reads)
-        if (copy := _get(key)) is not _MISSING and "stand_in" in copy:
-            response = current_app.response_class(_with_own_token(copy["body"], copy["stand_in"]),
-                                                  status=copy["status"], headers=copy["headers"])
-            response.headers["X-Page-Cache"] = "hit"
-            return response
-        stand_in = f"csrf-stand-in-{secrets.token_hex(16)}"
-        setattr(g, CSRF_FIELD, stand_in)  # generate_csrf() returns this while the page renders
-        try:
-            response = current_app.make_response(view(*args, **kwargs))
-        finally:
-            if g.get(CSRF_FIELD) == stand_in:
-                g.pop(CSRF_FIELD)
-        if response.is_streamed or response.mimetype != "text/html":
-            return response
-        body = response.get_data(as_text=True)
-        if (response.status_code == 200 and set(session) <= _NOTHING_OF_THEIR_OWN
-                and "Set-Cookie" not in response.headers):
-            headers = [[name, value] for name, value in response.headers.items()
-                       if name.lower() not in _UNSHARED_HEADERS]
-            _put(key, {"status": 200, "headers": headers, "body": body, "stand_in": stand_in}, seconds)
-            response.headers["X-Page-Cache"] = "miss"
-        response.set_data(_with_own_token(body, stand_in))
-        return response
-    return serve
 
 
 # Fragments: the parts of a page that are the same for everyone who reads it in one language and time

@@ -14,7 +14,7 @@ class Category(db.Model):
     """A small two-level tree, named in both languages the site speaks."""
 
     __tablename__ = "categories"
-    cached_in = [("categories", None)]  # the catalog's facet list names every category (blueprints/cache.py)
+    cached_in = [("catalog", None), ("categories", None)]  # the catalog's facet list names every category (blueprints/cache.py)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
@@ -37,7 +37,7 @@ class ProductStatus(enum.StrEnum):
 
 class Product(db.Model):
     __tablename__ = "products"
-    cached_in = [("product", "id")]  # its page's pictures (blueprints/cache.py fragments)
+    cached_in = [("catalog", None), ("product", "id")]  # its page's pictures (blueprints/cache.py fragments)
     __table_args__ = (
         CheckConstraint("supply_price > 0", name="supply_price_positive"),
         CheckConstraint("supply_price <= min_price AND min_price <= suggested_price AND suggested_price <= max_price",
@@ -84,7 +84,7 @@ class Product(db.Model):
 
 class ProductImage(db.Model):
     __tablename__ = "product_images"
-    cached_in = [("product", "product_id")]
+    cached_in = [("catalog", None), ("product", "product_id")]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
@@ -98,6 +98,7 @@ class ProductImage(db.Model):
 
 class Variant(db.Model):
     """A SKU: one combination of option values, with its own stock."""
+    cached_in = [("catalog", None)]  # the pages it appears on (blueprints/shared_pages.py)
 
     __tablename__ = "variants"
     __table_args__ = (CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),)

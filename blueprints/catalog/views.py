@@ -6,7 +6,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
-from blueprints.cache import shared_with_visitors
+from blueprints.shared_pages import renders_personal_part, shared_page, sharing_page
 from blueprints.catalog import bp
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import categories, is_public, product_for_page
@@ -19,6 +19,7 @@ from blueprints.recommendations.services import also_chosen_with
 from blueprints.reviews.services import SORTS as REVIEW_SORTS
 from blueprints.reviews.track_records import track_record
 from blueprints.reviews.services import helpful_votes_of, reviews_of_product, summary
+from blueprints.shops.models import Shop
 from blueprints.shops.services import lowest_listing_prices, shops_selling
 from blueprints.teams.services import team_panel
 from blueprints.web import query_int, render, wants_fragment
@@ -68,7 +69,7 @@ def filter_args(filters: CatalogFilters) -> dict:
 
 
 @bp.get("/catalog")
-@shared_with_visitors(reads=CATALOG_PARAMETERS)
+@shared_page(reads=CATALOG_PARAMETERS)
 def catalog():
     filters = catalog_filters()
     page, facets = browse(filters)
@@ -120,11 +121,12 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
     main_image = main_picture(product, variant)
     offer = early_bird_offer(current_user, product) if shop is None else None
     fragment = wants_fragment()
-    also = [] if fragment else also_chosen_with(product, current_user, shop=shop)
+    # A shared copy leaves "also liked" to a personal part (also_chosen, below): it is the viewer's own.
+    also = [] if fragment or sharing_page() else also_chosen_with(product, current_user, shop=shop)
     response = render("catalog/product.html", block="variant_panel", status=status, product=product, variant=variant,
                     price=price, listings=shops_selling(product) if shop is None else [], shop=shop, add_form=add_form, added=added,
                     main_image=main_image, story=co_design_story(product), offer=offer, for_sale=is_public(product),
-                    also=also, also_heading=_l("People who bought this also liked"), **team_panel(product, shop),
+                    also=also, also_heading=ALSO_HEADING, **team_panel(product, shop),
                     reviews=None if fragment else reviews_context(product),
                     split=where_money_goes(price, product.supply_price, current_rates(), through_shop=shop is not None),
                     supplier_record=None if fragment else track_record("supplier", product.supplier_id))
@@ -135,8 +137,26 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
     return response
 
 
+ALSO_HEADING = _l("People who bought this also liked")
+
+
+# The product page's personal parts (blueprints/shared_pages.py).
+
+@renders_personal_part("early_bird")
+def early_bird_part(product_id: int) -> str:
+    offer = early_bird_offer(current_user, db.session.get(Product, product_id))
+    return render_block("catalog/product.html", "early_bird", offer=offer, shop=None) if offer else ""
+
+
+@renders_personal_part("also_chosen")
+def also_chosen_part(product_id: int, shop_id: int | None) -> str:
+    product, shop = db.session.get(Product, product_id), db.session.get(Shop, shop_id) if shop_id else None
+    return render_block("catalog/product.html", "also", also=also_chosen_with(product, current_user, shop=shop),
+                        also_heading=ALSO_HEADING)
+
+
 @bp.get("/p/<slug>")
-@shared_with_visitors(reads=PRODUCT_PAGE_PARAMETERS)
+@shared_page(reads=PRODUCT_PAGE_PARAMETERS)
 def product(slug: str):
     product = product_for_page(slug, current_user) or abort(404)
     return render_product_page(product, price=product.suggested_price)

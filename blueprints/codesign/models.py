@@ -21,6 +21,7 @@ class Stage(enum.StrEnum):
 
 
 class Prototype(db.Model):
+    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
     __tablename__ = "prototypes"
     __table_args__ = (
         CheckConstraint("target_price > 0 AND early_bird_price > 0 AND early_bird_price <= target_price",
@@ -87,6 +88,7 @@ class Prototype(db.Model):
 
 
 class PrototypeImage(db.Model):
+    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
     __tablename__ = "prototype_images"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +101,7 @@ class PrototypeImage(db.Model):
 
 class Support(db.Model):
     """One per user per prototype: the database refuses a second, whatever the timing."""
+    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
 
     __tablename__ = "supports"
     __table_args__ = (UniqueConstraint("prototype_id", "user_id", name="uq_supports_prototype_user"),)
@@ -113,6 +116,7 @@ class Support(db.Model):
 
 
 class Poll(db.Model):
+    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
     __tablename__ = "polls"
     # One poll per variant option: two polls feeding "colour" would leave launch to pick one silently.
     __table_args__ = (Index("uq_polls_prototype_variant_option", "prototype_id", "variant_option", unique=True,
@@ -134,6 +138,7 @@ class Poll(db.Model):
 
 
 class PollOption(db.Model):
+    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
     __tablename__ = "poll_options"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,6 +152,7 @@ class PollOption(db.Model):
 
 class PollVote(db.Model):
     """One choice per user per poll (changeable while the prototype is open)."""
+    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
 
     __tablename__ = "poll_votes"
     __table_args__ = (UniqueConstraint("poll_id", "user_id", name="uq_poll_votes_poll_user"),)
@@ -160,6 +166,7 @@ class PollVote(db.Model):
 
 class Pledge(db.Model):
     """A promise to buy N units at the early-bird price if the prototype reaches its MOQ."""
+    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
 
     __tablename__ = "pledges"
     __table_args__ = (UniqueConstraint("prototype_id", "user_id", name="uq_pledges_prototype_user"),
@@ -176,7 +183,7 @@ class Pledge(db.Model):
 
 class Comment(db.Model):
     __tablename__ = "comments"
-    cached_in = [("prototype", "prototype_id")]  # its prototype's cached comments (blueprints/cache.py)
+    cached_in = [("codesign", None), ("prototype", "prototype_id")]  # its prototype's cached comments (blueprints/cache.py)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id"), index=True)
@@ -193,6 +200,7 @@ class Comment(db.Model):
 
 
 class CommentLike(db.Model):
+    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
     __tablename__ = "comment_likes"
     __table_args__ = (UniqueConstraint("comment_id", "user_id", name="uq_comment_likes_comment_user"),)
 
@@ -210,6 +218,7 @@ class AskStatus(enum.StrEnum):
 
 class Ask(db.Model):
     """A comment the supplier took on as a tracked request, with what became of it."""
+    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
 
     __tablename__ = "asks"
 
@@ -227,6 +236,7 @@ class Ask(db.Model):
 
 class PrototypeUpdate(db.Model):
     """The changelog: what the supplier changed, and the asks, comments and polls that caused it."""
+    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
 
     __tablename__ = "prototype_updates"
 
@@ -241,6 +251,7 @@ class PrototypeUpdate(db.Model):
 
 class UpdateCause(db.Model):
     """One of: an ask, a comment or a poll."""
+    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
 
     __tablename__ = "update_causes"
 

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from blueprints.cache import shared_with_visitors
+from blueprints.shared_pages import shared_page
 from blueprints.catalog.models import Category
 from blueprints.catalog.services import categories
 from blueprints.codesign import bp
@@ -108,7 +108,7 @@ def my_codesign():
 
 
 @bp.get("/codesign/<slug>")
-@shared_with_visitors(reads=("comments",))
+@shared_page(reads=("comments",), shows=("codesign",), for_signed_in=False)  # its own parts are not named yet
 def prototype(slug: str):
     return render_prototype(_prototype_or_404(slug), block="comments")
 

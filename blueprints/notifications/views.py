@@ -9,8 +9,7 @@ from blueprints.notifications import bp, mail
 from blueprints.notifications.models import CHOOSABLE, OWN_ACTIVITY, Kind
 from blueprints.notifications.wording import describe
 from blueprints.notifications.services import (MAX_DAILY_CAP, Wants, daily_cap, mark_all_read, open_notification,
-                                               preferences, recent, set_daily_cap, set_preference, unread_count,
-                                               unsubscribe)
+                                               preferences, recent, set_daily_cap, set_preference, unsubscribe)
 from blueprints.suppliers.services import require_admin
 from blueprints.web import render, safe_next_url, see_other
 from extensions import csrf, db, limiter
@@ -56,7 +55,7 @@ def inbox():
 
 @bp.get("/my/notifications/bell")
 def bell():
-    """The header's bell alone; htmx polls it, so it costs one count query. A tab left open after
+    """The header's bell alone; htmx polls it, so it costs one query (the header's facts). A tab left open after
     signing out gets nothing (204 swaps nothing), rather than being sent to the sign-in page."""
     if not current_user.is_authenticated:
         return "", 204
@@ -131,6 +130,3 @@ def outbox():
                   sending=current_app.config["MAIL_SERVER"] is not None)
 
 
-@bp.app_template_global()
-def unread_notifications() -> int:
-    return unread_count(current_user) if current_user.is_authenticated else 0

@@ -10,6 +10,7 @@ from extensions import db
 
 class Review(db.Model):
     """A buyer's review of one delivered order line. Never deleted: moderation only folds it, with a reason."""
+    cached_in = [("catalog", None)]  # the pages it appears on (blueprints/shared_pages.py)
 
     __tablename__ = "reviews"
     __table_args__ = (CheckConstraint("stars BETWEEN 1 AND 5", name="stars_one_to_five"),)
@@ -40,6 +41,7 @@ class Review(db.Model):
 
 
 class ReviewPhoto(db.Model):
+    cached_in = [("catalog", None)]  # the pages it appears on (blueprints/shared_pages.py)
     __tablename__ = "review_photos"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +89,7 @@ class ReviewRequest(db.Model):
 class TrackRecord(db.Model):
     """A supplier's or shop's figures, computed from the site's data by `flask refresh-track-records` on a schedule,
     so a page reads one row instead of counting orders on every view."""
+    cached_in = [("catalog", None)]  # the pages it appears on (blueprints/shared_pages.py)
 
     __tablename__ = "track_records"
     __table_args__ = (UniqueConstraint("kind", "owner_id", name="uq_track_records_kind_owner"),)

@@ -1,20 +1,26 @@
 """Writing, editing, answering, reporting and moderating reviews. The reviews themselves are shown on the product
 pages (catalog.views composes them)."""
+from types import SimpleNamespace
+
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
 
 from blueprints.bilingual import localized
 from blueprints.codesign.services import supplier_prototypes
 from blueprints.forms import handle_form, refused_back_to, run_action
 from blueprints.media.images import ImageRejected
 from blueprints.reviews import bp
+from blueprints.shared_pages import renders_personal_part
 from blueprints.reviews.forms import (AnswerForm, EditReviewForm, ModerateReviewForm,
                                       ReportReviewForm, ReviewForm)
 from blueprints.reviews.models import Review
-from blueprints.reviews.services import (EDIT_WINDOW, answer_review, can_edit, edit_review, lines_to_review, mark_helpful,
+from blueprints.reviews.services import (EDIT_WINDOW, answer_review, can_edit, edit_review, helpful_votes_of, lines_to_review,
+                                         mark_helpful,
                                          moderate_review, open_review_reports, report_review, review_to_ask,
                                          reviews_to_answer, write_review)
+from blueprints.catalog.models import Product
 from blueprints.codesign.models import Prototype, Stage
 from blueprints.suppliers.services import require_admin, require_verified_supplier
 from blueprints.web import render, safe_next_url, see_other, succeeded, upload_limit
@@ -186,3 +192,22 @@ def moderate(review_id: int):
 
     return handle_form(form, lambda: moderate_review(current_user, review, hide=hide, reason=form.reason.data),
                        done=done, page=lambda status: _moderation_page(status=status, forms={review_id: form}))
+
+
+# A product page's reviews are shared; what each viewer has of their own in them is rendered for them
+# (blueprints/shared_pages.py): their own review's link, their helpful votes, the text of their folded review.
+
+@renders_personal_part("review_actions", batch=True)
+def review_actions(reviews: list[dict]) -> list[str]:
+    voted = helpful_votes_of(current_user, [review["review_id"] for review in reviews])
+    return [render_block("reviews/_section.html", "review_actions", reviews={"voted": voted},
+                         review=SimpleNamespace(id=review["review_id"], author_id=review["author_id"],
+                                                helpful_count=review["helpful_count"]))
+            for review in reviews]
+
+
+@renders_personal_part("folded_review")
+def folded_review(review_id: int) -> str:
+    review = db.session.get(Review, review_id)
+    return render_block("reviews/_section.html", "review", review=review, product=db.session.get(Product, review.product_id),
+                        reviews={"voted": set()})

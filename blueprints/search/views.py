@@ -1,6 +1,6 @@
 from flask import current_app, request
 
-from blueprints.cache import shared_with_visitors
+from blueprints.shared_pages import shared_page
 from blueprints.search import bp
 from blueprints.search.services import (CatalogFilters, browse, did_you_mean, popular_categories, search_prototypes,
                                         terms_of)
@@ -11,7 +11,7 @@ from extensions import limiter
 
 @bp.get("/search")
 @limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"])
-@shared_with_visitors(reads=("q",))
+@shared_page(reads=("q",), shows=("catalog", "codesign"))
 def search():
     query = request.args.get("q", "").strip()[:100]
     products, prototypes, spellings, popular = None, [], [], []

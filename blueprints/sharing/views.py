@@ -3,7 +3,7 @@ from functools import lru_cache
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask import abort, current_app, request, send_file, url_for
+from flask import abort, current_app, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_limiter.errors import RateLimitExceeded
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -14,6 +14,7 @@ from blueprints.columns import utcnow
 from blueprints.media.images import CARD_SIZE
 from blueprints.media.posters import stored_poster
 from blueprints.forms import refused_back_to, run_action
+from blueprints.shared_pages import renders_personal_part
 from blueprints.sharing import bp
 from blueprints.sharing.models import ShareLink
 from blueprints.orders.queries import held_referrals_of, sales_through_links
@@ -177,6 +178,12 @@ def share_panel(path: str) -> dict:
     link = link_of(current_user, path)
     url = url_for("sharing.follow", code=link.code, _external=True) if link else request.url_root.rstrip("/") + path
     return {"link": link, "url": url, "qr": Markup(qr_svg(url)) if link else None}
+
+
+@renders_personal_part("share_panel")
+def share_panel_part(share_path: str, share_title: str) -> str:
+    """The Share panel of a shared page (blueprints/shared_pages.py), with the viewer's own link."""
+    return render_template("sharing/_share.html", share_path=share_path, share_title=share_title)
 
 
 @lru_cache(maxsize=1024)  # a sharer's link never changes, and drawing its code costs a few milliseconds a page

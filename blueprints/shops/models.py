@@ -11,6 +11,7 @@ from extensions import db
 
 class Shop(db.Model):
     """A storefront that curates catalog products. It never owns products or stock."""
+    cached_in = [("catalog", None)]  # the pages it appears on (blueprints/shared_pages.py)
 
     __tablename__ = "shops"
 
@@ -30,6 +31,7 @@ class Shop(db.Model):
 
 class Listing(db.Model):
     """A catalog product in a shop, at the shop's price."""
+    cached_in = [("catalog", None)]  # the pages it appears on (blueprints/shared_pages.py)
 
     __tablename__ = "listings"
     __table_args__ = (

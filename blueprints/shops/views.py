@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from blueprints.bilingual import localized
-from blueprints.cache import shared_with_visitors
+from blueprints.shared_pages import shared_page
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import catalog_page, categories
 from blueprints.catalog.views import PRODUCT_PAGE_PARAMETERS, render_product_page
@@ -205,7 +205,7 @@ def _after_listing_change(message: str | None = None):
 
 
 @bp.get("/shops/<slug>")
-@shared_with_visitors
+@shared_page
 def storefront(slug: str):
     shop = shop_by_slug(slug) or abort(404)
     listings = storefront_listings(shop)
@@ -214,7 +214,7 @@ def storefront(slug: str):
 
 
 @bp.get("/shops/<slug>/p/<product_slug>")
-@shared_with_visitors(reads=PRODUCT_PAGE_PARAMETERS)
+@shared_page(reads=PRODUCT_PAGE_PARAMETERS)
 def listing_page(slug: str, product_slug: str):
     shop = shop_by_slug(slug) or abort(404)
     listing = public_listing(shop, product_slug) or abort(404)

@@ -24,6 +24,7 @@ class SupplierAction(enum.StrEnum):
 
 
 class Supplier(db.Model):
+    cached_in = [("catalog", None)]  # the pages it appears on (blueprints/shared_pages.py)
     __tablename__ = "suppliers"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from sqlalchemy import select
 
-from blueprints.cache import shared_with_visitors
+from blueprints.shared_pages import shared_page
 from blueprints.catalog.services import supplier_products
 from blueprints.reviews.track_records import track_record
 from blueprints.forms import handle_form
@@ -61,7 +61,7 @@ def inbox():
 
 
 @bp.get("/suppliers/<slug>")
-@shared_with_visitors
+@shared_page
 def public_page(slug: str):
     """A verified supplier's public page, with its track record (computed on a schedule, read as one row)."""
     supplier = db.session.scalar(select(Supplier).where(Supplier.slug == slug))

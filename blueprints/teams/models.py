@@ -18,6 +18,7 @@ MIN_SIZE, MAX_SIZE = 2, 10
 
 class TeamOffer(db.Model):
     """A team price on a product: the supplier's for the catalog (shop None), or a shop's for its listing."""
+    cached_in = [("catalog", None)]  # the pages it appears on (blueprints/shared_pages.py)
 
     __tablename__ = "team_offers"
     __table_args__ = (
@@ -54,6 +55,7 @@ class TeamStatus(enum.StrEnum):
 
 
 class Team(db.Model):
+    cached_in = [("catalog", None)]  # the pages it appears on (blueprints/shared_pages.py)
     __tablename__ = "teams"
     __table_args__ = (
         CheckConstraint("places_taken >= 0 AND places_taken <= team_size", name="places_within_size"),
@@ -95,6 +97,7 @@ class Team(db.Model):
 
 class TeamMember(db.Model):
     """One person's place in a team, held by their order."""
+    cached_in = [("catalog", None)]  # the pages it appears on (blueprints/shared_pages.py)
 
     __tablename__ = "team_members"
     __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_team_members_team_user"),)
