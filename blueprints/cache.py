@@ -126,7 +126,8 @@ _local_recount = {"held_until": 0.0}
 _local_recount_lock = threading.Lock()
 
 
-def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_first: bool = True):
+def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_first: bool = True,
+               meanwhile: Callable[[], object] | None = None):
     """compute()'s JSON-able value, computed at most once per `seconds` (0: every time).
 
     Single flight: once the value is older than `seconds`, the first worker to take the key's lock
@@ -135,7 +136,8 @@ def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_
     last value and recomputes after sending its response, so no viewer waits for a recount at all
     (answer_first=False for a value only one user reads: they would always see it one view late). Those
     recounts take one site-wide turn; a stale value whose turn has not come stays as it is until a later view.
-    A value older than STALE_FACTOR × `seconds` is gone, and is computed by the request that needs it. With no
+    A value older than STALE_FACTOR × `seconds` is gone, and is computed by the request that needs it, unless
+    `meanwhile` says what to answer until it has been worked out after the response (in the same turn). With no
     Redis (or Redis failing), each process keeps and recomputes its own values."""
     if seconds <= 0:
         return compute()
@@ -146,6 +148,13 @@ def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_
     now = time.time()
     if found is not _MISSING and found["fresh_until"] > now:
         return found["value"]
+    if found is _MISSING and meanwhile is not None and has_request_context():
+        if _take_lock(key):
+            if _take_recount_slot():
+                _recompute_after_response(key, seconds, compute)
+            else:
+                _release_lock(key)
+        return meanwhile()
     if found is not _MISSING and not _take_lock(key):
         return found["value"]  # another worker is recomputing it
     if found is not _MISSING and answer_first and has_request_context():

@@ -337,12 +337,15 @@ def for_you(user: User, *, limit: int = 8, now=None) -> list[Shown]:
         return _without_unwanted(_shown(*_suggested_for(user, asked, now)), unwanted, limit)
     if user.is_authenticated and is_personalised(user):
         # Their own list, kept briefly (USER_SUGGESTIONS_SECONDS) as "also chosen" is: working it out reads their
-        # neighbours' activity and a pool of items, several times a whole page's cost.
+        # neighbours' activity and a pool of items, several times a whole page's cost. The first time, it is
+        # worked out after the response, and that page shows what is trending (None: see is_personalised).
         kept = remembered(f"user-for-you:{user.id}:{asked}", current_app.config["USER_SUGGESTIONS_SECONDS"],
-                          lambda: _rows_with_titles(*_suggested_for(user, asked, None)[::2]), answer_first=False)
-        return _without_unwanted(_shared_shown(kept["rows"], {(named_kind, named_id): title
-                                                              for named_kind, named_id, title in kept["titles"]}),
-                                 unwanted, limit)
+                          lambda: _rows_with_titles(*_suggested_for(user, asked, None)[::2]), answer_first=False,
+                          meanwhile=lambda: None)
+        if kept is not None:
+            return _without_unwanted(_shared_shown(kept["rows"], {(named_kind, named_id): title
+                                                                  for named_kind, named_id, title in kept["titles"]}),
+                                     unwanted, limit)
     # A visitor's suggestions come from trending alone, the same for everyone: shared as long as trending is.
     return _without_unwanted(_shared_shown(remembered(
         f"visitor-suggestions:{asked}", current_app.config["TRENDING_SECONDS"],
