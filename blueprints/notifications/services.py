@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 
 from blueprints.accounts.models import User
 from blueprints.bilingual import BilingualText
@@ -152,9 +152,13 @@ def _of_kinds(kinds) -> tuple:
 
 def unread_count(user: User, kinds=None) -> int:
     """Unread in the bell (`kinds`: only these, as a supplier's inbox counts its own)."""
-    return db.session.scalar(select(func.count(Notification.id))
-                             .where(Notification.user_id == user.id, Notification.read_at.is_(None), *_shown(),
-                                    *_of_kinds(kinds)))
+    return db.session.scalar(unread_count_of(user.id, kinds))
+
+
+def unread_count_of(user_id: int, kinds=None) -> Select:
+    """unread_count's statement: the header asks it, as a subquery, beside its other counts."""
+    return (select(func.count(Notification.id))
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None), *_shown(), *_of_kinds(kinds)))
 
 
 def recent(user: User, limit: int = 100, kinds=None) -> list[Notification]:

@@ -6,12 +6,18 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 
 from blueprints.catalog.models import Variant
-from blueprints.orders.models import Order, OrderLine, OrderStatus, Shipment, ShipmentStatus
+from blueprints.orders.models import Cart, CartItem, Order, OrderLine, OrderStatus, Shipment, ShipmentStatus
 from blueprints.orders.return_models import RefundLine, ReturnLine, ReturnRequest, ReturnStatus
 from blueprints.sharing.models import ShareLink
 from extensions import db
 
 _not_cancelled = Order.status != OrderStatus.CANCELLED
+
+
+def units_in_cart_of(user_id: int):
+    """How many units are in the user's cart, as a subquery: the header asks it beside its other counts."""
+    return (select(func.coalesce(func.sum(CartItem.quantity), 0)).join(CartItem.cart)
+            .where(Cart.user_id == user_id).scalar_subquery())
 
 
 def units_bought_with_pledge(pledge_id: int) -> int:

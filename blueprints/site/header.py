@@ -3,10 +3,10 @@ rendered for each viewer of a shared page (blueprints/shared_pages.py) cost that
 from dataclasses import dataclass
 
 from flask import g
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from blueprints.notifications.models import Notification
-from blueprints.orders.models import Cart, CartItem
+from blueprints.notifications.services import unread_count_of
+from blueprints.orders.queries import units_in_cart_of
 from blueprints.shops.models import Shop
 from blueprints.suppliers.models import Supplier, SupplierMember, SupplierStatus
 from extensions import db
@@ -32,13 +32,8 @@ def header_facts(user) -> HeaderFacts:
         supplier_status = (select(Supplier.status).join(SupplierMember).where(SupplierMember.user_id == user.id)
                            .limit(1).scalar_subquery())
         shop = select(Shop.id).where(Shop.owner_id == user.id).limit(1).scalar_subquery()
-        units = (select(func.coalesce(func.sum(CartItem.quantity), 0)).join(CartItem.cart)
-                 .where(Cart.user_id == user.id).scalar_subquery())
-        unread = (select(func.count(Notification.id))
-                  .where(Notification.user_id == user.id, Notification.read_at.is_(None),
-                         Notification.in_site.is_(True), Notification.held.is_(False)).scalar_subquery())
-        status, shop_id, cart_units, unread_count = db.session.execute(select(supplier_status, shop, units,
-                                                                              unread)).one()
+        status, shop_id, cart_units, unread_count = db.session.execute(select(
+            supplier_status, shop, units_in_cart_of(user.id), unread_count_of(user.id).scalar_subquery())).one()
         g.header_facts = HeaderFacts(status == SupplierStatus.VERIFIED, shop_id is not None, int(cart_units),
                                      int(unread_count))
     return g.header_facts
