@@ -110,6 +110,7 @@ def main_picture(product: Product, variant):
 
 
 PRODUCT_PAGE_PARAMETERS = ("variant", "image", "reviews")  # what render_product_page reads
+ALSO_HEADING = _l("People who bought this also liked")
 
 
 def render_product_page(product: Product, *, shop=None, price: int, variant=None, status: int = 200,
@@ -135,9 +136,6 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
         response.set_data(response.get_data(as_text=True) + "\n" + render_block(
             "catalog/product.html", "gallery", oob=True, product=product, variant=variant, main_image=main_image))
     return response
-
-
-ALSO_HEADING = _l("People who bought this also liked")
 
 
 # The product page's personal parts (blueprints/shared_pages.py).
