@@ -35,7 +35,7 @@ from blueprints.recommendations.engine import (Interaction, ItemInfo, ItemKey, K
 from blueprints.search.models import DocumentKind
 from blueprints.search.services import matches as search_matches
 from blueprints.shops.models import Listing, Shop
-from blueprints.shops.services import storefront_listings
+from blueprints.shops.services import listings_of_products, product_ids_sold_by
 from blueprints.subscriptions.models import KeywordSubscription
 from extensions import db
 
@@ -372,50 +372,56 @@ def _suggested_for(user: User, limit: int, now) -> tuple[list[Suggestion], dict,
     return suggestions, pool, mine.titles
 
 
+ALSO_SPARE = 8  # a shared "also chosen" list is this much longer, so a viewer's own items can be left out of it
+
+
 def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | None = None,
                      limit: int = 4) -> list[Shown]:
     """"People who supported this also supported", leaving out what the viewer already took part in.
-    On a shop's page only what that shop sells, at its price: the shop's visitors stay in the shop."""
-    if viewer.is_authenticated and not is_personalised(viewer):
-        viewer = AnonymousUserMixin()  # the same list a visitor sees
+    On a shop's page only what that shop sells, at its price: the shop's visitors stay in the shop.
+
+    The list is about the item, the same for everyone, and shared for TRENDING_SECONDS; only leaving out the
+    viewer's own items is theirs (what they took part in, kept for USER_SUGGESTIONS_SECONDS), so a signed-in
+    page costs two small reads rather than the neighbours' activity. The viewer's own choices still count
+    among the people who chose the item together."""
     kind, item_id = item_key(item)
+    seen = _seen_by(viewer) if viewer.is_authenticated and is_personalised(viewer) else set()
     if shop is not None:
-        suggestions, titles, listings, _wanted = _also_suggested(item, viewer, shop, limit)
-        return _shown(suggestions, {k: listing.product for k, listing in listings.items()}, titles, listings)
-    if viewer.is_authenticated:
-        # Their own list, kept briefly (USER_SUGGESTIONS_SECONDS): their newest choices show in it a little late.
-        kept = remembered(f"user-also:{viewer.id}:{kind}:{item_id}:{limit}",
-                          current_app.config["USER_SUGGESTIONS_SECONDS"],
-                          lambda: _rows_with_titles(*_also_suggested(item, viewer, None, limit)[:2]),
-                          answer_first=False)
-        return _shared_shown(kept["rows"], {(named_kind, named_id): title
-                                            for named_kind, named_id, title in kept["titles"]})
-    # A visitor has taken part in nothing: the list is the same for every visitor, shared as long as trending is.
-    return _shared_shown(remembered(f"visitor-also:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
-                                    lambda: _rows(_also_suggested((kind, item_id), AnonymousUserMixin(), None, limit)[0])))
+        shop_id = shop.id
+        rows = remembered(f"shop-also:{shop_id}:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
+                          lambda: _also_rows((kind, item_id), shop_id, limit + ALSO_SPARE))
+        rows = [row for row in rows if (row[0], row[1]) not in seen][:limit]
+        listings = {("product", listing.product_id): listing
+                    for listing in listings_of_products(shop, [row[1] for row in rows if row[0] == "product"])}
+        return _shown([_suggestion(row) for row in rows if (row[0], row[1]) in listings],
+                      {key: listing.product for key, listing in listings.items()}, {}, listings)
+    rows = remembered(f"visitor-also:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
+                      lambda: _also_rows((kind, item_id), None, limit + ALSO_SPARE))
+    return _shared_shown([row for row in rows if (row[0], row[1]) not in seen][:limit])
 
 
-def _also_suggested(item: Product | Prototype | ItemKey, viewer: User, shop: Shop | None, limit: int):
-    """(suggestions, the viewer's titles, the shop's listings by key, whether the neighbours named anything).
-    `item` may be given by its key: a shared list is recounted after the response, when the page's objects
-    belong to a closed session."""
-    key = item if isinstance(item, tuple) else item_key(item)
-    mine = _mine(viewer)
-    neighbours = _neighbours([key], viewer)
-    wanted = {interaction.item for interaction in neighbours} - mine.seen - {key}
-    listings = {}
+def _seen_by(viewer: User) -> set[ItemKey]:
+    """What the viewer took part in, kept briefly (USER_SUGGESTIONS_SECONDS): their newest choices are left
+    out of suggestions a little late."""
+    kept = remembered(f"user-seen:{viewer.id}", current_app.config["USER_SUGGESTIONS_SECONDS"],
+                      lambda: [list(key) for key in _mine(viewer).seen], answer_first=False)
+    return {(kind, item_id) for kind, item_id in kept}
+
+
+def _also_rows(key: ItemKey, shop_id: int | None, limit: int) -> list[list]:
+    """The shared "also chosen" list of an item (given by key: it is recounted after the response, when the
+    page's objects belong to a closed session), on a shop's page only what the shop sells."""
+    neighbours = _neighbours([key], AnonymousUserMixin())
+    wanted = {interaction.item for interaction in neighbours} - {key}
     if not wanted:
-        candidates = set()
-    elif shop is not None:
-        listings = {("product", listing.product_id): listing for listing in storefront_listings(shop)
-                    if ("product", listing.product_id) in wanted}
-        candidates = set(listings)
+        return []
+    if shop_id is not None:
+        candidates = {("product", product_id) for product_id in product_ids_sold_by(shop_id)} & wanted
     else:
         candidates = _suggestable(wanted)
     popularity = _popularity(candidates | {key}) if candidates else {}
-    suggestions = also_chosen(key, neighbours, {k: ItemInfo(k) for k in candidates},
-                              popularity=popularity, exclude=mine.seen, limit=limit)
-    return suggestions, mine.titles, listings, bool(wanted)
+    return _rows(also_chosen(key, neighbours, {k: ItemInfo(k) for k in candidates},
+                             popularity=popularity, limit=limit))
 
 
 def _rows(suggestions: list[Suggestion]) -> list[list]:
@@ -429,11 +435,14 @@ def _rows_with_titles(suggestions: list[Suggestion], titles: dict[ItemKey, str])
     return {"rows": _rows(suggestions), "titles": [[*key, title] for key, title in titles.items() if key in named]}
 
 
+def _suggestion(row: list) -> Suggestion:
+    kind, item_id, reason, about, score = row
+    return Suggestion((kind, item_id), Reason(reason, tuple(about) if isinstance(about, list) else about), score)
+
+
 def _shared_shown(rows: list[list], titles: dict[ItemKey, str] | None = None) -> list[Shown]:
     """Kept suggestions as shown: loaded now, so one taken down since is left out."""
-    suggestions = [Suggestion((kind, item_id), Reason(reason, tuple(about) if isinstance(about, list) else about),
-                              score)
-                   for kind, item_id, reason, about, score in rows]
+    suggestions = [_suggestion(row) for row in rows]
     pool = _loaded({suggestion.item for suggestion in suggestions}) if suggestions else {}
     return _shown([suggestion for suggestion in suggestions if suggestion.item in pool], pool, titles or {})
 

@@ -241,6 +241,19 @@ def storefront_listings(shop: Shop) -> list[Listing]:
     return list(db.session.scalars(public_listings(_listing_query()).where(Listing.shop_id == shop.id)).unique())
 
 
+def listings_of_products(shop: Shop, product_ids: list[int]) -> list[Listing]:
+    """The shop's public listings of these products (a few of its storefront's, at the same cost)."""
+    if not product_ids:
+        return []
+    return list(db.session.scalars(public_listings(_listing_query()).where(
+        Listing.shop_id == shop.id, Listing.product_id.in_(product_ids))).unique())
+
+
+def product_ids_sold_by(shop_id: int) -> set[int]:
+    """The products a shop's visitors may buy there, by id."""
+    return set(db.session.scalars(public_listings(select(Listing.product_id)).where(Listing.shop_id == shop_id)))
+
+
 def shop_by_slug(slug: str) -> Shop | None:
     """An open shop: one whose owner deleted their account is closed."""
     return db.session.scalar(select(Shop).join(User, User.id == Shop.owner_id)

@@ -197,3 +197,20 @@ def as_shown(response) -> str:
     """The page as a browser reads it: the token aside, and white space between tags (the parts' blocks start
     and end their lines differently from the page around them)."""
     return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", SIGNED_TOKEN.sub("CSRF", html(response))))
+
+
+def test_a_pledger_gets_their_early_bird_offer_on_a_shared_product_page(shared, app, make_supplier, make_prototype,
+                                                                        make_user):
+    from blueprints.codesign.models import Prototype
+    from tests.orders.test_pledge_orders import launched
+
+    _supplier, prototype_id, _slug, mei, _lin = launched(app, make_supplier, make_prototype, make_user)
+    with app.app_context():
+        product_slug = db.session.get(Prototype, prototype_id).product.slug
+    reader = member(app, make_user, "reader@example.com", "Reader")
+    pledger = app.test_client()
+    sign_in(pledger, mei)
+    first = reader.get(f"/p/{product_slug}")
+    mine = pledger.get(f"/p/{product_slug}")
+    assert mine.headers["X-Page-Cache"] == "hit"
+    assert "Add at the early-bird price" in html(mine) and "Add at the early-bird price" not in html(first)
