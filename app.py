@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from blueprints.cache import cached_fragment, fragment_key, watch_writes
+from blueprints.cache import cached_fragment, fragment_key, store_rendered_fragments, watch_writes
 from blueprints.web import MAX_ID
 from config import settings_from_environment
 from extensions import babel, csrf, db, limiter, login_manager
@@ -44,6 +44,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     _register_template_helpers(app)
     watch_writes()
     app.after_request(_security_headers)
+    app.after_request(store_rendered_fragments)
 
     from blueprints.site.assets import init_assets
 

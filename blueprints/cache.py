@@ -9,7 +9,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import redis
 from flask import (after_this_request, copy_current_request_context, current_app, g, has_app_context,
@@ -320,30 +320,73 @@ def fragment_key(kind: str, item_id: int, *parts) -> str | None:
 def cached_fragment(key: str | None, caller) -> Markup:
     """The HTML `caller()` renders, kept under `key` (from fragment_key); in Jinja:
     {% call cached_fragment(fragment_key("prototype", prototype.id, "comment", comment.id)) %}...{% endcall %}.
-    Never wrap anything a viewer has of their own (their name, cart, token, likes) inside it."""
+    Never wrap anything a viewer has of their own (their name, cart, token, likes) inside it.
+
+    A fragment rendered here is stored in Redis once the response is ready, with the request's others, in one
+    round trip; a list's fragments can be read in one too (prefetch_fragments)."""
     if key is None:
         return Markup(caller())
+    html = _kept_fragment(key)
+    if html is None and key not in g.get("fragments_missing", ()):
+        html = _fetched_fragments([key]).get(key)
+    if html is None:
+        html = str(caller())
+        _keep_fragment(key, html)
+        g.setdefault("fragments_to_store", {})[key] = html
+    return Markup(html)
+
+
+def prefetch_fragments(keys: Iterable[str | None]) -> None:
+    """Read the fragments a page is about to render (a thread's comments) in one round trip, rather than one
+    each as they are met."""
+    wanted = [key for key in dict.fromkeys(keys) if key is not None and _kept_fragment(key) is None]
+    if wanted:
+        found = _fetched_fragments(wanted)
+        g.setdefault("fragments_missing", set()).update(key for key in wanted if key not in found)
+
+
+def _kept_fragment(key: str) -> str | None:
     expires, html = _fragments.get(key, (0.0, None))
     if html is not None and expires > time.monotonic():
         _fragments.move_to_end(key)
-        return Markup(html)
-    shared, found = _redis(), None
-    if shared is not None:
-        try:
-            found = shared.client.get(key)
-        except redis.RedisError as error:
-            shared.failed(error)
-    html = found.decode() if found is not None else str(caller())
-    if found is None and shared is not None:
-        try:
-            shared.client.set(key, html, ex=FRAGMENT_SECONDS)
-        except redis.RedisError as error:
-            shared.failed(error)
+        return html
+    return None
+
+
+def _keep_fragment(key: str, html: str) -> None:
     _fragments[key] = (time.monotonic() + FRAGMENT_SECONDS, html)
     _fragments.move_to_end(key)
     while len(_fragments) > FRAGMENTS_IN_MEMORY:
         _fragments.popitem(last=False)
-    return Markup(html)
+
+
+def _fetched_fragments(keys: list[str]) -> dict[str, str]:
+    """The fragments Redis holds of `keys`, kept in this process's memory too."""
+    if (shared := _redis()) is None:
+        return {}
+    try:
+        values = shared.client.mget(keys)
+    except redis.RedisError as error:
+        shared.failed(error)
+        return {}
+    found = {key: value.decode() for key, value in zip(keys, values) if value is not None}
+    for key, html in found.items():
+        _keep_fragment(key, html)
+    return found
+
+
+def store_rendered_fragments(response):
+    """After a request: the fragments it rendered afresh, stored in Redis in one round trip."""
+    rendered = g.pop("fragments_to_store", None)
+    if rendered and (shared := _redis()) is not None:
+        try:
+            with shared.client.pipeline(transaction=False) as pipe:
+                for key, html in rendered.items():
+                    pipe.set(key, html, ex=FRAGMENT_SECONDS)
+                pipe.execute()
+        except redis.RedisError as error:
+            shared.failed(error)
+    return response
 
 
 def bump_after_commit(session, kind: str, item_id: int | None) -> None:

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from blueprints.cache import fragment_key, prefetch_fragments
 from blueprints.shared_pages import shared_page
 from blueprints.catalog.models import Category
 from blueprints.catalog.services import categories
@@ -41,6 +42,20 @@ def stage_name(stage: str) -> str:
 @bp.app_template_filter("comment_html")
 def _comment_html(body: str):
     return comment_html(body)
+
+
+@bp.app_template_global()
+def comment_fragment_keys(comment) -> tuple[str | None, str | None]:
+    """The keys of a comment's shared head and body (templates/codesign/_comment.html)."""
+    return (fragment_key("prototype", comment.prototype_id, "comment-head", comment.id, comment.author.display_name),
+            fragment_key("prototype", comment.prototype_id, "comment-body", comment.id))
+
+
+def _prefetched(thread: list[tuple[Comment, list[Comment]]]) -> list[tuple[Comment, list[Comment]]]:
+    # A thread's fragments in one round trip to Redis rather than two per comment.
+    prefetch_fragments(key for comment, replies in thread for each in (comment, *replies)
+                       for key in comment_fragment_keys(each))
+    return thread
 
 
 @bp.app_template_global("can_edit_comment")
@@ -88,7 +103,7 @@ def render_prototype(prototype, *, block=None, status=200, support_form=None, pl
     return render(
         "codesign/prototype.html", block=block, status=status, prototype=prototype,
         tally=tally(prototype, current_user) if shown("participation", "polls") else None,
-        comments=comments_for(prototype, current_user, order) if shown("comments") else [],
+        comments=_prefetched(comments_for(prototype, current_user, order)) if shown("comments") else [],
         comment_order=order, liked=liked_by(current_user, prototype) if shown("comments") else set(),
         asks=asks_for(prototype) if shown() else [], updates=updates_for(prototype) if shown() else [],
         is_supplier=is_member_of_supplier(current_user, prototype.supplier_id) if shown("comments") else False,

@@ -383,20 +383,22 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
     The list is about the item, the same for everyone, and shared for TRENDING_SECONDS; only leaving out the
     viewer's own items is theirs (what they took part in, kept for USER_SUGGESTIONS_SECONDS), so a signed-in
     page costs two small reads rather than the neighbours' activity. The viewer's own choices still count
-    among the people who chose the item together."""
+    among the people who chose the item together. An item nobody has looked at for a while (STALE_FACTOR ×
+    TRENDING_SECONDS) shows no list on that first view: reading its neighbours' activity costs more than the
+    rest of the page, so it is worked out after the response, one such recount at a time on the site."""
     kind, item_id = item_key(item)
     seen = _seen_by(viewer) if viewer.is_authenticated and is_personalised(viewer) else set()
     if shop is not None:
         shop_id = shop.id
         rows = remembered(f"shop-also:{shop_id}:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
-                          lambda: _also_rows((kind, item_id), shop_id, limit + ALSO_SPARE))
+                          lambda: _also_rows((kind, item_id), shop_id, limit + ALSO_SPARE), meanwhile=list)
         rows = [row for row in rows if (row[0], row[1]) not in seen][:limit]
         listings = {("product", listing.product_id): listing
                     for listing in listings_of_products(shop, [row[1] for row in rows if row[0] == "product"])}
         return _shown([_suggestion(row) for row in rows if (row[0], row[1]) in listings],
                       {key: listing.product for key, listing in listings.items()}, {}, listings)
     rows = remembered(f"visitor-also:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
-                      lambda: _also_rows((kind, item_id), None, limit + ALSO_SPARE))
+                      lambda: _also_rows((kind, item_id), None, limit + ALSO_SPARE), meanwhile=list)
     return _shared_shown([row for row in rows if (row[0], row[1]) not in seen][:limit])
 
 

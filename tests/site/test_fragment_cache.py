@@ -22,6 +22,7 @@ from tests.accounts.test_rate_limits_redis import REDIS_URL, redis_client  # noq
 from tests.conftest import sign_in
 
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+SIGNED_TOKEN = re.compile(r"[\w-]{20,}\.[\w-]{5,}\.[\w-]{20,}")  # a CSRF token, signed afresh for each visitor
 
 
 @pytest.fixture
@@ -357,3 +358,46 @@ def test_a_renamed_author_shows_at_once_on_their_comments(fragments, client, dis
         db.session.commit()
     again = html(client.get(page))
     assert "Lin Renamed" in again and "Lin Commenter" not in again
+
+
+class CountingRedis:
+    """A Redis client that counts the commands the fragments send (a pipeline's commands count once: one trip)."""
+
+    def __init__(self, client):
+        self.client, self.trips = client, []
+
+    def __getattr__(self, name):
+        found = getattr(self.client, name)
+        if name in ("get", "mget", "set", "pipeline") and callable(found):
+            def counted(*args, **kwargs):
+                key = args[0] if args else ""
+                if name == "pipeline" or (isinstance(key, list) and "fragment" in key[0]) or "fragment" in str(key):
+                    self.trips.append(name)
+                return found(*args, **kwargs)
+            return counted
+        return found
+
+
+def test_a_threads_fragments_are_read_and_stored_in_one_round_trip_each(fragments, app, discussed, make_user,
+                                                                         redis_client):  # noqa: F811
+    app.config.update(REDIS_URL=REDIS_URL, FRAGMENT_CACHE="on")
+    with app.app_context():
+        prototype = db.session.scalar(db.select(Prototype).where(Prototype.slug == discussed["slug"]))
+        for number in range(8):
+            add_comment(db.session.get(User, discussed["author"].id), prototype, f"Idea number {number}")
+        db.session.commit()
+        shared = cache._shared_redis()
+        redis_client.delete(*(redis_client.keys(f"shelfmade:fragment:prototype:{prototype.id}:*") or ["none"]))
+    counting = CountingRedis(shared.client)
+    shared.client = counting
+    try:
+        first = html(app.test_client().get(f"/codesign/{discussed['slug']}"))
+        assert "Idea number 7" in first
+        assert counting.trips == ["mget", "pipeline"]  # 20 fragments: read together, rendered, stored together
+        cache._fragments.clear()  # another worker: nothing in its memory
+        counting.trips.clear()
+        again = html(app.test_client().get(f"/codesign/{discussed['slug']}"))
+        assert SIGNED_TOKEN.sub("", again) == SIGNED_TOKEN.sub("", first)
+        assert counting.trips == ["mget"]  # each one found in Redis
+    finally:
+        shared.client = counting.client
