@@ -154,6 +154,7 @@ def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_
                 _recompute_after_response(key, seconds, compute)
             else:
                 _release_lock(key)
+        g.answered_meanwhile = True  # the page is not the whole page: no shared copy is kept of it
         return meanwhile()
     if found is not _MISSING and not _take_lock(key):
         return found["value"]  # another worker is recomputing it
@@ -264,6 +265,7 @@ def _held_locks() -> dict[str, str]:
 FRAGMENT_SECONDS = 3600
 FRAGMENTS_IN_MEMORY = 3000
 _fragments: "OrderedDict[str, tuple[float, str]]" = OrderedDict()  # key: (monotonic expiry, HTML)
+_fragments_lock = threading.Lock()  # a thread's lookup must not meet another's eviction (gthread, flask run)
 _versions: dict[str, int] = {}
 
 
@@ -346,18 +348,20 @@ def prefetch_fragments(keys: Iterable[str | None]) -> None:
 
 
 def _kept_fragment(key: str) -> str | None:
-    expires, html = _fragments.get(key, (0.0, None))
-    if html is not None and expires > time.monotonic():
-        _fragments.move_to_end(key)
-        return html
+    with _fragments_lock:
+        expires, html = _fragments.get(key, (0.0, None))
+        if html is not None and expires > time.monotonic():
+            _fragments.move_to_end(key)
+            return html
     return None
 
 
 def _keep_fragment(key: str, html: str) -> None:
-    _fragments[key] = (time.monotonic() + FRAGMENT_SECONDS, html)
-    _fragments.move_to_end(key)
-    while len(_fragments) > FRAGMENTS_IN_MEMORY:
-        _fragments.popitem(last=False)
+    with _fragments_lock:
+        _fragments[key] = (time.monotonic() + FRAGMENT_SECONDS, html)
+        _fragments.move_to_end(key)
+        while len(_fragments) > FRAGMENTS_IN_MEMORY:
+            _fragments.popitem(last=False)
 
 
 def _fetched_fragments(keys: list[str]) -> dict[str, str]:

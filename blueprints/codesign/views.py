@@ -51,13 +51,6 @@ def comment_fragment_keys(comment) -> tuple[str | None, str | None]:
             fragment_key("prototype", comment.prototype_id, "comment-body", comment.id))
 
 
-def _prefetched(thread: list[tuple[Comment, list[Comment]]]) -> list[tuple[Comment, list[Comment]]]:
-    # A thread's fragments in one round trip to Redis rather than two per comment.
-    prefetch_fragments(key for comment, replies in thread for each in (comment, *replies)
-                       for key in comment_fragment_keys(each))
-    return thread
-
-
 @bp.app_template_global("can_edit_comment")
 def _can_edit_comment(comment) -> bool:
     return can_edit(current_user, comment)
@@ -100,10 +93,14 @@ def render_prototype(prototype, *, block=None, status=200, support_form=None, pl
     def shown(*blocks: str) -> bool:
         return only is None or only in blocks
 
+    comments = comments_for(prototype, current_user, order) if shown("comments") else []
+    # The thread's shared fragments in one round trip to Redis rather than two per comment.
+    prefetch_fragments(key for comment, replies in comments for each in (comment, *replies)
+                       for key in comment_fragment_keys(each))
     return render(
         "codesign/prototype.html", block=block, status=status, prototype=prototype,
         tally=tally(prototype, current_user) if shown("participation", "polls") else None,
-        comments=_prefetched(comments_for(prototype, current_user, order)) if shown("comments") else [],
+        comments=comments,
         comment_order=order, liked=liked_by(current_user, prototype) if shown("comments") else set(),
         asks=asks_for(prototype) if shown() else [], updates=updates_for(prototype) if shown() else [],
         is_supplier=is_member_of_supplier(current_user, prototype.supplier_id) if shown("comments") else False,

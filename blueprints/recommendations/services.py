@@ -392,14 +392,15 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
         shop_id = shop.id
         rows = remembered(f"shop-also:{shop_id}:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
                           lambda: _also_rows((kind, item_id), shop_id, limit + ALSO_SPARE), meanwhile=list)
-        rows = [row for row in rows if (row[0], row[1]) not in seen][:limit]
+        rows = [row for row in rows if (row[0], row[1]) not in seen]
+        # Still sold there, at its price now: the spare rows stand in for any that are not.
         listings = {("product", listing.product_id): listing
-                    for listing in listings_of_products(shop, [row[1] for row in rows if row[0] == "product"])}
-        return _shown([_suggestion(row) for row in rows if (row[0], row[1]) in listings],
+                    for listing in listings_of_products(shop_id, [row[1] for row in rows if row[0] == "product"])}
+        return _shown([_suggestion(row) for row in rows if (row[0], row[1]) in listings][:limit],
                       {key: listing.product for key, listing in listings.items()}, {}, listings)
-    rows = remembered(f"visitor-also:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
+    rows = remembered(f"also:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
                       lambda: _also_rows((kind, item_id), None, limit + ALSO_SPARE), meanwhile=list)
-    return _shared_shown([row for row in rows if (row[0], row[1]) not in seen][:limit])
+    return _shared_shown([row for row in rows if (row[0], row[1]) not in seen])[:limit]
 
 
 def _seen_by(viewer: User) -> set[ItemKey]:

@@ -241,12 +241,12 @@ def storefront_listings(shop: Shop) -> list[Listing]:
     return list(db.session.scalars(public_listings(_listing_query()).where(Listing.shop_id == shop.id)).unique())
 
 
-def listings_of_products(shop: Shop, product_ids: list[int]) -> list[Listing]:
+def listings_of_products(shop_id: int, product_ids: list[int]) -> list[Listing]:
     """The shop's public listings of these products (a few of its storefront's, at the same cost)."""
     if not product_ids:
         return []
     return list(db.session.scalars(public_listings(_listing_query()).where(
-        Listing.shop_id == shop.id, Listing.product_id.in_(product_ids))).unique())
+        Listing.shop_id == shop_id, Listing.product_id.in_(product_ids))).unique())
 
 
 def product_ids_sold_by(shop_id: int) -> set[int]:

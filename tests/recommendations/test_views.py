@@ -222,3 +222,60 @@ def test_a_signed_in_users_for_you_list_is_kept_briefly_with_its_reasons(app, cl
     later = for_you()  # worked out again: the flask is theirs now, and a reason for the cup
     assert f'href="/p/{flask.slug}"' not in later and "Because you bought “Steel flask”" in later
     cache._memory.clear()
+
+
+def test_kept_lists_leave_out_only_what_the_viewer_chose_unless_they_switched_that_off(
+        app, client, neighbourhood, make_shop, make_user, acts):
+    from blueprints import cache
+    from blueprints.recommendations.services import set_personalised
+
+    app.config.update(TRENDING_SECONDS=60, USER_SUGGESTIONS_SECONDS=60)
+    cache._memory.clear()
+    me, flask, _slug = neighbourhood
+    owner = make_user("owner@example.com")
+    shop_id = make_shop(owner, slug="corner")
+    with app.app_context():
+        cup = db.session.scalar(db.select(Product).where(Product.title == "Glass <cup>"))
+        for product_id, price in ((flask.id, 7000), (cup.id, 7900)):
+            add_listing(db.session.get(User, owner.id), db.session.get(Shop, shop_id),
+                        db.session.get(Product, product_id), price, current_rates())
+        db.session.commit()
+        cup_slug = cup.slug
+
+    def also(viewer) -> str:
+        response = viewer.get(f"/shops/corner/p/{flask.slug}")
+        text = page(response)
+        response.close()  # as a server does once it is sent: what waits for the response then runs
+        return text.split('id="also-title"')[1].split("</section>")[0] if 'id="also-title"' in text else ""
+
+    try:
+        visitor = app.test_client()
+        assert also(visitor) == ""  # nobody has looked yet: the shop's list is worked out after this response
+        assert f'href="/shops/corner/p/{cup_slug}"' in also(visitor) and "79.00" in also(visitor)
+        acts.buy(me, cup)
+        sign_in(client, me)
+        assert also(client) == ""  # the shop's kept list, less the cup they bought
+        with app.app_context():
+            set_personalised(db.session.get(User, me.id), False)
+            db.session.commit()
+        assert f'href="/shops/corner/p/{cup_slug}"' in also(client)  # switched off: what a visitor sees
+    finally:
+        cache._memory.clear()
+
+
+def test_a_page_waiting_for_its_list_is_not_kept_for_other_visitors(app, client, neighbourhood):
+    from blueprints import cache
+
+    app.config.update(TRENDING_SECONDS=60, PAGE_CACHE_SECONDS=15)
+    cache._memory.clear()
+    _me, flask, _slug = neighbourhood
+    try:
+        first = client.get(f"/p/{flask.slug}")
+        assert "People who bought this also liked" not in page(first) and "X-Page-Cache" not in first.headers
+        first.close()
+        second = client.get(f"/p/{flask.slug}")
+        assert "Glass <cup>" in page(second) and second.headers["X-Page-Cache"] == "miss"
+        third = client.get(f"/p/{flask.slug}")
+        assert "Glass <cup>" in page(third) and third.headers["X-Page-Cache"] == "hit"
+    finally:
+        cache._memory.clear()

@@ -401,3 +401,27 @@ def test_a_threads_fragments_are_read_and_stored_in_one_round_trip_each(fragment
         assert counting.trips == ["mget"]  # each one found in Redis
     finally:
         shared.client = counting.client
+
+
+def test_a_page_whose_fragments_cannot_be_stored_still_answers(fragments, app, discussed, redis_client):  # noqa: F811
+    import redis
+
+    app.config.update(REDIS_URL=REDIS_URL, FRAGMENT_CACHE="on")
+    with app.app_context():
+        shared = cache._shared_redis()
+        shared.retry_at = 0.0
+        prototype_id = db.session.scalar(db.select(Prototype.id).where(Prototype.slug == discussed["slug"]))
+    redis_client.delete(*(redis_client.keys(f"shelfmade:fragment:prototype:{prototype_id}:*") or ["none"]))
+    real = shared.client
+
+    class Failing(CountingRedis):
+        def pipeline(self, *args, **kwargs):
+            raise redis.ConnectionError("gone")
+
+    shared.client = Failing(real)
+    try:
+        assert "Please make it dishwasher safe" in html(app.test_client().get(f"/codesign/{discussed['slug']}"))
+        assert not shared.available()  # noted as an outage, so the next requests use memory alone
+    finally:
+        shared.client = real
+        shared.retry_at = 0.0

@@ -214,3 +214,17 @@ def test_a_pledger_gets_their_early_bird_offer_on_a_shared_product_page(shared, 
     mine = pledger.get(f"/p/{product_slug}")
     assert mine.headers["X-Page-Cache"] == "hit"
     assert "Add at the early-bird price" in html(mine) and "Add at the early-bird price" not in html(first)
+
+
+def test_a_product_that_was_never_a_prototype_has_no_early_bird_part(shared, app, make_user, make_supplier,
+                                                                     make_product, monkeypatch):
+    from blueprints import shared_pages
+
+    asked = []
+    function, batch = shared_pages._RENDERERS["early_bird"]
+    monkeypatch.setitem(shared_pages._RENDERERS, "early_bird",
+                        (lambda **args: asked.append(args) or function(**args), batch))
+    product = make_product(make_supplier("Clay Co"), "Enamel flask", stock=5)
+    reader = member(app, make_user, "reader@example.com", "Reader")
+    assert reader.get(f"/p/{product.slug}").status_code == 200
+    assert reader.get(f"/p/{product.slug}").headers["X-Page-Cache"] == "hit" and asked == []
