@@ -127,7 +127,7 @@ _local_recount_lock = threading.Lock()
 
 
 def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_first: bool = True,
-               meanwhile: Callable[[], object] | None = None):
+               meanwhile: Callable[[], object] | None = None, when_busy: Callable[[], object] | None = None):
     """compute()'s JSON-able value, computed at most once per `seconds` (0: every time).
 
     Single flight: once the value is older than `seconds`, the first worker to take the key's lock
@@ -137,8 +137,10 @@ def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_
     (answer_first=False for a value only one user reads: they would always see it one view late). Those
     recounts take one site-wide turn; a stale value whose turn has not come stays as it is until a later view.
     A value older than STALE_FACTOR × `seconds` is gone, and is computed by the request that needs it, unless
-    `meanwhile` says what to answer until it has been worked out after the response (in the same turn). With no
-    Redis (or Redis failing), each process keeps and recomputes its own values."""
+    `meanwhile` says what to answer until it has been worked out after the response (in the same turn), or
+    `when_busy` what to answer while another recount holds the turn (the value is then worked out by a later view;
+    with the turn free, this request works it out). With no Redis (or Redis failing), each process keeps and
+    recomputes its own values."""
     if seconds <= 0:
         return compute()
     key = f"shelfmade:{key}"
@@ -156,6 +158,17 @@ def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_
                 _release_lock(key)
         g.answered_meanwhile = True  # the page is not the whole page: no shared copy is kept of it
         return meanwhile()
+    if found is _MISSING and when_busy is not None and has_request_context():
+        if _take_lock(key):
+            if _take_recount_slot():
+                try:
+                    return _recompute(key, seconds, compute)
+                finally:
+                    _release_lock(key)
+                    _release_recount_slot()
+            _release_lock(key)
+        g.answered_meanwhile = True
+        return when_busy()
     if found is not _MISSING and not _take_lock(key):
         return found["value"]  # another worker is recomputing it
     if found is not _MISSING and answer_first and has_request_context():

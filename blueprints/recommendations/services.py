@@ -383,15 +383,16 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
     The list is about the item, the same for everyone, and shared for TRENDING_SECONDS; only leaving out the
     viewer's own items is theirs (what they took part in, kept for USER_SUGGESTIONS_SECONDS), so a signed-in
     page costs two small reads rather than the neighbours' activity. The viewer's own choices still count
-    among the people who chose the item together. An item nobody has looked at for a while (STALE_FACTOR ×
-    TRENDING_SECONDS) shows no list on that first view: reading its neighbours' activity costs more than the
-    rest of the page, so it is worked out after the response, one such recount at a time on the site."""
+    among the people who chose the item together. The list of an item nobody has looked at for a while
+    (STALE_FACTOR × TRENDING_SECONDS) is worked out in the site's one recount turn: reading its neighbours'
+    activity costs more than the rest of the page, so while another recount holds the turn the page shows no
+    list, and a later view works it out."""
     kind, item_id = item_key(item)
     seen = _seen_by(viewer) if viewer.is_authenticated and is_personalised(viewer) else set()
     if shop is not None:
         shop_id = shop.id
         rows = remembered(f"shop-also:{shop_id}:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
-                          lambda: _also_rows((kind, item_id), shop_id, limit + ALSO_SPARE), meanwhile=list)
+                          lambda: _also_rows((kind, item_id), shop_id, limit + ALSO_SPARE), when_busy=list)
         rows = [row for row in rows if (row[0], row[1]) not in seen]
         # Still sold there, at its price now: the spare rows stand in for any that are not.
         listings = {("product", listing.product_id): listing
@@ -399,7 +400,7 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
         return _shown([_suggestion(row) for row in rows if (row[0], row[1]) in listings][:limit],
                       {key: listing.product for key, listing in listings.items()}, {}, listings)
     rows = remembered(f"also:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
-                      lambda: _also_rows((kind, item_id), None, limit + ALSO_SPARE), meanwhile=list)
+                      lambda: _also_rows((kind, item_id), None, limit + ALSO_SPARE), when_busy=list)
     return _shared_shown([row for row in rows if (row[0], row[1]) not in seen])[:limit]
 
 

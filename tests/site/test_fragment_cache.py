@@ -425,3 +425,16 @@ def test_a_page_whose_fragments_cannot_be_stored_still_answers(fragments, app, d
     finally:
         shared.client = real
         shared.retry_at = 0.0
+
+
+def test_a_missing_value_is_worked_out_at_once_unless_another_recount_holds_the_turn(app):
+    cache._memory.clear()
+    with app.test_request_context():
+        assert cache._take_recount_slot()  # another request's recount
+        assert cache.remembered("test-busy", 60, lambda: ["worked out"], when_busy=list) == []
+        cache._release_recount_slot()
+    with app.test_request_context():
+        assert cache.remembered("test-busy", 60, lambda: ["worked out"], when_busy=list) == ["worked out"]
+        assert cache._take_recount_slot()  # this request gave the turn back
+        cache._release_recount_slot()
+    cache._memory.clear()
