@@ -184,7 +184,7 @@ def _render_and_share(view, args, kwargs, key: str, seconds: int):
         return response
     body = response.get_data(as_text=True)
     own_session = (session.modified and not session_was_modified) if viewer else not _visitor_with_nothing_of_their_own()
-    # A page that answered part of itself for now (a list worked out after the response) is not kept either.
+    # Nor a page that left a part out for now (a list a busy site works out on a later view or after the response).
     if response.status_code != 200 or "Set-Cookie" in response.headers or own_session or g.get("answered_meanwhile"):
         if viewer is not None:
             return view(*args, **kwargs)  # rendered for them, as a visitor's page may differ
