@@ -1,5 +1,6 @@
 """Demo data. Every step looks before it creates, so seeding twice changes nothing."""
 import io
+import secrets
 import zlib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,7 +24,7 @@ from blueprints.codesign.services.updates import answer_ask, make_ask, post_upda
 from blueprints.columns import utcnow
 from blueprints.demo.pictures import draw_product
 from blueprints.demo.teams import seed_teams
-from blueprints.media.images import store_image
+from blueprints.media.images import SIZES, StoredImage, image_path, store_image
 from blueprints.money import current_rates
 from blueprints.orders.models import PaymentMethod
 from blueprints.demo.after_sale import seed_after_sale
@@ -292,6 +293,25 @@ def _seed_suppliers(users: dict[str, User], created: list[str]) -> dict[str, Sup
     return suppliers
 
 
+# A demo picture's stored sizes, by what it shows: drawing and encoding them is most of seeding's time, and the
+# tests seed the demo again and again in one process.
+_DEMO_PICTURES: dict[tuple, tuple[dict[str, bytes], int, int]] = {}
+
+
+def _demo_picture(picture: str, colour: str | None, hue: float) -> StoredImage:
+    drawn = (picture, colour, hue)
+    if drawn not in _DEMO_PICTURES:
+        stored = store_image(io.BytesIO(draw_product(picture, colour, hue)))
+        _DEMO_PICTURES[drawn] = ({size: image_path(stored.key, size).read_bytes() for size in SIZES},
+                                 stored.width, stored.height)
+        return stored
+    sizes, width, height = _DEMO_PICTURES[drawn]
+    key = secrets.token_hex(12)
+    for size, data in sizes.items():
+        image_path(key, size).write_bytes(data)
+    return StoredImage(key, width, height)
+
+
 def _seed_products(suppliers, categories, created: list[str]) -> dict[str, Product]:
     products = {p.title: p for p in db.session.scalars(select(Product))}
     for index, item in enumerate(PRODUCTS):
@@ -312,7 +332,7 @@ def _seed_products(suppliers, categories, created: list[str]) -> dict[str, Produ
         colours = _picture_colours(item.options)
         pictures = {}
         for position, colour in enumerate(colours):
-            stored = store_image(io.BytesIO(draw_product(item.picture, colour, _hue(item.title) + position * 0.18)))
+            stored = _demo_picture(item.picture, colour, _hue(item.title) + position * 0.18)
             picture = ProductImage(product=product, key=stored.key, width=stored.width, height=stored.height,
                                    position=position)
             db.session.add(picture)
@@ -488,7 +508,7 @@ def _seed_prototypes(users, categories, created: list[str]) -> None:
         colours = [answer_en for _answer, answer_en in item.poll.answers] if item.poll and item.poll.variant_option \
             else []
         for position, colour in enumerate((colours + colours + [None, None])[:2]):
-            stored = store_image(io.BytesIO(draw_product(item.picture, colour, _hue(title) + position * 0.3)))
+            stored = _demo_picture(item.picture, colour, _hue(title) + position * 0.3)
             prototype.images.append(PrototypeImage(key=stored.key, width=stored.width, height=stored.height,
                                                    position=len(prototype.images)))
         if item.poll:
