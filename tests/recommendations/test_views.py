@@ -1,5 +1,6 @@
 """The suggestions on the pages: worded reasons, the right heading, and a fixed number of queries."""
 import html as entities
+from types import SimpleNamespace
 
 import pytest
 
@@ -77,9 +78,8 @@ def test_product_page_shows_what_its_buyers_also_chose(client, neighbourhood):
     assert "1 person chose both" in body
 
 
-def test_on_a_shop_page_only_what_the_shop_sells_at_its_price_and_in_the_shop(
-        app, client, neighbourhood, make_shop, make_user, make_supplier, make_product, acts):
-    _me, flask, _slug = neighbourhood
+def corner_shop_selling_flask_and_cup(app, make_shop, make_user, flask) -> SimpleNamespace:
+    """The shop "corner" lists the flask at ¥70 and the cup at ¥79; returns the cup's id and slug."""
     owner = make_user("owner@example.com")
     shop_id = make_shop(owner, slug="corner")
     with app.app_context():
@@ -88,10 +88,16 @@ def test_on_a_shop_page_only_what_the_shop_sells_at_its_price_and_in_the_shop(
             add_listing(db.session.get(User, owner.id), db.session.get(Shop, shop_id),
                         db.session.get(Product, product_id), price, current_rates())
         db.session.commit()
-        cup_slug = cup.slug
+        return SimpleNamespace(id=cup.id, slug=cup.slug)
+
+
+def test_on_a_shop_page_only_what_the_shop_sells_at_its_price_and_in_the_shop(
+        app, client, neighbourhood, make_shop, make_user, make_supplier, make_product, acts):
+    _me, flask, _slug = neighbourhood
+    cup = corner_shop_selling_flask_and_cup(app, make_shop, make_user, flask)
     body = page(client.get(f"/shops/corner/p/{flask.slug}"))
     section = body.split('id="also-title"')[1].split("</section>")[0]
-    assert f'href="/shops/corner/p/{cup_slug}"' in section and "79.00" in section
+    assert f'href="/shops/corner/p/{cup.slug}"' in section and "79.00" in section
     assert "Bamboo lunch box" not in section  # the shop does not sell prototypes
 
 
@@ -225,15 +231,7 @@ def test_kept_lists_leave_out_only_what_the_viewer_chose_unless_they_switched_th
     app.config.update(TRENDING_SECONDS=60, USER_SUGGESTIONS_SECONDS=60)
     cache._memory.clear()
     me, flask, _slug = neighbourhood
-    owner = make_user("owner@example.com")
-    shop_id = make_shop(owner, slug="corner")
-    with app.app_context():
-        cup = db.session.scalar(db.select(Product).where(Product.title == "Glass <cup>"))
-        for product_id, price in ((flask.id, 7000), (cup.id, 7900)):
-            add_listing(db.session.get(User, owner.id), db.session.get(Shop, shop_id),
-                        db.session.get(Product, product_id), price, current_rates())
-        db.session.commit()
-        cup_slug = cup.slug
+    cup = corner_shop_selling_flask_and_cup(app, make_shop, make_user, flask)
 
     def also(viewer) -> str:
         text = page(viewer.get(f"/shops/corner/p/{flask.slug}"))
@@ -241,14 +239,14 @@ def test_kept_lists_leave_out_only_what_the_viewer_chose_unless_they_switched_th
 
     try:
         visitor = app.test_client()
-        assert f'href="/shops/corner/p/{cup_slug}"' in also(visitor) and "79.00" in also(visitor)
+        assert f'href="/shops/corner/p/{cup.slug}"' in also(visitor) and "79.00" in also(visitor)
         acts.buy(me, cup)
         sign_in(client, me)
         assert also(client) == ""  # the shop's kept list, less the cup they bought
         with app.app_context():
             set_personalised(db.session.get(User, me.id), False)
             db.session.commit()
-        assert f'href="/shops/corner/p/{cup_slug}"' in also(client)  # switched off: what a visitor sees
+        assert f'href="/shops/corner/p/{cup.slug}"' in also(client)  # switched off: what a visitor sees
     finally:
         cache._memory.clear()
 
