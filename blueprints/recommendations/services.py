@@ -6,6 +6,7 @@ Only public items are ever suggested (active products and open prototypes of ver
 never one the user already bought, supported, voted on or pledged to, nor the item on the page.
 The number of queries is fixed, however many items are suggested.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -393,15 +394,28 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
         shop_id = shop.id
         rows = remembered(f"shop-also:{shop_id}:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
                           lambda: _also_rows((kind, item_id), shop_id, limit + ALSO_SPARE), when_busy=list)
-        rows = [row for row in rows if (row[0], row[1]) not in seen]
-        # Still sold there, at its price now: the spare rows stand in for any that are not.
-        listings = {("product", listing.product_id): listing
-                    for listing in listings_of_products(shop_id, [row[1] for row in rows if row[0] == "product"])}
-        return _shown([_suggestion(row) for row in rows if (row[0], row[1]) in listings][:limit],
-                      {key: listing.product for key, listing in listings.items()}, {}, listings)
+        return _first_shown([row for row in rows if (row[0], row[1]) not in seen], limit,
+                            lambda some: _shown_in_shop(shop_id, some))
     rows = remembered(f"also:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
                       lambda: _also_rows((kind, item_id), None, limit + ALSO_SPARE), when_busy=list)
-    return _shared_shown([row for row in rows if (row[0], row[1]) not in seen])[:limit]
+    return _first_shown([row for row in rows if (row[0], row[1]) not in seen], limit, _shared_shown)
+
+
+def _first_shown(rows: list[list], limit: int, show: Callable[[list[list]], list[Shown]]) -> list[Shown]:
+    """The first `limit` of kept rows that can still be shown; the spare rows are loaded only when some of
+    those were taken down since."""
+    shown = show(rows[:limit])
+    if len(shown) < limit and len(rows) > limit:
+        shown += show(rows[limit:])
+    return shown[:limit]
+
+
+def _shown_in_shop(shop_id: int, rows: list[list]) -> list[Shown]:
+    """Kept rows as a shop shows them: only what it still sells, at its price now."""
+    listings = {("product", listing.product_id): listing
+                for listing in listings_of_products(shop_id, [row[1] for row in rows if row[0] == "product"])}
+    return _shown([_suggestion(row) for row in rows if (row[0], row[1]) in listings],
+                  {key: listing.product for key, listing in listings.items()}, {}, listings)
 
 
 def _seen_by(viewer: User) -> set[ItemKey]:

@@ -270,3 +270,18 @@ def test_a_page_shown_without_its_list_while_the_site_is_busy_is_not_kept_for_ot
         assert "Glass <cup>" in page(third) and third.headers["X-Page-Cache"] == "hit"
     finally:
         cache._memory.clear()
+
+
+def test_spare_rows_are_loaded_only_when_some_of_the_first_were_taken_down():
+    from blueprints.recommendations.services import _first_shown
+
+    asked = []
+
+    def show(rows):  # what is still public: every row but 2
+        asked.append([row[1] for row in rows])
+        return [row[1] for row in rows if row[1] != 2]
+
+    rows = [["product", n, "together", 1, 1.0] for n in range(1, 9)]
+    assert _first_shown(rows, 4, show) == [1, 3, 4, 5] and asked == [[1, 2, 3, 4], [5, 6, 7, 8]]
+    asked.clear()
+    assert _first_shown(rows[2:], 4, show) == [3, 4, 5, 6] and asked == [[3, 4, 5, 6]]
