@@ -64,10 +64,15 @@ class SilentServer:
             self.held.append(connection)
 
     def close(self):
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread waiting in accept() (Linux)
+        except OSError:
+            pass
         self.listener.close()
+        # Once the thread has stopped: a connection it accepted as the listener closed is held, and closed, too.
+        self.thread.join(timeout=2)
         for connection in self.held:
             connection.close()
-        self.thread.join(timeout=2)
 
 
 @pytest.fixture(params=["down", "hanging"])
