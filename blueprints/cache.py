@@ -418,6 +418,19 @@ def _note_writes(session, _flush_context) -> None:
             bump_after_commit(session, kind, getattr(instance, attribute) if attribute else 0)
 
 
+def _note_statement_writes(state) -> None:
+    # An INSERT, UPDATE or DELETE statement changes rows the session may never have loaded, so which item it
+    # touched is not known here: every page of the kinds its model appears on renders afresh. A statement
+    # whose caller bumps the items it changed itself says so (execution option `versions_bumped`), as stock
+    # moves do (blueprints/catalog/stock.py). Kinds kept per item are the caller's to bump.
+    if not (state.is_insert or state.is_update or state.is_delete) or state.execution_options.get("versions_bumped"):
+        return
+    mapper = state.bind_mapper
+    for kind, attribute in getattr(mapper.class_, "cached_in", ()) if mapper is not None else ():
+        if attribute is None:
+            bump_after_commit(state.session, kind, 0)
+
+
 def _bump_committed(session) -> None:
     changed = session.info.pop("shelfmade_changed", set())
     if changed and has_app_context():
@@ -429,4 +442,5 @@ def watch_writes() -> None:
     """Bump the versions of the items a commit changed (once per process, whatever the number of apps)."""
     if not event.contains(Session, "after_flush", _note_writes):
         event.listen(Session, "after_flush", _note_writes)
+        event.listen(Session, "do_orm_execute", _note_statement_writes)
         event.listen(Session, "after_commit", _bump_committed)

@@ -5,15 +5,22 @@ import re
 import uuid
 
 import pytest
+from sqlalchemy import select
 
 from app import create_app
 from blueprints import cache
-from blueprints.catalog.models import Product
+from blueprints.catalog.models import Product, Variant
+from blueprints.codesign.models import Prototype
+from blueprints.codesign.services.support import support_prototype, withdraw_support
+from blueprints.money import current_rates
+from blueprints.orders.models import PaymentMethod
+from blueprints.orders.services import add_to_cart, get_or_create_cart, place_order
 from blueprints.catalog.services import ProductDetails, update_product
 from blueprints.accounts.models import User
 from extensions import db
 from tests.accounts.test_rate_limits_redis import REDIS_URL, redis_client  # noqa: F401 (a fixture)
 from tests.conftest import BASE_CONFIG, ShopClient, sign_in
+from tests.reviews.conftest import ADDRESS
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -195,3 +202,55 @@ def test_the_memory_store_stays_bounded(app, monkeypatch):
         assert len(cache._memory) <= 10
         assert cache.remembered("bounded:24", 60, lambda: "computed again") == 24  # the newest are kept
     cache._memory.clear()
+
+
+def buy_one(app, buyer, product_id: int) -> None:
+    with app.app_context():
+        user = db.session.get(User, buyer.id)
+        cart = get_or_create_cart(user, None)
+        add_to_cart(cart, db.session.scalar(select(Variant).where(Variant.product_id == product_id)), None, 1)
+        place_order(user, cart, ADDRESS, PaymentMethod.CASH_ON_DELIVERY, f"order-{uuid.uuid4()}", current_rates())
+        db.session.commit()
+
+
+@pytest.mark.all_databases
+def test_an_order_shows_its_stock_on_the_product_page_at_once_and_other_copies_are_kept(
+        shared, app, make_supplier, make_product, make_user):
+    supplier = make_supplier("Clay Co")
+    flask, cup = make_product(supplier, "Enamel flask", stock=10), make_product(supplier, "Clay cup", stock=10)
+    pages = [f"/p/{flask.slug}", f"/p/{cup.slug}", "/catalog"]
+    assert [app.test_client().get(page).headers["X-Page-Cache"] for page in pages] == ["miss"] * 3
+    buy_one(app, make_user("buyer@example.com"), flask.id)
+
+    after = app.test_client().get(pages[0])
+    assert after.headers["X-Page-Cache"] == "miss" and "In stock: 9" in html(after)
+    # One unit fewer changes no other page: the cup's page and the catalog are still served from their copies.
+    assert [app.test_client().get(page).headers["X-Page-Cache"] for page in pages[1:]] == ["hit", "hit"]
+
+
+def test_selling_the_last_unit_shows_out_of_stock_on_every_page_at_once(shared, app, make_supplier, make_product,
+                                                                        make_user):
+    flask = make_product(make_supplier("Clay Co"), "Enamel flask", stock=1)
+    for page in (f"/p/{flask.slug}", "/catalog"):
+        app.test_client().get(page)
+    buy_one(app, make_user("buyer@example.com"), flask.id)
+    for page in (f"/p/{flask.slug}", "/catalog"):
+        response = app.test_client().get(page)
+        assert response.headers["X-Page-Cache"] == "miss" and "Out of stock" in html(response)
+
+
+def test_a_change_made_by_a_statement_rather_than_an_object_shows_at_once(shared, app, make_supplier, make_prototype,
+                                                                          make_user):
+    prototype_id, slug = make_prototype(make_supplier())
+    supporter = make_user("mei@example.com")
+    with app.app_context():
+        support_prototype(db.session.get(User, supporter.id), db.session.get(Prototype, prototype_id))
+        db.session.commit()
+    page = f"/codesign/{slug}"
+    assert "1 supporter" in html(app.test_client().get(page))
+    assert app.test_client().get(page).headers["X-Page-Cache"] == "hit"
+    with app.app_context():  # a DELETE statement: no object of the session changed
+        withdraw_support(db.session.get(User, supporter.id), db.session.get(Prototype, prototype_id))
+        db.session.commit()
+    response = app.test_client().get(page)
+    assert response.headers["X-Page-Cache"] == "miss" and "0 supporters" in html(response)

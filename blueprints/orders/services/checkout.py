@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -19,6 +19,7 @@ from blueprints.bilingual import localized
 from blueprints.orders.alerts import tell_suppliers_of_order
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Variant
+from blueprints.catalog.stock import move_stock
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.ledger.accounts import CUSTOMERS_RECEIVABLE, PLATFORM_COMMISSION, PLATFORM_MARGIN, Bucket, Owner
@@ -314,10 +315,7 @@ def _take_stock(summary: CartSummary) -> None:
             raise NotEnoughStock(titles[variant_id], available)
     for variant_id in sorted(wanted):
         # Guarded in SQL as well: SQLite has no row locks, and the CHECK stops any slip.
-        result = db.session.execute(update(Variant).where(Variant.id == variant_id,
-                                                          Variant.stock_on_hand >= wanted[variant_id])
-                                    .values(stock_on_hand=Variant.stock_on_hand - wanted[variant_id]))
-        if result.rowcount != 1:
+        if not move_stock(variant_id, -wanted[variant_id]):
             raise NotEnoughStock(titles[variant_id], 0)
     db.session.expire_all()
 

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
-from blueprints.catalog.models import Variant
+from blueprints.catalog.stock import move_stock
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.ledger.accounts import CUSTOMERS_RECEIVABLE, PAYMENTS_RECEIVED, Bucket
@@ -247,8 +247,7 @@ def _cancel(order_id: int, statuses, shipment_statuses) -> Order:
     for line in order.lines:
         returned[line.variant_id] += line.quantity
     for variant_id in sorted(returned):
-        db.session.execute(update(Variant).where(Variant.id == variant_id)
-                           .values(stock_on_hand=Variant.stock_on_hand + returned[variant_id]))
+        move_stock(variant_id, returned[variant_id])
     now = utcnow()
     for shipment in order.shipments:
         db.session.refresh(shipment)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Variant
+from blueprints.catalog.stock import move_stock
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.media.images import store_images
@@ -202,8 +203,7 @@ def receive(user: User, request: ReturnRequest, *, restock: bool):
                                     for item in request.lines], return_id=request.id)
     if restock:
         for item in sorted(request.lines, key=lambda item: item.line.variant_id):
-            db.session.execute(update(Variant).where(Variant.id == item.line.variant_id)
-                               .values(stock_on_hand=Variant.stock_on_hand + item.quantity))
+            move_stock(item.line.variant_id, item.quantity)
     _event(request, ReturnStatus.REFUNDED, user)
     _to_buyer(request, "return_refunded")
     db.session.flush()
