@@ -290,7 +290,7 @@ def fragments_enabled() -> bool:
     return setting in (True, "1", "on", "true")
 
 
-def version_of(kind: str, item_id: int) -> int | None:
+def version_of(kind: str, item_id: int | str) -> int | None:
     """The item's fragment version, read once per request; None when it cannot be known (Redis down)."""
     asked = g.setdefault("fragment_versions", {})
     name = f"shelfmade:version:{kind}:{item_id}"
@@ -308,7 +308,7 @@ def version_of(kind: str, item_id: int) -> int | None:
     return asked[name]
 
 
-def bump_version(kind: str, item_id: int) -> None:
+def bump_version(kind: str, item_id: int | str) -> None:
     name = f"shelfmade:version:{kind}:{item_id}"
     g.pop("fragment_versions", None)
     if _shared_redis() is None:
@@ -406,7 +406,7 @@ def store_rendered_fragments(response):
     return response
 
 
-def bump_after_commit(session, kind: str, item_id: int | None) -> None:
+def bump_after_commit(session, kind: str, item_id: int | str | None) -> None:
     if item_id is not None:
         session.info.setdefault("shelfmade_changed", set()).add((kind, item_id))
 

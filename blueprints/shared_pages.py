@@ -114,7 +114,7 @@ def _with_own_token(body: str, stand_in: str) -> str:
 
 
 def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = ("catalog",),
-                item: Callable[..., tuple[str, int | None]] | None = None, for_signed_in: bool = True):
+                item: Callable[..., tuple[str, str]] | None = None, for_signed_in: bool = True):
     """Serve the page from a copy shared by everyone for at most PAGE_CACHE_SECONDS, with each viewer's
     own parts rendered for them. Only for views whose GET has no side effect a viewer would miss.
 
@@ -125,8 +125,7 @@ def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = 
 
     `shows` names the version counters of what the page shows (blueprints/cache.py `cached_in`): a write to any
     of it makes the next view render afresh. `item(**view arguments)` names the one item the page is about,
-    as (kind, id), for what is bumped for that item alone (its stock); its id is None when there is no such
-    item, and the page is then rendered as it is (its 404 is never kept).
+    as (kind, its address's slug), for what is bumped for that item alone (a product's stock).
 
     Signed-in viewers share a copy of their own, with their personal parts left as stand-ins (visitors' copies
     have none, so serving them costs nothing more); `for_signed_in=False` leaves them out, for a page whose
@@ -147,10 +146,7 @@ def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = 
             return view(*args, **kwargs)
         versions = [version_of(kind, 0) for kind in shows]
         if item is not None:
-            kind, item_id = item(**kwargs)
-            if item_id is None:
-                return view(*args, **kwargs)
-            versions.append(version_of(kind, item_id))
+            versions.append(version_of(*item(**kwargs)))
         if None in versions:  # Redis is unreachable: another worker's write could not be seen
             return view(*args, **kwargs)
         key = _page_key(reads, versions, "member" if current_user.is_authenticated else "visitor")

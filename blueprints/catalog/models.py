@@ -99,7 +99,7 @@ class ProductImage(db.Model):
 class Variant(db.Model):
     """A SKU: one combination of option values, with its own stock."""
     # The pages it appears on (blueprints/shared_pages.py); stock moves bump fewer (blueprints/catalog/stock.py).
-    cached_in = [("catalog", None), ("product", "product_id")]
+    cached_in = [("catalog", None)]
 
     __tablename__ = "variants"
     __table_args__ = (CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),)

@@ -259,23 +259,6 @@ def catalog_page(*, category: Category | None, page: int, per_page: int = 24):
     return page_of
 
 
-PRODUCT_IDS_KEPT = 20_000
-
-
-def product_id_for_slug(slug: str) -> int | None:
-    """The id of the product with this address, or None. A product's slug never changes and products are
-    retired, never deleted, so each app keeps what it looked up (a shared copy is then served without a query)."""
-    known = current_app.extensions.setdefault("product_ids_by_slug", {})
-    if slug not in known:
-        found = db.session.scalar(select(Product.id).where(Product.slug == slug))
-        if found is None:
-            return None
-        if len(known) >= PRODUCT_IDS_KEPT:
-            known.clear()
-        known[slug] = found
-    return known[slug]
-
-
 def product_for_page(slug: str, viewer: User) -> Product | None:
     """The product if the public may see it, or if the viewer acts for its supplier (a preview)."""
     product = db.session.scalar(

