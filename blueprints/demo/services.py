@@ -22,7 +22,6 @@ from blueprints.codesign.services.prototypes import PrototypeDetails, accept, cr
 from blueprints.codesign.services.support import add_poll, support_prototype, vote
 from blueprints.codesign.services.updates import answer_ask, make_ask, post_update
 from blueprints.columns import utcnow
-from blueprints.demo.pictures import draw_product
 from blueprints.demo.teams import seed_teams
 from blueprints.media.images import SIZES, StoredImage, image_path, store_image
 from blueprints.money import current_rates
@@ -299,6 +298,8 @@ _DEMO_PICTURES: dict[tuple, tuple[dict[str, bytes], int, int]] = {}
 
 
 def _demo_picture(picture: str, colour: str | None, hue: float) -> StoredImage:
+    from blueprints.demo.pictures import draw_product  # Pillow: here, not in every worker at start-up
+
     drawn = (picture, colour, hue)
     if drawn not in _DEMO_PICTURES:
         stored = store_image(io.BytesIO(draw_product(picture, colour, hue)))
@@ -639,6 +640,8 @@ def _seed_reviews(users, created: list[str]) -> None:
         photos = []
         if photo:
             from werkzeug.datastructures import FileStorage
+
+            from blueprints.demo.pictures import draw_product
             kind = next((item.picture for item in PRODUCTS if item.title == title), "towels")
             photos = [FileStorage(io.BytesIO(draw_product(kind, "Rust", _hue(title) + 0.3)), filename="photo.png")]
         review = write_review(buyer, line.id, stars, body, photos)

