@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, true, union_all
@@ -289,8 +289,12 @@ def is_personalised(user: User) -> bool:
     """Personalised suggestions are on unless the user switched them off."""
     if not user.is_authenticated:
         return False
-    return db.session.scalar(select(SuggestionSettings.personalised)
-                             .where(SuggestionSettings.user_id == user.id)) is not False
+    # Asked once per request: the home page's "for you" list and its switch both need it.
+    known = g.setdefault("personalised", {}) if has_request_context() else {}
+    if user.id not in known:
+        known[user.id] = db.session.scalar(select(SuggestionSettings.personalised)
+                                           .where(SuggestionSettings.user_id == user.id)) is not False
+    return known[user.id]
 
 
 def set_personalised(user: User, on: bool) -> None:
@@ -302,6 +306,8 @@ def set_personalised(user: User, on: bool) -> None:
     else:
         settings.personalised = on
     db.session.flush()
+    if has_request_context():
+        g.setdefault("personalised", {})[user.id] = on
 
 
 def not_interested(user: User, kind: str, item_id: int) -> None:

@@ -42,6 +42,15 @@ def test_home_says_why_each_suggestion_is_there(client, neighbourhood):
     assert "Glass &lt;cup&gt;" in body and "<cup>" not in body  # titles are escaped, in the card and the reason
 
 
+def test_the_home_page_asks_once_whether_suggestions_are_personalised(app, client, neighbourhood):
+    me, _flask, _slug = neighbourhood
+    sign_in(client, me)
+    client.get("/")
+    with counting(app) as statements:
+        assert "For you" in page(client.get("/"))
+    assert sum("suggestion_settings" in statement for statement in statements) == 1
+
+
 def test_a_visitor_sees_what_is_trending(client, neighbourhood):
     body = page(client.get("/"))
     assert "Trending now" in body and "For you" not in body
