@@ -16,12 +16,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, true, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from blueprints.accounts.models import User
 from blueprints.bilingual import bilingual
 from blueprints.cache import remembered
-from blueprints.catalog.models import Product
+from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import visible_products
 from blueprints.codesign.models import Pledge, Poll, PollVote, Prototype, Support
 from blueprints.codesign.queries import open_prototypes
@@ -212,15 +212,14 @@ def keywords_of(user: User) -> list[Keywords]:
     return [Keywords(*row) for row in rows]
 
 
-def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[Keywords]) -> dict[ItemKey, Product | Prototype]:
-    """Public items that are wanted by key, in the user's favourite categories, or matching their keywords."""
-    found: dict[ItemKey, Product | Prototype] = {}
-    for model, base, kind, options in (
-            (Product, visible_products(), "product", (joinedload(Product.supplier), joinedload(Product.category),
-                                                     selectinload(Product.images))),
-            (Prototype, open_prototypes(), "prototype", (joinedload(Prototype.supplier),
-                                                         joinedload(Prototype.category),
-                                                         selectinload(Prototype.images)))):
+def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[Keywords]) -> dict[ItemKey, ItemInfo]:
+    """Public items that are wanted by key, in the user's favourite categories, or matching their keywords: what
+    the engine weighs of each, read as plain rows (the few suggested are loaded to be shown, by _shared_shown).
+    Loading the whole pool as objects, pictures and all, was two thirds of a user's list."""
+    found: dict[ItemKey, ItemInfo] = {}
+    # The prices subscriptions compare with when they tell people about new items.
+    for model, base, kind, price in ((Product, visible_products(), "product", Product.suggested_price),
+                                     (Prototype, open_prototypes(), "prototype", Prototype.early_bird_price)):
         ids = [item_id for item_kind, item_id in wanted if item_kind == kind]
         # A subscription's every word, found through the search index (the engine checks category and price).
         searched = [search_matches(wish.words, DocumentKind(kind)) for wish in keywords if wish.words.split()]
@@ -231,11 +230,14 @@ def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[Keywords])
         if not choices:
             continue
         chosen = or_(*choices)
-        query = (base.where(chosen).options(*options)
+        query = (base.with_only_columns(model.id, model.category_id, model.title, model.title_en, model.description,
+                                        model.description_en, price, Category.parent_id)
+                 .join(Category, Category.id == model.category_id).where(chosen)
                  .order_by(case((model.id.in_(ids), 0), else_=1), model.created_at.desc(), model.id.desc())
                  .limit(POOL + len(ids)))
-        for item in db.session.scalars(query).unique():
-            found[(kind, item.id)] = item
+        for item_id, category_id, *texts, item_price, parent_id in db.session.execute(query):
+            # Both languages: a shopper reading either one finds the same neighbours.
+            found[(kind, item_id)] = ItemInfo((kind, item_id), category_id, "\n".join(texts), parent_id, item_price)
     return found
 
 
@@ -262,14 +264,6 @@ def _loaded(keys: set[ItemKey]) -> dict[ItemKey, Product | Prototype]:
         for item in db.session.scalars(query).unique():
             found[(kind, item.id)] = item
     return found
-
-
-def _info(key: ItemKey, item: Product | Prototype) -> ItemInfo:
-    # The prices subscriptions compare with when they tell people about new items.
-    price = item.suggested_price if isinstance(item, Product) else item.early_bird_price
-    # Both languages: a shopper reading either one finds the same neighbours.
-    text = "\n".join((item.title, item.title_en, item.description, item.description_en))
-    return ItemInfo(key, item.category_id, text, item.category.parent_id, price)
 
 
 def _shown(suggestions, pool, titles: dict[ItemKey, str], listings=None) -> list[Shown]:
@@ -341,13 +335,14 @@ def for_you(user: User, *, limit: int = 8, now=None) -> list[Shown]:
     unwanted = _unwanted(user)
     asked = limit + len(unwanted)
     if now is not None:
-        return _without_unwanted(_shown(*_suggested_for(user, asked, now)), unwanted, limit)
+        suggestions, titles = _suggested_for(user, asked, now)
+        return _without_unwanted(_shared_shown(_rows(suggestions), titles), unwanted, limit)
     if user.is_authenticated and is_personalised(user):
         # Their own list, kept briefly (USER_SUGGESTIONS_SECONDS) as "also chosen" is: working it out reads their
         # neighbours' activity and a pool of items, several times a whole page's cost. The first time, it is
         # worked out after the response, and that page shows what is trending (None: see is_personalised).
         kept = remembered(f"user-for-you:{user.id}:{asked}", current_app.config["USER_SUGGESTIONS_SECONDS"],
-                          lambda: _rows_with_titles(*_suggested_for(user, asked, None)[::2]), answer_first=False,
+                          lambda: _rows_with_titles(*_suggested_for(user, asked, None)), answer_first=False,
                           meanwhile=lambda: None)
         if kept is not None:
             return _without_unwanted(_shared_shown(kept["rows"], {(named_kind, named_id): title
@@ -359,7 +354,7 @@ def for_you(user: User, *, limit: int = 8, now=None) -> list[Shown]:
         lambda: _rows(_suggested_for(AnonymousUserMixin(), asked, None)[0]))), unwanted, limit)
 
 
-def _suggested_for(user: User, limit: int, now) -> tuple[list[Suggestion], dict, dict[ItemKey, str]]:
+def _suggested_for(user: User, limit: int, now) -> tuple[list[Suggestion], dict[ItemKey, str]]:
     mine = _mine(user)
     keywords = keywords_of(user)
     neighbours = _neighbours(list(mine.seen), user)
@@ -373,10 +368,9 @@ def _suggested_for(user: User, limit: int, now) -> tuple[list[Suggestion], dict,
     wanted = ({interaction.item for interaction in neighbours} | set(trending)) - seen
     pool = _pool(wanted, favourite, keywords)
     popularity = _popularity(set(pool) | seen)
-    suggestions = recommend(mine.interactions, neighbours, {key: _info(key, item) for key, item in pool.items()},
-                            popularity=popularity, trending=trending, keywords=keywords,
-                            seed_categories=mine.categories, limit=limit)
-    return suggestions, pool, mine.titles
+    suggestions = recommend(mine.interactions, neighbours, pool, popularity=popularity, trending=trending,
+                            keywords=keywords, seed_categories=mine.categories, limit=limit)
+    return suggestions, mine.titles
 
 
 ALSO_SPARE = 8  # a shared "also chosen" list is this much longer, so a viewer's own items can be left out of it
