@@ -29,6 +29,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from blueprints.cache import _MISSING, _get, _put, fragments_enabled, version_of
+from blueprints.site.header import read_facts_with_sign_in
 from extensions import login_manager
 
 _UNSHARED_HEADERS = {"content-length", "set-cookie"}
@@ -144,6 +145,8 @@ def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = 
         seconds = current_app.config["PAGE_CACHE_SECONDS"]
         if seconds <= 0 or not set(request.args) <= reads or not _may_share(for_signed_in):
             return view(*args, **kwargs)
+        if current_user.is_authenticated:
+            read_facts_with_sign_in()  # the view's GET changes nothing (see above)
         versions = [version_of(kind, 0) for kind in shows]
         if item is not None:
             versions.append(version_of(*item(**kwargs)))

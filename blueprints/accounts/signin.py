@@ -53,7 +53,8 @@ def sign_out(user: User) -> None:
 
 def load_user(token: str) -> User | None:
     """Flask-Login's user_loader: the token's sign-in if it is still open, else nobody."""
-    found = load_session(token)
+    # A page a member gets from a shared copy shows their header as it stands now: read with the sign-in.
+    found = load_session(token, with_facts=request.method == "GET")
     if found is None:
         return None
     user, auth_session = found

@@ -15,6 +15,7 @@ from blueprints.reviews.services import moderate_review, write_review
 from blueprints.sharing.services import get_or_create_link
 from extensions import db
 from tests.conftest import sign_in
+from tests.test_query_counts import counting
 from tests.reviews.conftest import delivered  # noqa: F401 (a fixture)
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -228,3 +229,20 @@ def test_a_product_that_was_never_a_prototype_has_no_early_bird_part(shared, app
     reader = member(app, make_user, "reader@example.com", "Reader")
     assert reader.get(f"/p/{product.slug}").status_code == 200
     assert reader.get(f"/p/{product.slug}").headers["X-Page-Cache"] == "hit" and asked == []
+
+
+def test_a_members_header_on_a_shared_page_is_read_with_their_sign_in(shared, app, make_user, make_supplier,
+                                                                      make_product):
+    product = make_product(make_supplier("Clay Co"), "Enamel flask", stock=5)
+    page = "/catalog"
+    mei = member(app, make_user, "mei@example.com", "Mei")
+    token = TOKEN.search(html(mei.get(f"/p/{product.slug}"))).group(1)
+    variant_id = re.search(r'name="variant_id" type="hidden" value="(\d+)"', html(mei.get(f"/p/{product.slug}")))[1]
+    mei.post("/cart/add", data={"csrf_token": token, "variant_id": variant_id, "quantity": "2"})
+    mei.get(page)
+    with counting(app) as statements:
+        served = mei.get(page)
+    assert served.headers["X-Page-Cache"] == "hit" and "2 items" in html(served)
+    # The cart's units came in the sign-in's own statement: no statement of their own.
+    assert [statement for statement in statements if "cart_items" in statement] == [
+        statement for statement in statements if "auth_sessions" in statement]
