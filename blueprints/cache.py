@@ -354,10 +354,24 @@ def cached_fragment(key: str | None, caller) -> Markup:
 def prefetch_fragments(keys: Iterable[str | None]) -> None:
     """Read the fragments a page is about to render (a thread's comments) in one round trip, rather than one
     each as they are met."""
-    wanted = [key for key in dict.fromkeys(keys) if key is not None and _kept_fragment(key) is None]
+    kept_fragments(keys)
+
+
+def kept_fragments(keys: Iterable[str | None]) -> dict[str, str]:
+    """{key: HTML} of the fragments of `keys` already kept (in this process, else in Redis, in one round trip),
+    for a list that need not load what it would render a kept one from."""
+    found, wanted = {}, []
+    for key in dict.fromkeys(keys):
+        if key is not None:
+            if (html := _kept_fragment(key)) is None:
+                wanted.append(key)
+            else:
+                found[key] = html
     if wanted:
-        found = _fetched_fragments(wanted)
-        g.setdefault("fragments_missing", set()).update(key for key in wanted if key not in found)
+        fetched = _fetched_fragments(wanted)
+        found.update(fetched)
+        g.setdefault("fragments_missing", set()).update(key for key in wanted if key not in fetched)
+    return found
 
 
 def _kept_fragment(key: str) -> str | None:

@@ -7,20 +7,22 @@ never one the user already bought, supported, voted on or pledged to, nor the it
 The number of queries is fixed, however many items are suggested.
 """
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache
+from typing import NamedTuple
 
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
+from markupsafe import Markup
 from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, true, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from blueprints.accounts.models import User
 from blueprints.bilingual import bilingual
-from blueprints.cache import remembered
+from blueprints.cache import fragment_key, kept_fragments, remembered
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import visible_products
 from blueprints.codesign.models import Pledge, Poll, PollVote, Prototype, Support
@@ -56,6 +58,14 @@ class Shown:
     reason: str         # supported, bought, category, keyword, together or trending
     about: object       # the title, Category, keyword or count the reason names
     listing: Listing | None = None  # on a shop's page: the shop's own listing, its link and price
+    card_key: str | None = None     # the card's fragment (blueprints/cache.py), the same for everyone
+    card: Markup | None = None      # that fragment, already kept: `item` is then only its id (_KeptCard)
+
+
+class _KeptCard(NamedTuple):
+    """All a suggestion whose card is kept needs of its item: nothing is loaded for it."""
+    id: int
+    product_id: None = None
 
 
 def item_key(item: Product | Prototype) -> ItemKey:
@@ -345,13 +355,43 @@ def for_you(user: User, *, limit: int = 8, now=None) -> list[Shown]:
                           lambda: _rows_with_titles(*_suggested_for(user, asked, None)), answer_first=False,
                           meanwhile=lambda: None)
         if kept is not None:
-            return _without_unwanted(_shared_shown(kept["rows"], {(named_kind, named_id): title
-                                                                  for named_kind, named_id, title in kept["titles"]}),
+            return _without_unwanted(_shown_as_cards(kept["rows"], {(named_kind, named_id): title for
+                                                                    named_kind, named_id, title in kept["titles"]}),
                                      unwanted, limit)
     # A visitor's suggestions come from trending alone, the same for everyone: shared as long as trending is.
-    return _without_unwanted(_shared_shown(remembered(
+    return _without_unwanted(_shown_as_cards(remembered(
         f"visitor-suggestions:{asked}", current_app.config["TRENDING_SECONDS"],
         lambda: _rows(_suggested_for(AnonymousUserMixin(), asked, None)[0]))), unwanted, limit)
+
+
+def _card_key(suggestion: Suggestion, titles: dict[ItemKey, str]) -> str | None:
+    # Everything the card shows: the item (any change to a product or prototype bumps its room's version, taking
+    # it down included) and the reason in words. A category reason names the item's own category.
+    (kind, item_id), reason = suggestion.item, suggestion.reason
+    about = titles.get(reason.about) if reason.kind in ("supported", "bought") else (
+        "" if reason.kind == "category" else reason.about)
+    return fragment_key("catalog" if kind == "product" else "codesign", 0, "suggestion-card", kind, item_id,
+                        reason.kind, about)
+
+
+def _shown_as_cards(rows: list[list], titles: dict[ItemKey, str] | None = None) -> list[Shown]:
+    """As _shared_shown, but a suggestion whose card is kept is shown from it, without loading its item: the
+    home page's eight cards cost a query with pictures, supplier and category, and their rendering, every view."""
+    titles = titles or {}
+    suggestions = [_suggestion(row) for row in rows]
+    keys = {suggestion.item: _card_key(suggestion, titles) for suggestion in suggestions}
+    cards = kept_fragments(keys.values())
+    pool = _loaded({item for item, key in keys.items() if key not in cards}) if len(cards) < len(keys) else {}
+    shown = []
+    for suggestion in suggestions:
+        key = keys[suggestion.item]
+        if key in cards:
+            shown.append(Shown(_KeptCard(suggestion.item[1]), suggestion.item[0], suggestion.reason.kind, None,
+                               card_key=key, card=Markup(cards[key])))
+        elif suggestion.item in pool:
+            [each] = _shown([suggestion], pool, titles)
+            shown.append(replace(each, card_key=key))
+    return shown
 
 
 def _suggested_for(user: User, limit: int, now) -> tuple[list[Suggestion], dict[ItemKey, str]]:

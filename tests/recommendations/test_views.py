@@ -294,3 +294,41 @@ def test_spare_rows_are_loaded_only_when_some_of_the_first_were_taken_down():
     assert _first_shown(rows, 4, show) == [1, 3, 4, 5] and asked == [[1, 2, 3, 4], [5, 6, 7, 8]]
     asked.clear()
     assert _first_shown(rows[2:], 4, show) == [3, 4, 5, 6] and asked == [[3, 4, 5, 6]]
+
+
+def test_kept_suggestion_cards_are_shown_without_loading_their_items_and_change_with_them(
+        app, client, neighbourhood, acts):
+    from blueprints import cache
+    from blueprints.catalog.models import ProductStatus
+
+    app.config.update(USER_SUGGESTIONS_SECONDS=60, FRAGMENT_CACHE="on", PAGE_CACHE_SECONDS=60)
+    cache._memory.clear()
+    cache._fragments.clear()
+    me, flask, _slug = neighbourhood
+    sign_in(client, me)
+
+    def for_you() -> str:
+        response = client.get("/")
+        response.close()
+        return page(response).split('id="for-you-title"')[1].split("</section>")[0]
+
+    try:
+        for_you()  # their list is worked out after this response
+        first = for_you()  # its cards rendered and kept
+        with counting(app) as statements:
+            again = for_you()
+        assert again == first and "Because you supported “Bamboo lunch box”" in again
+        assert f'name="item_id" value="{flask.id}"' in again  # "Not interested" still names the item
+        assert not [statement for statement in statements if "product_images" in statement]
+
+        with app.app_context():
+            db.session.get(Product, flask.id).title = "Steel flask, blue"
+            db.session.commit()
+        assert "Steel flask, blue" in for_you()  # the catalog's version moved on: rendered afresh
+        with app.app_context():
+            db.session.get(Product, flask.id).status = ProductStatus.RETIRED
+            db.session.commit()
+        assert f'href="/p/{flask.slug}"' not in for_you()
+    finally:
+        cache._memory.clear()
+        cache._fragments.clear()
