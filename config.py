@@ -143,7 +143,9 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "SEARCH_CANDIDATES": int(environ.get("SEARCH_CANDIDATES", "300")),
         # How long the trending list (recommendations for newcomers) is shared before it is counted again.
         "TRENDING_SECONDS": int(environ.get("TRENDING_SECONDS", "300")),
-        "USER_SUGGESTIONS_SECONDS": int(environ.get("USER_SUGGESTIONS_SECONDS", "60")),
+        # How long a user's own suggestions (and the items they took part in) are kept. What they do themselves
+        # shows at once (its version is bumped); this bounds how late their neighbours' doings show.
+        "USER_SUGGESTIONS_SECONDS": int(environ.get("USER_SUGGESTIONS_SECONDS", "300")),
         # The site's public address, for links in emails (sent from a command, outside any request).
         "SITE_URL": environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Without MAIL_SERVER, emails wait in the outbox (read them at /admin/outbox) and are not sent.

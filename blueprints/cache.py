@@ -127,8 +127,10 @@ _local_recount_lock = threading.Lock()
 
 
 def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_first: bool = True,
-               meanwhile: Callable[[], object] | None = None, when_busy: Callable[[], object] | None = None):
-    """compute()'s JSON-able value, computed at most once per `seconds` (0: every time).
+               meanwhile: Callable[[], object] | None = None, when_busy: Callable[[], object] | None = None,
+               version: int | None = None):
+    """compute()'s JSON-able value, computed at most once per `seconds` (0: every time), and again once
+    `version` (version_of what it is computed from) has moved on: it is then as stale as an old value.
 
     Single flight: once the value is older than `seconds`, the first worker to take the key's lock
     recomputes it while every other request is served the last value, so an expiring count never
@@ -148,12 +150,12 @@ def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_
     if not (isinstance(found, dict) and "fresh_until" in found):
         found = _MISSING  # nothing, or a value kept by the code before single flight
     now = time.time()
-    if found is not _MISSING and found["fresh_until"] > now:
+    if found is not _MISSING and found["fresh_until"] > now and (version is None or found.get("version") == version):
         return found["value"]
     if found is _MISSING and meanwhile is not None and has_request_context():
         if _take_lock(key):
             if _take_recount_slot():
-                _recompute_after_response(key, seconds, compute)
+                _recompute_after_response(key, seconds, compute, version)
             else:
                 _release_lock(key)
         g.answered_meanwhile = True  # the page is not the whole page: no shared copy is kept of it
@@ -162,7 +164,7 @@ def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_
         if _take_lock(key):
             if _take_recount_slot():
                 try:
-                    return _recompute(key, seconds, compute)
+                    return _recompute(key, seconds, compute, version)
                 finally:
                     _release_lock(key)
                     _release_recount_slot()
@@ -176,24 +178,25 @@ def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_
         # such recount at a time on the whole site: when many values go stale together (every category's counts
         # after a quiet spell), they are recounted one after another, not all at once on every core.
         if _take_recount_slot():
-            _recompute_after_response(key, seconds, compute)
+            _recompute_after_response(key, seconds, compute, version)
         else:
             _release_lock(key)
         return found["value"]
     try:
-        return _recompute(key, seconds, compute)
+        return _recompute(key, seconds, compute, version)
     finally:
         if found is not _MISSING:
             _release_lock(key)
 
 
-def _recompute(key: str, seconds: int, compute: Callable[[], object]):
+def _recompute(key: str, seconds: int, compute: Callable[[], object], version: int | None = None):
     value = compute()
-    _put(key, {"value": value, "fresh_until": time.time() + seconds}, seconds * STALE_FACTOR)
+    _put(key, {"value": value, "fresh_until": time.time() + seconds, "version": version}, seconds * STALE_FACTOR)
     return value
 
 
-def _recompute_after_response(key: str, seconds: int, compute: Callable[[], object]) -> None:
+def _recompute_after_response(key: str, seconds: int, compute: Callable[[], object],
+                              version: int | None = None) -> None:
     """Recompute a stale value after this request's response is sent (the WSGI server closes it), in a copy of
     the request's context: its own database session, the same user and language."""
     # The job runs in a copy of the request's context with a `g` of its own: it takes the locks' tokens along.
@@ -202,7 +205,7 @@ def _recompute_after_response(key: str, seconds: int, compute: Callable[[], obje
     def recompute():
         _held_locks().update(tokens)
         try:
-            _recompute(key, seconds, compute)
+            _recompute(key, seconds, compute, version)
         except Exception:  # the last value stays; the next view after the lock expires tries again
             log.exception("recomputing %s after the response failed", key)
         finally:

@@ -101,7 +101,8 @@ class PrototypeImage(db.Model):
 
 class Support(db.Model):
     """One per user per prototype: the database refuses a second, whatever the timing."""
-    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
+    # The pages it appears on (blueprints/shared_pages.py), and its user's suggestions (recommendations)
+    cached_in = [("codesign", None), ("suggestions", "user_id")]
 
     __tablename__ = "supports"
     __table_args__ = (UniqueConstraint("prototype_id", "user_id", name="uq_supports_prototype_user"),)
@@ -152,7 +153,8 @@ class PollOption(db.Model):
 
 class PollVote(db.Model):
     """One choice per user per poll (changeable while the prototype is open)."""
-    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
+    # The pages it appears on (blueprints/shared_pages.py), and its user's suggestions (recommendations)
+    cached_in = [("codesign", None), ("suggestions", "user_id")]
 
     __tablename__ = "poll_votes"
     __table_args__ = (UniqueConstraint("poll_id", "user_id", name="uq_poll_votes_poll_user"),)
@@ -166,7 +168,8 @@ class PollVote(db.Model):
 
 class Pledge(db.Model):
     """A promise to buy N units at the early-bird price if the prototype reaches its MOQ."""
-    cached_in = [("codesign", None)]  # the pages it appears on (blueprints/shared_pages.py)
+    # The pages it appears on (blueprints/shared_pages.py), and its user's suggestions (recommendations)
+    cached_in = [("codesign", None), ("suggestions", "user_id")]
 
     __tablename__ = "pledges"
     __table_args__ = (UniqueConstraint("prototype_id", "user_id", name="uq_pledges_prototype_user"),

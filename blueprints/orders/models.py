@@ -88,6 +88,7 @@ class ShipmentStatus(enum.StrEnum):
 
 class Order(db.Model):
     __tablename__ = "orders"
+    cached_in = [("suggestions", "buyer_id")]  # what its buyer is suggested (blueprints/recommendations)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)

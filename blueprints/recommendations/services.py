@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from blueprints.accounts.models import User
 from blueprints.bilingual import bilingual
-from blueprints.cache import fragment_key, kept_fragments, remembered
+from blueprints.cache import fragment_key, kept_fragments, remembered, version_of
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import visible_products
 from blueprints.codesign.models import Pledge, Poll, PollVote, Prototype, Support
@@ -348,12 +348,13 @@ def for_you(user: User, *, limit: int = 8, now=None) -> list[Shown]:
         suggestions, titles = _suggested_for(user, asked, now)
         return _without_unwanted(_shared_shown(_rows(suggestions), titles), unwanted, limit)
     if user.is_authenticated and is_personalised(user):
-        # Their own list, kept briefly (USER_SUGGESTIONS_SECONDS) as "also chosen" is: working it out reads their
-        # neighbours' activity and a pool of items, several times a whole page's cost. The first time, it is
-        # worked out after the response, and that page shows what is trending (None: see is_personalised).
+        # Their own list, kept (USER_SUGGESTIONS_SECONDS) until they support, pledge, vote, buy or subscribe
+        # (their "suggestions" version): working it out reads their neighbours' activity and a pool of items,
+        # several times a whole page's cost. The first time, it is worked out after the response, and that page
+        # shows what is trending (None: see is_personalised); after something they did, on their next view.
         kept = remembered(f"user-for-you:{user.id}:{asked}", current_app.config["USER_SUGGESTIONS_SECONDS"],
                           lambda: _rows_with_titles(*_suggested_for(user, asked, None)), answer_first=False,
-                          meanwhile=lambda: None)
+                          meanwhile=lambda: None, version=version_of("suggestions", user.id))
         if kept is not None:
             return _without_unwanted(_shown_as_cards(kept["rows"], {(named_kind, named_id): title for
                                                                     named_kind, named_id, title in kept["titles"]}),
@@ -438,7 +439,7 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
                             lambda some: _shown_in_shop(shop_id, some))
     rows = remembered(f"also:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
                       lambda: _also_rows((kind, item_id), None, limit + ALSO_SPARE), when_busy=list)
-    return _first_shown([row for row in rows if (row[0], row[1]) not in seen], limit, _shared_shown)
+    return _first_shown([row for row in rows if (row[0], row[1]) not in seen], limit, _shown_as_cards)
 
 
 def _first_shown(rows: list[list], limit: int, show: Callable[[list[list]], list[Shown]]) -> list[Shown]:
@@ -459,10 +460,11 @@ def _shown_in_shop(shop_id: int, rows: list[list]) -> list[Shown]:
 
 
 def _seen_by(viewer: User) -> set[ItemKey]:
-    """What the viewer took part in, kept briefly (USER_SUGGESTIONS_SECONDS): their newest choices are left
-    out of suggestions a little late."""
+    """What the viewer took part in, kept until they take part in something more (USER_SUGGESTIONS_SECONDS
+    at most)."""
     kept = remembered(f"user-seen:{viewer.id}", current_app.config["USER_SUGGESTIONS_SECONDS"],
-                      lambda: [list(key) for key in _mine(viewer).seen], answer_first=False)
+                      lambda: [list(key) for key in _mine(viewer).seen], answer_first=False,
+                      version=version_of("suggestions", viewer.id))
     return {(kind, item_id) for kind, item_id in kept}
 
 

@@ -11,6 +11,7 @@ from extensions import db
 class KeywordSubscription(db.Model):
     """"Tell me when something about `keywords` appears", optionally only in a category or under a price."""
     __tablename__ = "keyword_subscriptions"
+    cached_in = [("suggestions", "user_id")]  # what its user is suggested (blueprints/recommendations)
     # One row per distinct choice, even for two submits at once (a unique key over the nullable
     # columns themselves would let NULLs repeat).
     __table_args__ = (UniqueConstraint("user_id", "choice", name="uq_keyword_subscriptions_user_choice"),)

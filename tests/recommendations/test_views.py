@@ -180,11 +180,12 @@ def test_query_count_does_not_grow_with_the_suggestions(app, client, make_user, 
     assert many == few
 
 
-def test_a_signed_in_users_own_list_is_kept_briefly_with_its_reasons(app, client, neighbourhood, acts, monkeypatch):
+def test_what_a_signed_in_user_took_part_in_is_kept_until_they_take_part_in_more(app, client, neighbourhood, acts,
+                                                                                  monkeypatch):
     from blueprints import cache
 
-    # The list is the item's, shared for TRENDING_SECONDS; what the viewer took part in is left out of it,
-    # as it was USER_SUGGESTIONS_SECONDS ago.
+    # The list is the item's, shared for TRENDING_SECONDS; what the viewer took part in is left out of it, kept
+    # until they do something more (their "suggestions" version) or for USER_SUGGESTIONS_SECONDS.
     app.config["USER_SUGGESTIONS_SECONDS"] = 60
     app.config["TRENDING_SECONDS"] = 60
     cache._memory.clear()
@@ -196,17 +197,17 @@ def test_a_signed_in_users_own_list_is_kept_briefly_with_its_reasons(app, client
 
     first = also()
     assert "Steel flask" in first and "Glass <cup>" in first
+    with counting(app) as statements:
+        assert also() == first
+    assert not [statement for statement in statements if "UNION ALL" in statement]  # their items, kept
     acts.buy(me, flask)
-    assert also() == first  # kept, reasons and all, for USER_SUGGESTIONS_SECONDS
-    now = cache.time.time()
-    monkeypatch.setattr(cache.time, "time", lambda: now + 61)
-    later = also()
+    later = also()  # at once: the flask is theirs now
     assert "Glass <cup>" in later and "Steel flask" not in later
     cache._memory.clear()
 
 
-def test_a_signed_in_users_for_you_list_is_kept_briefly_with_its_reasons(app, client, neighbourhood, acts,
-                                                                          monkeypatch):
+def test_a_signed_in_users_for_you_list_is_kept_until_they_do_something(app, client, neighbourhood, acts,
+                                                                        monkeypatch):
     from blueprints import cache
 
     app.config["USER_SUGGESTIONS_SECONDS"] = 60
@@ -223,12 +224,15 @@ def test_a_signed_in_users_for_you_list_is_kept_briefly_with_its_reasons(app, cl
     assert "Because you supported" not in meanwhile
     first = for_you()
     assert f'href="/p/{flask.slug}"' in first and "Because you supported “Bamboo lunch box”" in first
+    assert for_you() == first  # kept, reasons and all
     acts.buy(me, flask)
-    assert for_you() == first  # kept, reasons and all, for USER_SUGGESTIONS_SECONDS
+    later = for_you()  # worked out again at once: the flask is theirs now, and a reason for the cup
+    assert f'href="/p/{flask.slug}"' not in later and "Because you bought “Steel flask”" in later
     now = cache.time.time()
     monkeypatch.setattr(cache.time, "time", lambda: now + 61)
-    later = for_you()  # worked out again: the flask is theirs now, and a reason for the cup
-    assert f'href="/p/{flask.slug}"' not in later and "Because you bought “Steel flask”" in later
+    with counting(app) as statements:
+        for_you()  # kept no longer than USER_SUGGESTIONS_SECONDS: their neighbours may have done something
+    assert [statement for statement in statements if "UNION ALL" in statement]
     cache._memory.clear()
 
 
@@ -332,3 +336,24 @@ def test_kept_suggestion_cards_are_shown_without_loading_their_items_and_change_
     finally:
         cache._memory.clear()
         cache._fragments.clear()
+
+
+def test_withdrawing_support_or_a_pledge_moves_the_users_suggestions_on(app, make_user, make_supplier, make_prototype):
+    from blueprints.cache import version_of
+    from blueprints.codesign.models import Prototype
+    from blueprints.codesign.services.pledges import cancel_pledge
+    from blueprints.codesign.services.support import support_prototype, withdraw_support
+
+    prototype_id, _slug = make_prototype(make_supplier())
+    account = make_user("mei@example.com")
+    with app.test_request_context():
+        user, prototype = db.session.get(User, account.id), db.session.get(Prototype, prototype_id)
+        support_prototype(user, prototype)
+        db.session.commit()
+        supported = version_of("suggestions", user.id)
+        withdraw_support(user, prototype)  # a DELETE statement, not an object's change
+        db.session.commit()
+        withdrawn = version_of("suggestions", user.id)
+        cancel_pledge(user, prototype)
+        db.session.commit()
+        assert supported < withdrawn < version_of("suggestions", user.id)

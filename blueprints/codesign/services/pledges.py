@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from blueprints.cache import bump_after_commit
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Pledge, Prototype
 from blueprints.codesign.services import news
@@ -73,6 +74,7 @@ def cancel_pledge(user: User, prototype: Prototype) -> None:
     require_signed_in(user)
     require_open(prototype)
     db.session.execute(delete(Pledge).where(Pledge.prototype_id == prototype.id, Pledge.user_id == user.id))
+    bump_after_commit(db.session, "suggestions", user.id)  # a statement: its user's kind is ours to bump
 
 
 # The early-bird promise

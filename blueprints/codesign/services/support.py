@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from blueprints.cache import bump_after_commit
 from blueprints.accounts.models import User
 from blueprints.codesign.models import Pledge, Poll, PollOption, PollVote, Prototype, Stage, Support
 from blueprints.codesign.services.prototypes import (move_to_stage, require_open, require_participant,
@@ -62,6 +63,7 @@ def withdraw_support(user: User, prototype: Prototype) -> None:
     require_open(prototype)
     # A statement, not an ORM delete: a parallel request may have removed the row already.
     db.session.execute(delete(Support).where(Support.prototype_id == prototype.id, Support.user_id == user.id))
+    bump_after_commit(db.session, "suggestions", user.id)  # a statement: its user's kind is ours to bump
 
 
 def set_would_buy_at(user: User, prototype: Prototype, would_buy_at: int | None) -> None:
