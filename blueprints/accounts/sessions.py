@@ -4,9 +4,10 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app, g
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from blueprints.accounts.models import AuthSession, User
 from blueprints.columns import utcnow
@@ -50,11 +51,8 @@ def load_session(token: str, *, now: datetime | None = None,
     `with_facts`, the same query reads READ_WITH_SIGN_IN into `g.sign_in_facts`, as they stood at sign-in."""
     if not token or len(token) > 100:
         return None
-    facts = [read(User.id).label(name) for name, read in READ_WITH_SIGN_IN.items()] if with_facts else []
-    row = db.session.execute(
-        select(User, AuthSession, *facts).join(AuthSession, AuthSession.user_id == User.id)
-        .where(AuthSession.token_hash == token_hash(token), AuthSession.ended_at.is_(None),
-               AuthSession.expires_at > (now or utcnow()), User.deleted_at.is_(None))).first()
+    statement = _session_statement(tuple(READ_WITH_SIGN_IN) if with_facts else ())
+    row = db.session.execute(statement, {"token_hash": token_hash(token), "now": now or utcnow()}).first()
     if row is None:
         return None
     user, auth_session, *values = row
@@ -62,6 +60,15 @@ def load_session(token: str, *, now: datetime | None = None,
         g.sign_in_facts = dict(zip(READ_WITH_SIGN_IN, values))
     user.session_token = token
     return user, auth_session
+
+
+@cache
+def _session_statement(facts: tuple[str, ...]):
+    # Built once: with the facts' subqueries, building it cost more than running it (0.5 ms a request).
+    return (select(User, AuthSession, *(READ_WITH_SIGN_IN[name](User.id).label(name) for name in facts))
+            .join(AuthSession, AuthSession.user_id == User.id)
+            .where(AuthSession.token_hash == bindparam("token_hash"), AuthSession.ended_at.is_(None),
+                   AuthSession.expires_at > bindparam("now"), User.deleted_at.is_(None)))
 
 
 def end_session(token: str | None, *, now: datetime | None = None) -> None:
