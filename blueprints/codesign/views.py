@@ -1,11 +1,11 @@
 """The co-design board and a prototype's page, where people support, vote, pledge and comment."""
-from flask import abort, flash, request, url_for
+from flask import abort, flash, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from blueprints.cache import fragment_key, prefetch_fragments
+from blueprints.cache import fragment_key, prefetch_fragments, version_of
 from blueprints.shared_pages import shared_page
 from blueprints.catalog.models import Category
 from blueprints.catalog.services import categories
@@ -46,9 +46,16 @@ def _comment_html(body: str):
 
 @bp.app_template_global()
 def comment_fragment_keys(comment) -> tuple[str | None, str | None]:
-    """The keys of a comment's shared head and body (templates/codesign/_comment.html)."""
-    return (fragment_key("prototype", comment.prototype_id, "comment-head", comment.id, comment.author.display_name),
+    """The keys of a comment's shared head and body (templates/codesign/_comment.html), worked out once a
+    request: the thread's prefetch asks for them, then each comment as it is rendered."""
+    known = g.setdefault("comment_fragment_keys", {})
+    # Under the thread's version: a comment edited in this request is keyed afresh once the edit is committed.
+    asked = (comment.id, version_of("prototype", comment.prototype_id), comment.author.display_name)
+    if asked not in known:
+        known[asked] = (
+            fragment_key("prototype", comment.prototype_id, "comment-head", comment.id, comment.author.display_name),
             fragment_key("prototype", comment.prototype_id, "comment-body", comment.id))
+    return known[asked]
 
 
 @bp.app_template_global("can_edit_comment")
