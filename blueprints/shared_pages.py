@@ -12,9 +12,10 @@ While a copy is made, `personal_part` leaves a stand-in there; every viewer of t
 rendered for them by the function registered under that name (`@renders_personal_part("account_nav")`).
 Anywhere else the block renders inline, as on any page.
 
-Copies are keyed by the versions of what the page shows ("catalog", "codesign"), which any write to those
-models bumps after it commits (blueprints/cache.py): a change shows at once, for everyone. PAGE_CACHE_SECONDS
-bounds how old the rest (counts kept by `remembered`) can be."""
+Copies are keyed by the versions of what the page shows ("catalog", "codesign", and a product page's own), which
+every write to those models bumps after it commits (blueprints/cache.py; a stock move bumps its product page's,
+and the catalog's only when the variant goes in or out of stock, blueprints/catalog/stock.py): a change shows at
+once, for everyone. PAGE_CACHE_SECONDS bounds how old the rest (counts kept by `remembered`) can be."""
 import re
 import secrets
 from collections.abc import Callable, Iterable
@@ -159,6 +160,7 @@ def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = 
             response.headers["X-Page-Cache"] = "hit"
             return response
         return _render_and_share(view, args, kwargs, key, seconds)
+    serve.changes_nothing_on_get = True  # what the sign-in reads for the header can serve it (accounts/signin.py)
     return serve
 
 

@@ -48,7 +48,8 @@ def start_session(user: User, *, remember: bool, ip_address: str | None, user_ag
 def load_session(token: str, *, now: datetime | None = None,
                  with_facts: bool = False) -> tuple[User, AuthSession] | None:
     """The user and sign-in a browser's token stands for, if it has not ended or expired (one query). With
-    `with_facts`, the same query reads READ_WITH_SIGN_IN into `g.sign_in_facts`, as they stood at sign-in."""
+    `with_facts`, the same query reads READ_WITH_SIGN_IN into `g.sign_in_facts`, (user id, {name: value}), as
+    they stand when this request loads the user."""
     if not token or len(token) > 100:
         return None
     statement = _session_statement(tuple(READ_WITH_SIGN_IN) if with_facts else ())
@@ -57,7 +58,7 @@ def load_session(token: str, *, now: datetime | None = None,
         return None
     user, auth_session, *values = row
     if with_facts:
-        g.sign_in_facts = dict(zip(READ_WITH_SIGN_IN, values))
+        g.sign_in_facts = (user.id, dict(zip(READ_WITH_SIGN_IN, values)))
     user.session_token = token
     return user, auth_session
 

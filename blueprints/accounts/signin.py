@@ -5,7 +5,7 @@ cookie when asked; every request looks the token up, so an ended sign-in's cooki
 import logging
 import time
 
-from flask import g, request, session
+from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
 
 from blueprints.accounts.models import User
@@ -53,8 +53,10 @@ def sign_out(user: User) -> None:
 
 def load_user(token: str) -> User | None:
     """Flask-Login's user_loader: the token's sign-in if it is still open, else nobody."""
-    # A page a member gets from a shared copy shows their header as it stands now: read with the sign-in.
-    found = load_session(token, with_facts=request.method == "GET")
+    # A shared page's header (blueprints/site/header.py) is read with the sign-in; other pages ask after they
+    # have rendered, as their GET may change what it shows.
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    found = load_session(token, with_facts=request.method == "GET" and getattr(view, "changes_nothing_on_get", False))
     if found is None:
         return None
     user, auth_session = found

@@ -65,7 +65,6 @@ class Shown:
 class _KeptCard(NamedTuple):
     """All a suggestion whose card is kept needs of its item: nothing is loaded for it."""
     id: int
-    product_id: None = None
 
 
 def item_key(item: Product | Prototype) -> ItemKey:
@@ -335,8 +334,10 @@ def _unwanted(user: User) -> set[ItemKey]:
 
 
 def _without_unwanted(shown: list[Shown], unwanted: set[ItemKey], limit: int) -> list[Shown]:
+    # A kept card's item is only its id, under the suggestion's own key (a prototype that became a product is
+    # not an open prototype, so never among them).
     return [each for each in shown if (each.kind, each.item.id) not in unwanted
-            and item_key(each.item) not in unwanted][:limit]
+            and (each.card is not None or item_key(each.item) not in unwanted)][:limit]
 
 
 def for_you(user: User, *, limit: int = 8, now=None) -> list[Shown]:
@@ -366,27 +367,35 @@ def for_you(user: User, *, limit: int = 8, now=None) -> list[Shown]:
 
 
 def _card_key(suggestion: Suggestion, titles: dict[ItemKey, str]) -> str | None:
-    # Everything the card shows: the item (any change to a product or prototype bumps its room's version, taking
-    # it down included) and the reason in words. A category reason names the item's own category.
+    # Everything the card shows: the item, its supplier and category (a change to any of them bumps the
+    # catalog's version, a prototype's own the co-design room's) and the reason in words. A category reason names
+    # the item's own category. Whether the item may still be shown is not in the key: _shown_as_cards asks.
     (kind, item_id), reason = suggestion.item, suggestion.reason
     about = titles.get(reason.about) if reason.kind in ("supported", "bought") else (
         "" if reason.kind == "category" else reason.about)
-    return fragment_key("catalog" if kind == "product" else "codesign", 0, "suggestion-card", kind, item_id,
-                        reason.kind, about)
+    if kind == "product":
+        return fragment_key("catalog", 0, "suggestion-card", kind, item_id, reason.kind, about)
+    return fragment_key("codesign", 0, "suggestion-card", version_of("catalog", 0), kind, item_id, reason.kind, about)
 
 
 def _shown_as_cards(rows: list[list], titles: dict[ItemKey, str] | None = None) -> list[Shown]:
     """As _shared_shown, but a suggestion whose card is kept is shown from it, without loading its item: the
-    home page's eight cards cost a query with pictures, supplier and category, and their rendering, every view."""
+    home page's eight cards cost a query with pictures, supplier and category, and their rendering, every view.
+    Kept cards are shown only if their items may still be (one query on keys alone: a prototype's deadline
+    passes, a supplier is suspended, without any version moving)."""
     titles = titles or {}
     suggestions = [_suggestion(row) for row in rows]
     keys = {suggestion.item: _card_key(suggestion, titles) for suggestion in suggestions}
     cards = kept_fragments(keys.values())
-    pool = _loaded({item for item, key in keys.items() if key not in cards}) if len(cards) < len(keys) else {}
+    kept = {item for item, key in keys.items() if key in cards}
+    taken_down = kept - _suggestable(kept) if kept else set()
+    kept -= taken_down
+    to_load = set(keys) - kept - taken_down
+    pool = _loaded(to_load) if to_load else {}
     shown = []
     for suggestion in suggestions:
         key = keys[suggestion.item]
-        if key in cards:
+        if suggestion.item in kept:
             shown.append(Shown(_KeptCard(suggestion.item[1]), suggestion.item[0], suggestion.reason.kind, None,
                                card_key=key, card=Markup(cards[key])))
         elif suggestion.item in pool:
@@ -423,7 +432,7 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
     On a shop's page only what that shop sells, at its price: the shop's visitors stay in the shop.
 
     The list is about the item, the same for everyone, and shared for TRENDING_SECONDS; only leaving out the
-    viewer's own items is theirs (what they took part in, kept for USER_SUGGESTIONS_SECONDS), so a signed-in
+    viewer's own items is theirs (what they took part in, kept until they take part in more), so a signed-in
     page costs two small reads rather than the neighbours' activity. The viewer's own choices still count
     among the people who chose the item together. The list of an item nobody has looked at for a while
     (STALE_FACTOR × TRENDING_SECONDS) is worked out in the site's one recount turn: reading its neighbours'

@@ -44,8 +44,8 @@ def header_facts(user) -> HeaderFacts:
     if not user.is_authenticated:
         return NOBODY
     if "header_facts" not in g:
-        known = g.get("sign_in_facts") if g.get("facts_from_sign_in") else None
-        if known is None:
+        read_for, known = g.get("sign_in_facts", (None, None)) if g.get("facts_from_sign_in") else (None, None)
+        if read_for != user.id:
             known = db.session.execute(select(*(read(user.id).label(name) for name, read in _FACTS.items()))
                                        ).one()._asdict()
         g.header_facts = HeaderFacts(known["supplier_status"] == SupplierStatus.VERIFIED, known["shop_id"] is not None,

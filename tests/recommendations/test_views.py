@@ -180,8 +180,7 @@ def test_query_count_does_not_grow_with_the_suggestions(app, client, make_user, 
     assert many == few
 
 
-def test_what_a_signed_in_user_took_part_in_is_kept_until_they_take_part_in_more(app, client, neighbourhood, acts,
-                                                                                  monkeypatch):
+def test_what_a_signed_in_user_took_part_in_is_kept_until_they_take_part_in_more(app, client, neighbourhood, acts):
     from blueprints import cache
 
     # The list is the item's, shared for TRENDING_SECONDS; what the viewer took part in is left out of it, kept
@@ -357,3 +356,42 @@ def test_withdrawing_support_or_a_pledge_moves_the_users_suggestions_on(app, mak
         cancel_pledge(user, prototype)
         db.session.commit()
         assert supported < withdrawn < version_of("suggestions", user.id)
+
+
+def test_a_kept_card_is_shown_only_while_its_item_may_be_and_only_its_own_item_hides_it(
+        app, make_user, make_supplier, make_product, make_prototype):
+    from sqlalchemy import update
+
+    from blueprints import cache
+    from blueprints.codesign.models import Prototype
+    from blueprints.columns import utcnow
+    from blueprints.recommendations.services import _shown_as_cards, _without_unwanted
+
+    app.config["FRAGMENT_CACHE"] = "on"
+    cache._fragments.clear()
+    supplier = make_supplier()
+    prototype_id, _slug = make_prototype(supplier)
+    make_product(supplier, "Steel cup")
+    product = make_product(supplier, "Steel flask")
+    assert product.id != prototype_id
+    rows = [["prototype", prototype_id, "trending", None, 2.0], ["product", product.id, "trending", None, 1.0]]
+    try:
+        with app.test_request_context():
+            for shown in _shown_as_cards(rows):
+                cache._keep_fragment(shown.card_key, f"<p>card {shown.kind} {shown.item.id}</p>")
+        with app.test_request_context():
+            kept = _shown_as_cards(rows)
+            assert [(each.kind, each.item.id, each.card is not None) for each in kept] == [
+                ("prototype", prototype_id, True), ("product", product.id, True)]
+            # Not interested in a prototype whose id happens to be the product's: the product stays.
+            assert [each.kind for each in _without_unwanted(kept, {("prototype", product.id)}, 8)] == [
+                "prototype", "product"]
+            assert [each.kind for each in _without_unwanted(kept, {("prototype", prototype_id)}, 8)] == ["product"]
+        with app.app_context():  # its deadline passes: nothing is written that a version would notice
+            db.session.execute(update(Prototype).where(Prototype.id == prototype_id)
+                               .values(deadline=utcnow()).execution_options(versions_bumped=True))
+            db.session.commit()
+        with app.test_request_context():
+            assert [(each.kind, each.card is not None) for each in _shown_as_cards(rows)] == [("product", True)]
+    finally:
+        cache._fragments.clear()

@@ -246,3 +246,8 @@ def test_a_members_header_on_a_shared_page_is_read_with_their_sign_in(shared, ap
     # The cart's units came in the sign-in's own statement: no statement of their own.
     assert [statement for statement in statements if "cart_items" in statement] == [
         statement for statement in statements if "auth_sessions" in statement]
+    # A page that is not shared does not read them with the sign-in: it asks once it has rendered.
+    with counting(app) as statements:
+        assert "2 items" in html(mei.get("/my/orders"))
+    [sign_in_statement] = [statement for statement in statements if "auth_sessions" in statement]
+    assert "cart_items" not in sign_in_statement
