@@ -1,4 +1,5 @@
 """Every page runs a fixed number of SQL queries, however many items it lists (no N+1)."""
+import traceback
 from contextlib import contextmanager
 
 import pytest
@@ -115,6 +116,34 @@ def test_query_count_does_not_grow_with_the_items_listed(app, client, world, adm
     few = queries()
     grow(6)
     assert queries() == few
+
+
+@pytest.mark.parametrize("path", ["/", "/catalog", "/search?q=thing", "/shops/the-shop", "product", "shop product"])
+def test_the_busy_pages_templates_load_nothing_themselves(app, client, world, make_product, path):
+    """Every query of a busy page is the view's: one a template sets off (a relationship loaded lazily, such as
+    the breadcrumb's category) is one more per page, which a count that does not grow with the items misses."""
+    grow, owner, supplier, _buyer = world
+    grow(2)
+    lonely = make_product(supplier, "Thing nobody bought")  # no "also chosen" list loads its category first
+    with app.app_context():
+        add_listing(db.session.get(User, owner.id), db.session.scalar(select(Shop).where(Shop.slug == "the-shop")),
+                    db.session.get(Product, lonely.id), 7000, current_rates())
+        db.session.commit()
+        engine = db.engine
+        db.session.expunge_all()  # nothing the set-up loaded stands in for what the page loads itself
+    url = {"product": f"/p/{lonely.slug}", "shop product": f"/shops/the-shop/p/{lonely.slug}"}.get(path, path)
+    from_templates = []
+
+    def note(conn, cursor, statement, *args):
+        if any("/templates/" in frame.filename for frame in traceback.extract_stack()):
+            from_templates.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert from_templates == []
 
 
 @pytest.mark.parametrize("who", ["visitor", "shopper"])

@@ -263,7 +263,8 @@ def product_for_page(slug: str, viewer: User) -> Product | None:
     """The product if the public may see it, or if the viewer acts for its supplier (a preview)."""
     product = db.session.scalar(
         select(Product).where(Product.slug == slug)
-        .options(selectinload(Product.images), selectinload(Product.variants), joinedload(Product.supplier)))
+        .options(selectinload(Product.images), selectinload(Product.variants), joinedload(Product.supplier),
+                 joinedload(Product.category)))  # the page names it (its breadcrumb): no query of its own
     if product is None:
         return None
     if is_public(product):

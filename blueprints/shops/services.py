@@ -262,6 +262,7 @@ def shop_by_slug(slug: str) -> Shop | None:
 
 def public_listing(shop: Shop, product_slug: str) -> Listing | None:
     return db.session.scalar(public_listings(_listing_query())
+                             .options(joinedload(Listing.product).joinedload(Product.category))  # its breadcrumb
                              .where(Listing.shop_id == shop.id, Product.slug == product_slug))
 
 
