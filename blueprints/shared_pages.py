@@ -143,11 +143,10 @@ def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = 
 
     @wraps(view)
     def serve(*args, **kwargs):
+        read_facts_with_sign_in()  # the view's GET changes nothing (see above), whether the page is shared or not
         seconds = current_app.config["PAGE_CACHE_SECONDS"]
         if seconds <= 0 or not set(request.args) <= reads or not _may_share(for_signed_in):
             return view(*args, **kwargs)
-        if current_user.is_authenticated:
-            read_facts_with_sign_in()  # the view's GET changes nothing (see above)
         versions = [version_of(kind, 0) for kind in shows]
         if item is not None:
             versions.append(version_of(*item(**kwargs)))

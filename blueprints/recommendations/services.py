@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from blueprints.accounts.models import User
+from blueprints.accounts.sessions import READ_WITH_SIGN_IN
 from blueprints.bilingual import bilingual
 from blueprints.cache import fragment_key, kept_fragments, remembered, version_of
 from blueprints.catalog.models import Category, Product
@@ -292,12 +293,22 @@ def is_personalised(user: User) -> bool:
     """Personalised suggestions are on unless the user switched them off."""
     if not user.is_authenticated:
         return False
-    # Asked once per request: the home page's "for you" list and its switch both need it.
+    # Asked once per request: the home page's "for you" list and its switch both need it. A shared page's GET
+    # has it from the sign-in's own statement (READ_WITH_SIGN_IN, below).
     known = g.setdefault("personalised", {}) if has_request_context() else {}
     if user.id not in known:
-        known[user.id] = db.session.scalar(select(SuggestionSettings.personalised)
-                                           .where(SuggestionSettings.user_id == user.id)) is not False
+        read_for, facts = g.get("sign_in_facts", (None, None)) if has_request_context() else (None, None)
+        setting = facts["personalised"] if read_for == user.id else db.session.scalar(
+            _personalised_setting(user.id))
+        known[user.id] = setting is not False
     return known[user.id]
+
+
+def _personalised_setting(user_id):
+    return select(SuggestionSettings.personalised).where(SuggestionSettings.user_id == user_id)
+
+
+READ_WITH_SIGN_IN["personalised"] = lambda user_id: _personalised_setting(user_id).scalar_subquery()
 
 
 def set_personalised(user: User, on: bool) -> None:
