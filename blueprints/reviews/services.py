@@ -10,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from blueprints.accounts.models import User
+from blueprints.cache import bump_after_commit
+from blueprints.catalog.models import Product
 from blueprints.codesign.models import Comment, Prototype, Stage
 from blueprints.codesign.services.updates import make_ask
 from blueprints.columns import utcnow
@@ -116,7 +118,11 @@ def mark_helpful(user: User, review: Review) -> None:
             db.session.add(ReviewVote(review_id=review.id, user_id=user.id))
     except IntegrityError:
         return  # already counted
-    db.session.execute(update(Review).where(Review.id == review.id).values(helpful_count=Review.helpful_count + 1))
+    db.session.execute(update(Review).where(Review.id == review.id).values(helpful_count=Review.helpful_count + 1)
+                       .execution_options(versions_bumped=True))
+    # Only its product's pages show the count: a vote does not make every page of the catalog render afresh.
+    bump_after_commit(db.session, "product-page",
+                      db.session.scalar(select(Product.slug).where(Product.id == review.product_id)))
 
 
 def report_review(user: User, review: Review, reason: str) -> ReviewReport:

@@ -20,7 +20,7 @@ from blueprints.accounts.models import User
 from extensions import db
 from tests.accounts.test_rate_limits_redis import REDIS_URL, redis_client  # noqa: F401 (a fixture)
 from tests.conftest import BASE_CONFIG, ShopClient, sign_in
-from tests.reviews.conftest import ADDRESS
+from tests.reviews.conftest import ADDRESS, delivered  # noqa: F401 (a fixture)
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -254,3 +254,24 @@ def test_a_change_made_by_a_statement_rather_than_an_object_shows_at_once(shared
         db.session.commit()
     response = app.test_client().get(page)
     assert response.headers["X-Page-Cache"] == "miss" and "0 supporters" in html(response)
+
+
+def test_a_helpful_vote_shows_on_its_product_page_at_once_and_other_copies_are_kept(
+        shared, app, delivered, make_supplier, make_product, make_user):  # noqa: F811
+    from blueprints.reviews.models import Review
+    from blueprints.reviews.services import mark_helpful, write_review
+
+    other = make_product(make_supplier("Tea Co"), "Clay cup", stock=5)
+    with app.app_context():
+        review = write_review(db.session.get(User, delivered.buyer.id), delivered.line_id, 4, "Keeps tea hot")
+        db.session.commit()
+        review_id = review.id
+    pages = [f"/p/{delivered.product.slug}", f"/p/{other.slug}", "/catalog"]
+    assert [app.test_client().get(page).headers["X-Page-Cache"] for page in pages] == ["miss"] * 3
+    reader = make_user("reader@example.com")
+    with app.app_context():
+        mark_helpful(db.session.get(User, reader.id), db.session.get(Review, review_id))
+        db.session.commit()
+    after = app.test_client().get(pages[0])
+    assert after.headers["X-Page-Cache"] == "miss" and "1 person found this helpful" in html(after)
+    assert [app.test_client().get(page).headers["X-Page-Cache"] for page in pages[1:]] == ["hit", "hit"]
