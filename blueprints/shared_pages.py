@@ -30,7 +30,6 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from blueprints.cache import _MISSING, _get, _put, fragments_enabled, version_of
-from blueprints.site.header import read_facts_with_sign_in
 from extensions import login_manager
 
 _UNSHARED_HEADERS = {"content-length", "set-cookie"}
@@ -143,7 +142,6 @@ def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = 
 
     @wraps(view)
     def serve(*args, **kwargs):
-        read_facts_with_sign_in()  # the view's GET changes nothing (see above), whether the page is shared or not
         seconds = current_app.config["PAGE_CACHE_SECONDS"]
         if seconds <= 0 or not set(request.args) <= reads or not _may_share(for_signed_in):
             return view(*args, **kwargs)
@@ -159,7 +157,8 @@ def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = 
             response.headers["X-Page-Cache"] = "hit"
             return response
         return _render_and_share(view, args, kwargs, key, seconds)
-    serve.changes_nothing_on_get = True  # what the sign-in reads for the header can serve it (accounts/signin.py)
+    # Its GET changes nothing (see above): the sign-in reads what the header shows with it (accounts/signin.py).
+    serve.changes_nothing_on_get = True
     return serve
 
 

@@ -63,6 +63,13 @@ def load_session(token: str, *, now: datetime | None = None,
     return user, auth_session
 
 
+def facts_read_with_sign_in(user: User) -> dict | None:
+    """READ_WITH_SIGN_IN's values for `user` if this request read them with its sign-in: only on the GET of a
+    page that changes nothing (blueprints/shared_pages.py), so they are as the page shows them."""
+    read_for, facts = g.get("sign_in_facts", (None, None))
+    return facts if read_for == user.id else None
+
+
 @cache
 def _session_statement(facts: tuple[str, ...]):
     # Built once: with the facts' subqueries, building it cost more than running it (0.5 ms a request).

@@ -1,6 +1,6 @@
 """Stock moves (a checkout takes units, a cancellation or a restocked return puts them back), each one UPDATE
 guarded in SQL, so two at once can never lose one or take stock below zero."""
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from blueprints.cache import bump_after_commit
 from blueprints.catalog.models import Product, Variant
@@ -21,8 +21,8 @@ def move_stock(variant_id: int, by: int) -> bool:
     # finds its copy without a query). Every other page (the catalog's cards, a shop's, search) only says
     # whether it is in stock, so their copies are kept unless that changed: an order does not make the whole
     # site render afresh.
-    bump_after_commit(db.session, "product-page", db.session.scalar(select(Product.slug)
-                                                                    .where(Product.id == moved.product_id)))
+    # (A checkout has the product loaded already: no query then.)
+    bump_after_commit(db.session, "product-page", db.session.get(Product, moved.product_id).slug)
     if (moved.stock_on_hand == 0) != (moved.stock_on_hand - by == 0):
         bump_after_commit(db.session, "catalog", 0)
     return True

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from blueprints.accounts.models import User
-from blueprints.accounts.sessions import READ_WITH_SIGN_IN
+from blueprints.accounts.sessions import READ_WITH_SIGN_IN, facts_read_with_sign_in
 from blueprints.bilingual import bilingual
 from blueprints.cache import fragment_key, kept_fragments, remembered, version_of
 from blueprints.catalog.models import Category, Product
@@ -224,7 +224,7 @@ def keywords_of(user: User) -> list[Keywords]:
 
 def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[Keywords]) -> dict[ItemKey, ItemInfo]:
     """Public items that are wanted by key, in the user's favourite categories, or matching their keywords: what
-    the engine weighs of each, read as plain rows (the few suggested are loaded to be shown, by _shared_shown).
+    the engine weighs of each, read as plain rows (the few suggested are loaded to be shown, by _shown_as_cards).
     Loading the whole pool as objects, pictures and all, was two thirds of a user's list."""
     found: dict[ItemKey, ItemInfo] = {}
     # The prices subscriptions compare with when they tell people about new items.
@@ -297,9 +297,8 @@ def is_personalised(user: User) -> bool:
     # has it from the sign-in's own statement (READ_WITH_SIGN_IN, below).
     known = g.setdefault("personalised", {}) if has_request_context() else {}
     if user.id not in known:
-        read_for, facts = g.get("sign_in_facts", (None, None)) if has_request_context() else (None, None)
-        setting = facts["personalised"] if read_for == user.id else db.session.scalar(
-            _personalised_setting(user.id))
+        facts = facts_read_with_sign_in(user) if has_request_context() else None
+        setting = facts["personalised"] if facts is not None else db.session.scalar(_personalised_setting(user.id))
         known[user.id] = setting is not False
     return known[user.id]
 

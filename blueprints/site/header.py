@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from flask import g
 from sqlalchemy import select
 
-from blueprints.accounts.sessions import READ_WITH_SIGN_IN
+from blueprints.accounts.sessions import READ_WITH_SIGN_IN, facts_read_with_sign_in
 from blueprints.notifications.services import unread_count_of
 from blueprints.orders.queries import units_in_cart_of
 from blueprints.shops.models import Shop
@@ -38,21 +38,15 @@ READ_WITH_SIGN_IN.update(_FACTS)
 def header_facts(user) -> HeaderFacts:
     """The user's header facts, looked up once per request; a visitor has none (their cart: cart_count).
 
-    A page whose GET changes nothing (a shared page: read_facts_with_sign_in) takes them from the sign-in's own
-    statement (blueprints/accounts/sessions.py), one query fewer; any other page asks once it has rendered,
-    after whatever it changed."""
+    A page whose GET changes nothing (a shared page) takes them from the sign-in's own statement
+    (blueprints/accounts/sessions.py), one query fewer; any other page asks once it has rendered, after whatever
+    it changed."""
     if not user.is_authenticated:
         return NOBODY
     if "header_facts" not in g:
-        read_for, known = g.get("sign_in_facts", (None, None)) if g.get("facts_from_sign_in") else (None, None)
-        if read_for != user.id:
+        if (known := facts_read_with_sign_in(user)) is None:
             known = db.session.execute(select(*(read(user.id).label(name) for name, read in _FACTS.items()))
                                        ).one()._asdict()
         g.header_facts = HeaderFacts(known["supplier_status"] == SupplierStatus.VERIFIED, known["shop_id"] is not None,
                                      int(known["cart_units"]), int(known["unread"]))
     return g.header_facts
-
-
-def read_facts_with_sign_in() -> None:
-    """This request's GET changes nothing the header shows: it may use the facts read with the sign-in."""
-    g.facts_from_sign_in = True
