@@ -15,7 +15,7 @@ from blueprints.errors import AccessDenied
 from blueprints.media.posters import PosterText
 from blueprints.money import format_money
 from blueprints.sharing.models import ShareLink
-from blueprints.shops.services import public_listing, shop_by_slug, storefront_listings
+from blueprints.shops.services import public_listing, shop_by_slug, storefront_cover_key
 from extensions import db
 
 CHINESE = "zh_Hans"
@@ -55,13 +55,12 @@ def of_product(product, price: int, shop, locale: str) -> Subject:
                    product.cover.key if product.cover else None, price)
 
 
-def of_shop(shop, listings, locale: str) -> Subject:
+def of_shop(shop, cover_key: str | None, locale: str) -> Subject:
     name = text_in(shop, "name", locale)
     with force_locale(locale):
         description = text_in(shop, "tagline", locale) or _("%(shop)s: verified products, chosen and shared by the "
                                                             "people who run this shop.", shop=name)
-    cover = next((listing.product.cover for listing in listings if listing.product.cover), None)
-    return Subject("shop", name, _shorter(description), shop.logo_key or (cover.key if cover else None))
+    return Subject("shop", name, _shorter(description), shop.logo_key or cover_key)
 
 
 def of_prototype(prototype, locale: str) -> Subject:
@@ -85,7 +84,7 @@ def subject_of_path(path: str, locale: str, titles_from_above: dict) -> Subject 
         if shop is None:
             return None
         if len(parts) == 2:
-            return of_shop(shop, storefront_listings(shop), locale)
+            return of_shop(shop, storefront_cover_key(shop), locale)
         listing = public_listing(shop, parts[3])
         return of_product(listing.product, listing.price, shop, locale) if listing else None
     title = titles_from_above[parts[0]](parts[1]) if parts[0] in titles_from_above else None

@@ -217,10 +217,10 @@ def card_locale(link: ShareLink | None) -> str:
 
 
 @bp.app_template_global()
-def share_card(*, product=None, price: int | None = None, shop=None, listings=(), prototype=None, title: str = "",
-               description: str = "") -> dict:
-    """The page's link preview: a product (in the catalog, or as `shop` sells it at `price`), a shop with its
-    `listings`, a prototype, or any other page by its `title` and `description`."""
+def share_card(*, product=None, price: int | None = None, shop=None, cover_key: str | None = None, prototype=None,
+               title: str = "", description: str = "") -> dict:
+    """The page's link preview: a product (in the catalog, or as `shop` sells it at `price`), a shop (with
+    its products' first picture, `cover_key`), a prototype, or any other page by its `title` and `description`."""
     link = sharers_link()
     locale = card_locale(link)
     if product is not None:
@@ -228,7 +228,7 @@ def share_card(*, product=None, price: int | None = None, shop=None, listings=()
     elif prototype is not None:
         subject = of_prototype(prototype, locale)
     elif shop is not None:
-        subject = of_shop(shop, listings, locale)
+        subject = of_shop(shop, cover_key, locale)
     else:
         subject = Subject("page", title, description)
     root = request.url_root.rstrip("/")

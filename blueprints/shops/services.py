@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from blueprints.accounts.models import User
-from blueprints.catalog.models import Product
+from blueprints.catalog.models import Product, ProductImage
 from blueprints.catalog.services import is_public, public_product_conditions
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.media.images import delete_image, store_image
@@ -239,6 +239,14 @@ def owner_listings(shop: Shop) -> list[Listing]:
 
 def storefront_listings(shop: Shop) -> list[Listing]:
     return list(db.session.scalars(public_listings(_listing_query()).where(Listing.shop_id == shop.id)).unique())
+
+
+def storefront_cover_key(shop: Shop) -> str | None:
+    """The first picture the shop's visitors see (its link preview's), without loading its listings."""
+    return db.session.scalar(
+        public_listings(select(ProductImage.key).select_from(Listing))
+        .join(ProductImage, ProductImage.product_id == Listing.product_id).where(Listing.shop_id == shop.id)
+        .order_by(Listing.position, Listing.id, ProductImage.position, ProductImage.id).limit(1))
 
 
 def listings_of_products(shop_id: int, product_ids: list[int]) -> list[Listing]:

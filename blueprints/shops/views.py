@@ -3,9 +3,11 @@ from urllib.parse import parse_qs, urlsplit
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from blueprints.bilingual import localized
+from blueprints.cache import fragment_key, kept_fragments
 from blueprints.shared_pages import shared_page
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import catalog_page, categories
@@ -20,7 +22,8 @@ from blueprints.shops.models import Listing
 from blueprints.shops.services import (add_listing, allowed_prices, earnings, listing_problem, move_listing,
                                        open_shop,
                                        owner_listings, public_listing, remove_listing, set_featured,
-                                       set_listing_price, set_logo, shop_by_slug, shop_of, storefront_listings,
+                                       set_listing_price, set_logo, shop_by_slug, shop_of, storefront_cover_key,
+                                       storefront_listings,
                                        update_shop)
 from blueprints.web import is_htmx, render, see_other, succeeded, upload_limit
 from extensions import db, limiter
@@ -208,8 +211,17 @@ def _after_listing_change(message: str | None = None):
 @shared_page
 def storefront(slug: str):
     shop = shop_by_slug(slug) or abort(404)
-    listings = storefront_listings(shop)
-    return render("shops/storefront.html", shop=shop, listings=listings,
+    # Its grid shows listings, products, suppliers and stock, each of which bumps the catalog's version, and
+    # prices checked against the platform's rates.
+    grid_key = fragment_key("catalog", 0, "storefront", shop.id, current_rates())
+    grid = kept_fragments([grid_key]).get(grid_key) if grid_key is not None else None
+    if grid is not None:
+        listings, cover_key = [], None if shop.logo_key else storefront_cover_key(shop)  # its preview's picture
+    else:
+        listings = storefront_listings(shop)
+        cover_key = next((listing.product.cover.key for listing in listings if listing.product.cover), None)
+    return render("shops/storefront.html", shop=shop, listings=listings, cover_key=cover_key,
+                  grid=Markup(grid) if grid is not None else None, grid_key=grid_key,
                   featured=[listing for listing in listings if listing.featured], record=track_record("shop", shop.id))
 
 

@@ -451,3 +451,56 @@ def test_a_missing_value_is_worked_out_at_once_unless_another_recount_holds_the_
         assert cache._take_recount_slot()  # this request gave the turn back
         cache._release_recount_slot()
     cache._memory.clear()
+
+
+@pytest.fixture
+def storefront(app, make_supplier, make_product, make_shop, make_user):
+    """A shop selling two products; only the second has a picture."""
+    from blueprints.money import current_rates
+    from blueprints.shops.models import Shop
+    from blueprints.shops.services import add_listing
+
+    owner = make_user("grid-owner@example.com", display_name="Grid Owner")
+    shop_id = make_shop(owner, name="Tea Corner", slug="tea-corner")
+    supplier = make_supplier("Clay Co")
+    product_ids = [make_product(supplier, title).id for title in ("Enamel flask", "Clay teapot")]
+    with app.app_context():
+        db.session.add(ProductImage(product_id=product_ids[1], key="b" * 32, width=800, height=800))
+        shop, user = db.session.get(Shop, shop_id), db.session.get(User, owner.id)
+        listing_ids = [add_listing(user, shop, db.session.get(Product, product_id), 6900, current_rates()).id
+                       for product_id in product_ids]
+        db.session.commit()
+    return {"owner": owner, "listing_ids": listing_ids}
+
+
+def _grid(page: str) -> str:
+    return page[page.index('id="all-title"'):page.index("</main>")]
+
+
+def test_a_storefronts_grid_is_kept_and_its_products_are_not_loaded_again(fragments, client, storefront,
+                                                                         monkeypatch):
+    from blueprints.shops import views as shop_views
+
+    first = html(client.get("/shops/tea-corner"))
+    assert "Enamel flask" in _grid(first) and "Clay teapot" in _grid(first)
+    monkeypatch.setattr(shop_views, "storefront_listings", lambda shop: pytest.fail("a kept grid's listings loaded"))
+    second = html(client.get("/shops/tea-corner"))
+    assert _grid(second) == _grid(first)
+    # Its link preview still shows the first product with a picture, read on its own.
+    for page in (first, second):
+        assert re.search(r'<meta property="og:image" content="[^"]*/' + "b" * 32, page)
+
+
+def test_a_storefronts_kept_grid_shows_a_removed_listing_at_once(fragments, client, app, storefront):
+    from blueprints.shops.models import Listing
+    from blueprints.shops.services import remove_listing
+
+    assert "Clay teapot" in _grid(html(client.get("/shops/tea-corner")))
+    with app.app_context():
+        remove_listing(db.session.get(User, storefront["owner"].id),
+                       db.session.get(Listing, storefront["listing_ids"][1]))
+        db.session.commit()
+    page = html(client.get("/shops/tea-corner"))
+    assert "Clay teapot" not in _grid(page) and "Enamel flask" in _grid(page)
+    # Its preview falls back to the site's picture: no product left has one.
+    assert re.search(r'<meta property="og:image" content="[^"]*/' + "b" * 32, page) is None
