@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import secrets
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -279,8 +280,20 @@ def _held_locks() -> dict[str, str]:
 # process keeps the ones it used last in its own memory too, and asks Redis only for the version.
 # A bump lost while Redis was unreachable leaves that item's fragments out of date at most this long.
 FRAGMENT_SECONDS = 3600
-FRAGMENTS_IN_MEMORY = 3000
-_fragments: "OrderedDict[str, tuple[float, str]]" = OrderedDict()  # key: (monotonic expiry, HTML)
+# What each process keeps of them, by size: a storefront's grid weighs as much as fifty comments.
+FRAGMENT_MEMORY_BYTES = 6 * 1024 * 1024
+
+
+class _KeptFragments(OrderedDict):
+    """key: (monotonic expiry, HTML), least recently used first, with the HTML's size in memory."""
+    size = 0
+
+    def clear(self) -> None:
+        super().clear()
+        self.size = 0
+
+
+_fragments = _KeptFragments()
 _fragments_lock = threading.Lock()  # a thread's lookup must not meet another's eviction (gthread, flask run)
 _versions: dict[str, int] = {}
 
@@ -388,10 +401,12 @@ def _kept_fragment(key: str) -> str | None:
 
 def _keep_fragment(key: str, html: str) -> None:
     with _fragments_lock:
+        if (replaced := _fragments.pop(key, None)) is not None:
+            _fragments.size -= sys.getsizeof(replaced[1])
         _fragments[key] = (time.monotonic() + FRAGMENT_SECONDS, html)
-        _fragments.move_to_end(key)
-        while len(_fragments) > FRAGMENTS_IN_MEMORY:
-            _fragments.popitem(last=False)
+        _fragments.size += sys.getsizeof(html)
+        while _fragments.size > FRAGMENT_MEMORY_BYTES and len(_fragments) > 1:
+            _fragments.size -= sys.getsizeof(_fragments.popitem(last=False)[1][1])
 
 
 def _fetched_fragments(keys: list[str]) -> dict[str, str]:

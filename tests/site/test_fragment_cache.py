@@ -504,3 +504,15 @@ def test_a_storefronts_kept_grid_shows_a_removed_listing_at_once(fragments, clie
     assert "Clay teapot" not in _grid(page) and "Enamel flask" in _grid(page)
     # Its preview falls back to the site's picture: no product left has one.
     assert re.search(r'<meta property="og:image" content="[^"]*/' + "b" * 32, page) is None
+
+
+def test_a_process_keeps_fragments_up_to_a_size_dropping_the_least_recently_used(fragments, monkeypatch):
+    monkeypatch.setattr(cache, "FRAGMENT_MEMORY_BYTES", 3 * sys.getsizeof("x" * 1000) + 10)
+    for name in ("a", "b", "c"):
+        cache._keep_fragment(name, name * 1000)
+    assert cache._kept_fragment("a") == "a" * 1000  # used again: "b" is now the least recently used
+    cache._keep_fragment("big", "d" * 1500)
+    assert set(cache._fragments) == {"a", "big"}
+    assert cache._fragments.size == sys.getsizeof("a" * 1000) + sys.getsizeof("d" * 1500)
+    cache._keep_fragment("a", "e" * 10)  # kept again under the same key: counted once
+    assert cache._fragments.size == sys.getsizeof("e" * 10) + sys.getsizeof("d" * 1500)
