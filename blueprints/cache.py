@@ -190,6 +190,46 @@ def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_
             _release_lock(key)
 
 
+def remembered_each(name: str, keys: Iterable[tuple], seconds: int, compute: Callable[[list[tuple]], dict],
+                    default=None) -> dict:
+    """{key: value} for many small values of one kind (how many people took part in each item), each kept for
+    `seconds`: the kept ones are read in one round trip, the others worked out together by compute(missing keys)
+    -> {key: value} (a key it leaves out gets `default`) and stored in one. No lock: each value is cheap, only
+    asking the database for hundreds of them one list at a time is not."""
+    keys = list(dict.fromkeys(keys))
+    if seconds <= 0:
+        computed = compute(keys) if keys else {}
+        return {key: computed.get(key, default) for key in keys}
+    names = {key: f"shelfmade:{name}:" + ":".join(str(part) for part in key) for key in keys}
+    found: dict = {}
+    shared = _redis()
+    if shared is not None:
+        try:
+            values = shared.client.mget(list(names.values())) if keys else []
+        except redis.RedisError as error:
+            shared.failed(error)
+            shared, values = None, [None] * len(keys)
+        found = {key: json.loads(value) for key, value in zip(keys, values) if value is not None}
+    else:
+        found = {key: value for key in keys if (value := _get(names[key])) is not _MISSING}
+    if missing := [key for key in keys if key not in found]:
+        computed = compute(missing)
+        fresh = {key: computed.get(key, default) for key in missing}
+        found.update(fresh)
+        if shared is not None:
+            try:
+                with shared.client.pipeline(transaction=False) as pipe:
+                    for key, value in fresh.items():
+                        pipe.set(names[key], json.dumps(value), ex=seconds)
+                    pipe.execute()
+            except redis.RedisError as error:
+                shared.failed(error)
+        else:
+            for key, value in fresh.items():
+                _put(names[key], value, seconds)
+    return found
+
+
 def _recompute(key: str, seconds: int, compute: Callable[[], object], version: int | None = None):
     value = compute()
     _put(key, {"value": value, "fresh_until": time.time() + seconds, "version": version}, seconds * STALE_FACTOR)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from blueprints.accounts.models import User
 from blueprints.accounts.sessions import READ_WITH_SIGN_IN, facts_read_with_sign_in
 from blueprints.bilingual import bilingual
-from blueprints.cache import fragment_key, kept_fragments, remembered, version_of
+from blueprints.cache import fragment_key, kept_fragments, remembered, remembered_each, version_of
 from blueprints.catalog.models import Category, Product
 from blueprints.catalog.services import visible_products
 from blueprints.codesign.models import Pledge, Poll, PollVote, Prototype, Support
@@ -208,6 +208,14 @@ def _count_trending(now) -> dict[ItemKey, int]:
 
 
 def _popularity(keys) -> dict[ItemKey, int]:
+    """How many people took part in each item (those with none left out). It is the same for everyone and moves
+    slowly, and the lists of many users and items ask for the same ones (trending items, their neighbours'), so
+    each item's count is kept for TRENDING_SECONDS: a list counts only those no other list asked for lately."""
+    counts = remembered_each("popularity", keys, current_app.config["TRENDING_SECONDS"], _count_popularity, 0)
+    return {key: count for key, count in counts.items() if count}
+
+
+def _count_popularity(keys: list[ItemKey]) -> dict[ItemKey, int]:
     rows = db.session.execute(_popularity_statement(), _items(keys)).all()
     return {(kind, item_id): count for kind, item_id, count in rows}
 

@@ -516,3 +516,52 @@ def test_a_process_keeps_fragments_up_to_a_size_dropping_the_least_recently_used
     assert cache._fragments.size == sys.getsizeof("a" * 1000) + sys.getsizeof("d" * 1500)
     cache._keep_fragment("a", "e" * 10)  # kept again under the same key: counted once
     assert cache._fragments.size == sys.getsizeof("e" * 10) + sys.getsizeof("d" * 1500)
+
+
+def _counting(asked: list):
+    def count(keys):
+        asked.append(sorted(keys))
+        return {key: key[1] * 10 for key in keys if key[1] != 3}  # item 3: nobody took part
+    return count
+
+
+class _Recording:
+    def __init__(self, client, trips: list):
+        self.client, self.trips = client, trips
+
+    def __getattr__(self, name):
+        self.trips.append(name)
+        return getattr(self.client, name)
+
+
+def test_many_small_values_are_read_together_and_only_the_missing_worked_out(app, redis_client):  # noqa: F811
+    app.config["REDIS_URL"] = REDIS_URL
+    redis_client.delete(*[f"shelfmade:test-each:product:{n}" for n in range(1, 5)])
+    asked = []
+    try:
+        with app.app_context():
+            app.extensions.pop("shared_cache", None)
+            first = cache.remembered_each("test-each", [("product", 1), ("product", 3)], 60, _counting(asked), 0)
+            assert first == {("product", 1): 10, ("product", 3): 0}
+            shared = cache._shared_redis()
+            trips = []
+            shared.client = _Recording(shared.client, trips)
+            second = cache.remembered_each("test-each", [("product", 3), ("product", 1), ("product", 4)], 60,
+                                           _counting(asked), 0)
+        assert second == {("product", 1): 10, ("product", 3): 0, ("product", 4): 40}
+        assert asked == [[("product", 1), ("product", 3)], [("product", 4)]]  # a kept zero is kept too
+        assert trips == ["mget", "pipeline"]
+        assert 0 < redis_client.ttl("shelfmade:test-each:product:4") <= 60
+    finally:
+        app.extensions.pop("shared_cache", None)
+
+
+def test_many_small_values_without_redis_are_kept_in_the_process(app):
+    cache._memory.clear()
+    asked = []
+    with app.app_context():
+        cache.remembered_each("test-each", [("product", 1)], 60, _counting(asked))
+        assert cache.remembered_each("test-each", [("product", 1), ("product", 3)], 60, _counting(asked)) == {
+            ("product", 1): 10, ("product", 3): None}
+    assert asked == [[("product", 1)], [("product", 3)]]
+    cache._memory.clear()
