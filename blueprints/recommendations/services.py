@@ -135,12 +135,18 @@ def _mine_statement():
 
 
 @cache
-def _neighbours_statement(signed_in: bool):
+def _people_statement(signed_in: bool):
     near = _touches("near", about_items=True)
     others = near.c.user_id != bindparam("viewer") if signed_in else true()
-    people = (select(near.c.user_id).where(others)
-              .group_by(near.c.user_id).order_by(func.max(near.c.at).desc()).limit(NEIGHBOURS))
-    theirs = _touches("theirs", users=people)
+    return (select(near.c.user_id).where(others)
+            .group_by(near.c.user_id).order_by(func.max(near.c.at).desc()).limit(NEIGHBOURS))
+
+
+@cache
+def _theirs_statement():
+    # The people come as a bound list, not a subquery: PostgreSQL guessed 200 of them whatever their number,
+    # and read all of supports and orders rather than each person's rows by index (50 ms against a few).
+    theirs = _touches("theirs", users=bindparam("people", expanding=True))
     return (select(theirs.c.user_id, theirs.c.kind, theirs.c.item_id, theirs.c.source)
             .order_by(theirs.c.at.desc()).limit(NEIGHBOUR_ROWS))
 
@@ -186,7 +192,10 @@ def _neighbours(keys, user: User) -> list[Interaction]:
     if not keys:
         return []
     params = _items(keys) | ({"viewer": user.id} if user.is_authenticated else {})
-    rows = db.session.execute(_neighbours_statement(user.is_authenticated), params).all()
+    people = list(db.session.scalars(_people_statement(user.is_authenticated), params))
+    if not people:
+        return []
+    rows = db.session.execute(_theirs_statement(), {"people": people}).all()
     return [Interaction(row.user_id, (row.kind, row.item_id), row.source) for row in rows]
 
 
@@ -243,17 +252,18 @@ def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[Keywords])
         searched = [search_matches(wish.words, DocumentKind(kind)) for wish in keywords if wish.words.split()]
         matches = [model.id.in_(select(found.c.item_id)) for found in searched if found is not None]
         # Only the non-empty choices: an empty IN () in the OR keeps the database from using its indexes.
-        choices = ([model.id.in_(ids)] if ids else []) + (
-            [model.category_id.in_(categories)] if categories else []) + matches
-        if not choices:
-            continue
-        chosen = or_(*choices)
-        query = (base.with_only_columns(model.id, model.category_id, model.title, model.title_en, model.description,
-                                        model.description_en, price, Category.parent_id)
-                 .join(Category, Category.id == model.category_id).where(chosen)
-                 .order_by(case((model.id.in_(ids), 0), else_=1), model.created_at.desc(), model.id.desc())
-                 .limit(POOL + len(ids)))
-        for item_id, category_id, *texts, item_price, parent_id in db.session.execute(query):
+        others = ([model.category_id.in_(categories)] if categories else []) + matches
+        rows = base.with_only_columns(model.id, model.category_id, model.title, model.title_en, model.description,
+                                      model.description_en, price, Category.parent_id
+                                      ).join(Category, Category.id == model.category_id)
+        # The wanted items, then the newest others up to the pool's size. Asked in one query, ordered by being
+        # wanted, PostgreSQL read every item of the favourite categories to sort them (24 ms against 2).
+        read = db.session.execute(rows.where(model.id.in_(ids))).all() if ids else []
+        if others:
+            read += db.session.execute(
+                rows.where(or_(*others), model.id.not_in(ids) if ids else true())
+                .order_by(model.created_at.desc(), model.id.desc()).limit(POOL + len(ids) - len(read))).all()
+        for item_id, category_id, *texts, item_price, parent_id in read:
             # Both languages: a shopper reading either one finds the same neighbours.
             found[(kind, item_id)] = ItemInfo((kind, item_id), category_id, "\n".join(texts), parent_id, item_price)
     return found

@@ -165,6 +165,25 @@ def test_category_affinity_suggests_more_of_what_the_user_likes(
     assert suggested(me.id) == [("Serving plate", "category", "Kitchen")]
 
 
+def test_what_neighbours_chose_is_weighed_however_many_newer_items_fill_the_favourite_category(
+        ctx, make_user, make_supplier, make_product, make_category, acts, monkeypatch):
+    from blueprints.recommendations import services
+
+    monkeypatch.setattr(services, "POOL", 2)  # items beyond those wanted by name: the two newest here
+    supplier = make_supplier()
+    kitchen = make_category("kitchen", "Kitchen", "厨房")
+    teapot, tea = (make_product(supplier, title, category_id=kitchen) for title in ("Cast iron teapot", "Oolong tea"))
+    newer = [make_product(supplier, f"Newer cup {n}", category_id=kitchen).title for n in range(3)]
+    me, fan = make_user(), make_user()
+    acts.buy(me, teapot)
+    acts.buy(fan, teapot)
+    acts.buy(fan, tea)
+    shown = suggested(me.id)
+    assert shown[0] == ("Oolong tea", "bought", "Cast iron teapot")
+    # The rest of the pool is the newest of the category: the oldest newer cup is left out.
+    assert sorted(title for title, _reason, _about in shown[1:]) == newer[1:]
+
+
 def test_also_chosen_on_a_product_and_on_a_prototype(
         ctx, make_user, make_supplier, make_product, make_prototype, acts):
     supplier = make_supplier()
