@@ -27,7 +27,7 @@ def is_public_prototype(prototype: Prototype) -> bool:
 def open_conditions(now: datetime | None = None) -> tuple:
     """Prototypes taking supports, votes, pledges and comments at `now`: open, and before their deadline
     (`Prototype.stage_at(now) == Stage.OPEN` in SQL; past it they are in review, recorded or not)."""
-    return Prototype.stage == Stage.OPEN, Prototype.deadline > (now or utcnow())
+    return Prototype.stage == Stage.OPEN, Prototype.deadline > (utcnow() if now is None else now)  # or a bindparam
 
 
 def visible_prototypes() -> Select:

@@ -272,13 +272,21 @@ def _pool(wanted: set[ItemKey], categories: list[int], keywords: list[Keywords])
 def _suggestable(wanted: set[ItemKey]) -> set[ItemKey]:
     """Which of `wanted` are public, by key alone: a prototype page's neighbours name hundreds of items,
     and loading them all, pictures and all, to show four cost more than the rest of the page."""
-    ids = _items(wanted)
+    return {(kind, item_id) for kind, item_id in db.session.execute(_suggestable_statement(),
+                                                                    _items(wanted) | {"now": utcnow()})}
+
+
+@cache
+def _suggestable_statement():
+    # Built once, as the home page asks it on every signed-in view (of its kept cards): building it cost as much
+    # as running it.
     products = visible_products().with_only_columns(literal_column("'product'").label("kind"),
-                                                    Product.id.label("item_id")).where(Product.id.in_(ids["products"]))
-    prototypes = open_prototypes().with_only_columns(literal_column("'prototype'").label("kind"),
-                                                     Prototype.id.label("item_id")
-                                                     ).where(Prototype.id.in_(ids["prototypes"]))
-    return {(kind, item_id) for kind, item_id in db.session.execute(union_all(products, prototypes))}
+                                                    Product.id.label("item_id")
+                                                    ).where(Product.id.in_(bindparam("products", expanding=True)))
+    prototypes = open_prototypes(bindparam("now")).with_only_columns(
+        literal_column("'prototype'").label("kind"), Prototype.id.label("item_id")
+    ).where(Prototype.id.in_(bindparam("prototypes", expanding=True)))
+    return union_all(products, prototypes)
 
 
 def _loaded(keys: set[ItemKey]) -> dict[ItemKey, Product | Prototype]:
@@ -326,6 +334,8 @@ def _personalised_setting(user_id):
 
 
 READ_WITH_SIGN_IN["personalised"] = lambda user_id: _personalised_setting(user_id).scalar_subquery()
+READ_WITH_SIGN_IN["said_not_interested"] = lambda user_id: select(NotInterested.id).where(
+    NotInterested.user_id == user_id).exists()
 
 
 def set_personalised(user: User, on: bool) -> None:
@@ -357,6 +367,9 @@ def not_interested(user: User, kind: str, item_id: int) -> None:
 def _unwanted(user: User) -> set[ItemKey]:
     if not user.is_authenticated:
         return set()
+    facts = facts_read_with_sign_in(user) if has_request_context() else None
+    if facts is not None and not facts["said_not_interested"]:
+        return set()  # as most people: their sign-in's statement said so, and the list needs no query of its own
     return {(kind, item_id) for kind, item_id in db.session.execute(
         select(NotInterested.kind, NotInterested.item_id).where(NotInterested.user_id == user.id))}
 

@@ -52,6 +52,21 @@ def test_the_home_page_asks_once_whether_suggestions_are_personalised(app, clien
     assert "auth_sessions" in asked  # read with the sign-in: the page's GET changes nothing
 
 
+def test_whether_a_member_said_not_interested_is_read_with_the_sign_in(app, client, neighbourhood):
+    me, flask, _slug = neighbourhood
+    sign_in(client, me)
+    client.get("/")
+    with counting(app) as statements:
+        assert "Steel flask" in page(client.get("/")).split("For you")[1].split("</section>")[0]
+    [asked] = [statement for statement in statements if "not_interested" in statement]
+    assert "auth_sessions" in asked  # nobody said it: no query of its own
+    client.submit("/my/suggestions/not-interested", {"kind": "product", "item_id": str(flask.id), "back": "/"},
+                  page="/")
+    with counting(app) as statements:
+        assert "Steel flask" not in page(client.get("/")).split("For you")[1].split("</section>")[0]
+    assert len([statement for statement in statements if "not_interested" in statement]) == 2
+
+
 def test_a_visitor_sees_what_is_trending(client, neighbourhood):
     body = page(client.get("/"))
     assert "Trending now" in body and "For you" not in body
