@@ -507,15 +507,18 @@ def test_a_storefronts_kept_grid_shows_a_removed_listing_at_once(fragments, clie
 
 
 def test_a_process_keeps_fragments_up_to_a_size_dropping_the_least_recently_used(fragments, monkeypatch):
-    monkeypatch.setattr(cache, "FRAGMENT_MEMORY_BYTES", 3 * sys.getsizeof("x" * 1000) + 10)
+    def weight(key: str, html: str) -> int:
+        return sys.getsizeof(key) + sys.getsizeof(html)
+
+    monkeypatch.setattr(cache, "FRAGMENT_MEMORY_BYTES", 3 * weight("a", "x" * 1000) + 10)
     for name in ("a", "b", "c"):
         cache._keep_fragment(name, name * 1000)
     assert cache._kept_fragment("a") == "a" * 1000  # used again: "b" is now the least recently used
     cache._keep_fragment("big", "d" * 1500)
     assert set(cache._fragments) == {"a", "big"}
-    assert cache._fragments.size == sys.getsizeof("a" * 1000) + sys.getsizeof("d" * 1500)
+    assert cache._fragments.size == weight("a", "a" * 1000) + weight("big", "d" * 1500)
     cache._keep_fragment("a", "e" * 10)  # kept again under the same key: counted once
-    assert cache._fragments.size == sys.getsizeof("e" * 10) + sys.getsizeof("d" * 1500)
+    assert cache._fragments.size == weight("a", "e" * 10) + weight("big", "d" * 1500)
 
 
 def _counting(asked: list):
