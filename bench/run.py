@@ -178,6 +178,32 @@ PAGES = ("home", "catalog", "category", "search", "product", "shop", "shop produ
 GET_PAGES = PAGES[:-2]
 
 
+def cpu_seconds(master: subprocess.Popen) -> dict[str, dict[str, float]]:
+    """User and system CPU seconds so far of each of the site's workers and of the database and cache servers'
+    processes (by pid: a process that ends takes its count with it, so `cpu_ms_between` adds up those in both)."""
+    def used(pids) -> dict[str, float]:
+        seconds = {}
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+        return seconds
+
+    def found(*pgrep: str) -> list[str]:
+        return subprocess.run(["pgrep", *pgrep], capture_output=True, text=True).stdout.split()
+
+    return {"app": used(found("-P", str(master.pid))), "database": used(found("-u", "postgres")),
+            "redis": used(found("redis-server"))}
+
+
+def cpu_ms_between(before: dict[str, float], after: dict[str, float]) -> float:
+    """CPU milliseconds used between two counts of the same processes (those started since: all of theirs)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items()) * 1000
+
+
 def worker_rss_mb(master: subprocess.Popen) -> list[float]:
     """Resident memory of each gunicorn worker (the master's children), in MB."""
     found = []
@@ -255,12 +281,14 @@ def measure_ceiling(html: str, args) -> dict:
             json.dump({"title": title}, file)
         ceiling = server(f"bench.ceiling:create_app({page!r})", args.port + 1, {}, args.workers)
         try:
+            cpu_before = cpu_seconds(ceiling)["app"]
             busy = wrk(args.port + 1, lua(["/"]), args.saturating, args.seconds)
+            cpu_ms = round(cpu_ms_between(cpu_before, cpu_seconds(ceiling)["app"]) / max(busy["requests"], 1), 2)
             calm = wrk(args.port + 1, lua(["/"]), args.moderate, args.seconds)
         finally:
             stop(ceiling)
-    print(f"{'ceiling':12} {busy['rps']} req/s")
-    return {"rps": busy["rps"], "p50_ms": calm["p50"], "p99_ms": calm["p99"]}
+    print(f"{'ceiling':12} {busy['rps']} req/s, {cpu_ms} CPU ms a request")
+    return {"rps": busy["rps"], "p50_ms": calm["p50"], "p99_ms": calm["p99"], "app_cpu_ms_per_request": cpu_ms}
 
 
 def main() -> None:
@@ -324,7 +352,9 @@ def main() -> None:
                                       else f"not measured: one search took over 30 s (status {status})")
                     print(f"{series:9} {name:12} {measured[name]}")
                     continue
+                cpu_before = cpu_seconds(app_server)
                 busy = wrk(args.port, script, args.saturating, args.seconds)
+                cpu_after = cpu_seconds(app_server)
                 calm = busy if args.moderate == args.saturating else wrk(args.port, script, args.moderate, args.seconds)
                 runs = [busy] if calm is busy else [busy, calm]
                 measured[name] = {"rps": busy["rps"], "p50_ms": calm["p50"], "p99_ms": calm["p99"],
@@ -332,7 +362,13 @@ def main() -> None:
                                   "errors": sum(run["errors"] for run in runs),
                                   # Requests served from a shared copy (X-Page-Cache: hit).
                                   "cache_hit_share": round(sum(run["hits"] for run in runs) /
-                                                           max(sum(run["requests"] for run in runs), 1), 3)}
+                                                           max(sum(run["requests"] for run in runs), 1), 3),
+                                  # CPU time per request of the site's workers and of PostgreSQL and Redis, in
+                                  # the saturated run: unlike req/s, it holds still while the machine's speed
+                                  # drifts (time stolen by neighbours is nobody's CPU time).
+                                  **{f"{who}_cpu_ms_per_request": round(
+                                      cpu_ms_between(cpu_before[who], cpu_after[who]) / max(busy["requests"], 1), 2)
+                                     for who in cpu_after}}
                 print(f"{series:9} {name:12} {measured[name]}", flush=True)
         results["worker_rss_mb"] = worker_rss_mb(app_server)
         print(f"worker RSS after the series (MB): {results['worker_rss_mb']}")
@@ -342,11 +378,16 @@ def main() -> None:
     ceilings.append(measure_ceiling(html, args))
     results["ceiling"] = {"rps": round(sum(run["rps"] for run in ceilings) / len(ceilings), 2),
                           "p50_ms": ceilings[-1]["p50_ms"], "p99_ms": ceilings[-1]["p99_ms"],
+                          "app_cpu_ms_per_request": round(sum(run["app_cpu_ms_per_request"] for run in ceilings)
+                                                          / len(ceilings), 2),
                           "before_and_after": ceilings}
     print(f"{'ceiling':12} {results['ceiling']}")
     for figures in [*results["pages"].values(), *results.get("signed_in", {}).values()]:
         if isinstance(figures, dict):
             figures["share_of_ceiling"] = round(figures["rps"] / results["ceiling"]["rps"], 3)
+            # The same share by the workers' CPU time a request: what the page costs the site's own processes.
+            figures["cpu_share_of_ceiling"] = round(results["ceiling"]["app_cpu_ms_per_request"] /
+                                                    max(figures["app_cpu_ms_per_request"], 0.01), 3)
     print(json.dumps(results, indent=2, ensure_ascii=False))
     if args.output:
         with open(args.output, "w", encoding="utf-8") as file:
