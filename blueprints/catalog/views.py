@@ -96,8 +96,10 @@ def reviews_context(product: Product) -> dict:
     """The product's reviews as its pages show them: the same on the catalog's page and every shop's."""
     sort = request.args.get("reviews", "newest")
     sort = sort if sort in REVIEW_SORTS else "newest"
-    items = reviews_of_product(product.id, sort=sort)
-    return {"summary": summary(product.id), "shown": items, "sort": sort,
+    counted = summary(product.id)
+    # Most products have no review yet: the summary, folded ones included, says so.
+    items = reviews_of_product(product.id, sort=sort) if counted.count or counted.hidden else []
+    return {"summary": counted, "shown": items, "sort": sort,
             "voted": helpful_votes_of(current_user, [review.id for review in items])}
 
 

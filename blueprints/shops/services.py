@@ -269,9 +269,14 @@ def shop_by_slug(slug: str) -> Shop | None:
 
 
 def public_listing(shop: Shop, product_slug: str) -> Listing | None:
-    return db.session.scalar(public_listings(_listing_query())
-                             .options(joinedload(Listing.product).joinedload(Product.category))  # its breadcrumb
-                             .where(Listing.shop_id == shop.id, Product.slug == product_slug))
+    """One listing and its product in one query (see product_for_page), its category too (the breadcrumb)."""
+    return db.session.scalars(
+        public_listings(select(Listing))
+        .options(joinedload(Listing.product).joinedload(Product.supplier),
+                 joinedload(Listing.product).joinedload(Product.images),
+                 joinedload(Listing.product).joinedload(Product.variants),
+                 joinedload(Listing.product).joinedload(Product.category))
+        .where(Listing.shop_id == shop.id, Product.slug == product_slug)).unique().one_or_none()
 
 
 def shops_selling(product: Product) -> list[Listing]:
