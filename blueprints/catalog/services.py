@@ -1,9 +1,10 @@
 """Catalog rules: only a verified supplier's members create or change its products; only active
 products of verified suppliers are public."""
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from blinker import Namespace
-from flask import current_app
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -259,16 +260,39 @@ def catalog_page(*, category: Category | None, page: int, per_page: int = 24):
     return page_of
 
 
+# What other rooms show on a product's page if there is any (its co-design story, team price, shops, reviews),
+# asked as EXISTS in the statement that loads the product for its page: most products lack some of them, and each
+# was a query of its own on every first view. name -> function(the Product.id column) -> a boolean expression;
+# each room registers its own, as with the facts read with a sign-in (accounts/sessions.py READ_WITH_SIGN_IN).
+READ_WITH_PRODUCT: dict[str, Callable] = {}
+
+
+def with_product_facts(query):
+    """`query` (joined to Product) also reading READ_WITH_PRODUCT, for `keep_product_facts`."""
+    return query.add_columns(*(exists_for(Product.id).label(name) for name, exists_for in READ_WITH_PRODUCT.items()))
+
+
+def keep_product_facts(product: Product, row) -> None:
+    g.setdefault("product_facts", {})[product.id] = {name: bool(getattr(row, name)) for name in READ_WITH_PRODUCT}
+
+
+def product_has(product: Product, name: str) -> bool:
+    """Whether the product's page has a part of `name` (READ_WITH_PRODUCT): True unless its loading said not."""
+    return g.get("product_facts", {}).get(product.id, {}).get(name, True)
+
+
 def product_for_page(slug: str, viewer: User) -> Product | None:
     """The product if the public may see it, or if the viewer acts for its supplier (a preview)."""
     # One query: its pictures and variants are a handful of rows each, and the page names its category (the
     # breadcrumb). Loaded apart, they were two more round trips on every first view.
-    product = db.session.scalars(
+    row = db.session.execute(with_product_facts(
         select(Product).where(Product.slug == slug)
         .options(joinedload(Product.images), joinedload(Product.variants), joinedload(Product.supplier),
-                 joinedload(Product.category))).unique().one_or_none()
-    if product is None:
+                 joinedload(Product.category)))).unique().one_or_none()
+    if row is None:
         return None
+    product = row[0]
+    keep_product_facts(product, row)
     if is_public(product):
         return product
     own_supplier = supplier_of(viewer)

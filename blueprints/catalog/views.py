@@ -9,7 +9,7 @@ from sqlalchemy import select
 from blueprints.shared_pages import renders_personal_part, shared_page, sharing_page
 from blueprints.catalog import bp
 from blueprints.catalog.models import Category, Product
-from blueprints.catalog.services import categories, is_public, product_for_page
+from blueprints.catalog.services import categories, is_public, product_for_page, product_has
 from blueprints.search.services import PRICE_BUCKETS, SORTS, CatalogFilters, browse, did_you_mean
 from blueprints.money import current_rates, format_money, where_money_goes
 from blueprints.codesign.services.launch import co_design_story
@@ -18,10 +18,10 @@ from blueprints.orders.forms import AddToCartForm
 from blueprints.recommendations.services import also_chosen_with
 from blueprints.reviews.services import SORTS as REVIEW_SORTS
 from blueprints.reviews.track_records import track_record
-from blueprints.reviews.services import helpful_votes_of, reviews_of_product, summary
+from blueprints.reviews.services import NO_REVIEWS, helpful_votes_of, reviews_of_product, summary
 from blueprints.shops.models import Shop
 from blueprints.shops.services import lowest_listing_prices, shops_selling
-from blueprints.teams.services import team_panel
+from blueprints.teams.services import NO_TEAM_PANEL, team_panel
 from blueprints.web import query_int, render, wants_fragment
 from extensions import db
 
@@ -96,8 +96,8 @@ def reviews_context(product: Product) -> dict:
     """The product's reviews as its pages show them: the same on the catalog's page and every shop's."""
     sort = request.args.get("reviews", "newest")
     sort = sort if sort in REVIEW_SORTS else "newest"
-    counted = summary(product.id)
-    # Most products have no review yet: the summary, folded ones included, says so.
+    # Most products have no review yet: loading the product said so, else the summary (folded ones included).
+    counted = summary(product.id) if product_has(product, "reviewed") else NO_REVIEWS
     items = reviews_of_product(product.id, sort=sort) if counted.count or counted.hidden else []
     return {"summary": counted, "shown": items, "sort": sort,
             "voted": helpful_votes_of(current_user, [review.id for review in items])}
@@ -122,14 +122,17 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
     add_form = add_form or AddToCartForm(formdata=None, variant_id=variant.id if variant else None,
                                          shop_id=shop.id if shop else None)
     main_image = main_picture(product, variant)
-    offer = early_bird_offer(current_user, product) if shop is None else None
+    from_prototype = product_has(product, "from_prototype")  # READ_WITH_PRODUCT: parts it has, if any
+    offer = early_bird_offer(current_user, product) if shop is None and from_prototype else None
     fragment = wants_fragment()
     # A shared copy leaves "also liked" to a personal part (also_chosen, below): it is the viewer's own.
     also = [] if fragment or sharing_page() else also_chosen_with(product, current_user, shop=shop)
     response = render("catalog/product.html", block="variant_panel", status=status, product=product, variant=variant,
-                    price=price, listings=shops_selling(product) if shop is None else [], shop=shop, add_form=add_form, added=added,
-                    main_image=main_image, story=co_design_story(product), offer=offer, for_sale=is_public(product),
-                    also=also, also_heading=ALSO_HEADING, **team_panel(product, shop),
+                    price=price, listings=shops_selling(product) if shop is None and product_has(product, "listed") else [],
+                    shop=shop, add_form=add_form, added=added, main_image=main_image, offer=offer,
+                    story=co_design_story(product) if from_prototype else None, for_sale=is_public(product),
+                    also=also, also_heading=ALSO_HEADING,
+                    **(team_panel(product, shop) if product_has(product, "team_offer") else NO_TEAM_PANEL),
                     reviews=None if fragment else reviews_context(product),
                     split=where_money_goes(price, product.supply_price, current_rates(), through_shop=shop is not None),
                     supplier_record=None if fragment else track_record("supplier", product.supplier_id))

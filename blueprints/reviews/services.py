@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from blueprints.accounts.models import User
 from blueprints.cache import bump_after_commit
 from blueprints.catalog.models import Product
+from blueprints.catalog.services import READ_WITH_PRODUCT
 from blueprints.codesign.models import Comment, Prototype, Stage
 from blueprints.codesign.services.updates import make_ask
 from blueprints.columns import utcnow
@@ -204,6 +205,11 @@ class Summary:
         """(stars, count, percent) from five stars down."""
         return [(stars, self.distribution[stars], round(100 * self.distribution[stars] / self.count) if self.count else 0)
                 for stars in (5, 4, 3, 2, 1)]
+
+
+NO_REVIEWS = Summary(0, None, dict.fromkeys(range(1, 6), 0), 0)
+READ_WITH_PRODUCT["reviewed"] = lambda product_id: select(Review.id).where(
+    Review.product_id == product_id).correlate_except(Review).exists()
 
 
 def summary(product_id: int) -> Summary:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import joinedload
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, ProductImage
-from blueprints.catalog.services import is_public, public_product_conditions
+from blueprints.catalog.services import (READ_WITH_PRODUCT, is_public, keep_product_facts, public_product_conditions,
+                                         with_product_facts)
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.media.images import delete_image, store_image
 from blueprints.money import (BASIS_POINTS, Rates, current_rates, format_money, listing_price_floor,
@@ -270,13 +271,22 @@ def shop_by_slug(slug: str) -> Shop | None:
 
 def public_listing(shop: Shop, product_slug: str) -> Listing | None:
     """One listing and its product in one query (see product_for_page), its category too (the breadcrumb)."""
-    return db.session.scalars(
+    row = db.session.execute(with_product_facts(
         public_listings(select(Listing))
         .options(joinedload(Listing.product).joinedload(Product.supplier),
                  joinedload(Listing.product).joinedload(Product.images),
                  joinedload(Listing.product).joinedload(Product.variants),
                  joinedload(Listing.product).joinedload(Product.category))
-        .where(Listing.shop_id == shop.id, Product.slug == product_slug)).unique().one_or_none()
+        .where(Listing.shop_id == shop.id, Product.slug == product_slug))).unique().one_or_none()
+    if row is None:
+        return None
+    keep_product_facts(row[0].product, row)
+    return row[0]
+
+
+# Its own listings, whatever the statement it is read in already joins (a shop's page joins listings).
+READ_WITH_PRODUCT["listed"] = lambda product_id: select(Listing.id).where(
+    Listing.product_id == product_id).correlate_except(Listing).exists()
 
 
 def shops_selling(product: Product) -> list[Listing]:

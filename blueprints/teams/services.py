@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from blueprints.accounts.models import User
 from blueprints.bilingual import bilingual, localized
 from blueprints.catalog.models import Product, Variant
-from blueprints.catalog.services import is_public
+from blueprints.catalog.services import READ_WITH_PRODUCT, is_public
 from blueprints.columns import utcnow
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.money import Rates, format_money, listing_price_floor
@@ -119,6 +119,10 @@ def withdraw_offer(user: User, offer: TeamOffer) -> None:
 
 # Reading teams (never writes: a team past its deadline reads as failed until the closing job records it)
 
+READ_WITH_PRODUCT["team_offer"] = lambda product_id: select(TeamOffer.id).where(  # in the catalog or any shop
+    TeamOffer.product_id == product_id, TeamOffer.active).correlate_except(TeamOffer).exists()
+
+
 def live_offer(product: Product, shop: Shop | None) -> TeamOffer | None:
     offer = offer_of(product, shop)
     return offer if offer is not None and offer.active else None
@@ -130,6 +134,9 @@ def open_teams(offer: TeamOffer, now: datetime | None = None) -> list[Team]:
     return list(db.session.scalars(select(Team).where(Team.offer_id == offer.id, Team.status == TeamStatus.OPEN,
                                                       Team.closes_at > now)
                                    .order_by(Team.closes_at, Team.id)))
+
+
+NO_TEAM_PANEL = {"team_offer": None, "open_teams": [], "now": None}  # a product without a team price anywhere
 
 
 def team_panel(product: Product, shop: Shop | None) -> dict:

@@ -423,3 +423,36 @@ def test_more_than_ten_images_at_once_are_refused_with_the_form_kept(client, mak
     assert response.status_code == 422
     assert "Add at most 10 images at a time." in html(response)
     assert 'value="Bamboo board"' in html(response)
+
+
+def test_the_parts_a_product_page_lacks_cost_it_no_query_of_their_own(app, client, make_supplier, make_product,
+                                                                      make_shop):
+    from blueprints.money import current_rates
+    from blueprints.shops.models import Shop
+    from blueprints.shops.services import add_listing
+    from tests.test_query_counts import counting
+
+    supplier = make_supplier("Clay Co")
+    plain, listed = make_product(supplier, "Plain cup"), make_product(supplier, "Listed cup")
+    shop_id = make_shop(slug="cups")
+    with app.app_context():
+        shop = db.session.get(Shop, shop_id)
+        add_listing(shop.owner, shop, db.session.get(Product, listed.id), 6900, current_rates())
+        db.session.commit()
+
+    def statements_of(path: str) -> list[str]:
+        with counting(app) as statements:
+            assert client.get(path).status_code == 200
+        return statements
+
+    for path in (f"/p/{plain.slug}", f"/shops/cups/p/{listed.slug}"):
+        statements = statements_of(path)
+        # Whether it has a story, a team price, shops or reviews comes with the product's own statement.
+        [own] = [statement for statement in statements if "EXISTS" in statement and "team_offers" in statement]
+        assert "FROM reviews" in own and "FROM listings" in own and "FROM prototypes" in own
+        others = [statement for statement in statements if statement is not own]
+        assert not [statement for statement in others
+                    if "FROM team_offers" in statement or "FROM reviews" in statement
+                    or statement.startswith("SELECT prototypes.") or statement.startswith("SELECT listings.")]
+    # A product some shop sells still lists its shops, from a query of their own.
+    assert [statement for statement in statements_of(f"/p/{listed.slug}") if statement.startswith("SELECT listings.")]

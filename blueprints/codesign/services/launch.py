@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, ProductImage, ProductStatus, Variant
+from blueprints.catalog.services import READ_WITH_PRODUCT
 from blueprints.codesign.models import Ask, AskStatus, Comment, Pledge, Prototype, PrototypeUpdate, Stage, Support
 from blueprints.codesign.services import news
 from blueprints.codesign.services.prototypes import move_to_stage, require_prototype_editor
@@ -62,6 +63,10 @@ def _copy_image(key: str) -> str:
 
 def origin_of(product: Product) -> Prototype | None:
     return db.session.scalar(select(Prototype).where(Prototype.product_id == product.id))
+
+
+READ_WITH_PRODUCT["from_prototype"] = lambda product_id: select(Prototype.id).where(
+    Prototype.product_id == product_id).correlate_except(Prototype).exists()
 
 
 @dataclass
