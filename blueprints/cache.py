@@ -192,31 +192,31 @@ def remembered(key: str, seconds: int, compute: Callable[[], object], *, answer_
 
 def remembered_each(name: str, keys: Iterable[tuple], seconds: int, compute: Callable[[list[tuple]], dict],
                     default=None) -> dict:
-    """{key: value} for many small values of one kind (how many people took part in each item), each kept for
-    `seconds`: the kept ones are read in one round trip, the others worked out together by compute(missing keys)
-    -> {key: value} (a key it leaves out gets `default`) and stored in one. No lock: each value is cheap, only
-    asking the database for hundreds of them one list at a time is not."""
+    """{key: value} for many small values of one kind (how many people took part in each item), each kept in
+    Redis for `seconds`: the kept ones are read in one round trip, the others worked out together by
+    compute(missing keys) -> {key: value} (a key it leaves out gets `default`) and stored in one. No lock: each
+    value is cheap, only asking the database for hundreds of them one list at a time is not. Without Redis,
+    all are worked out each time."""
     keys = list(dict.fromkeys(keys))
-    if seconds <= 0:
+    shared = _redis() if seconds > 0 and keys else None
+    if shared is None:
+        # Only Redis keeps them: hundreds a list would crowd this process's own few (MEMORY_ENTRIES) out.
         computed = compute(keys) if keys else {}
         return {key: computed.get(key, default) for key in keys}
     names = {key: f"shelfmade:{name}:" + ":".join(str(part) for part in key) for key in keys}
-    found: dict = {}
-    shared = _redis()
-    if shared is not None:
-        try:
-            values = shared.client.mget(list(names.values())) if keys else []
-        except redis.RedisError as error:
-            shared.failed(error)
-            shared, values = None, [None] * len(keys)
-        found = {key: json.loads(value) for key, value in zip(keys, values) if value is not None}
+    try:
+        values = shared.client.mget(list(names.values()))
+    except redis.RedisError as error:
+        shared.failed(error)
+        values = [None] * len(keys)
     else:
-        found = {key: value for key in keys if (value := _get(names[key])) is not _MISSING}
+        shared.answered()
+    found = {key: json.loads(value) for key, value in zip(keys, values) if value is not None}
     if missing := [key for key in keys if key not in found]:
         computed = compute(missing)
         fresh = {key: computed.get(key, default) for key in missing}
         found.update(fresh)
-        if shared is not None:
+        if shared.available():
             try:
                 with shared.client.pipeline(transaction=False) as pipe:
                     for key, value in fresh.items():
@@ -224,9 +224,6 @@ def remembered_each(name: str, keys: Iterable[tuple], seconds: int, compute: Cal
                     pipe.execute()
             except redis.RedisError as error:
                 shared.failed(error)
-        else:
-            for key, value in fresh.items():
-                _put(names[key], value, seconds)
     return found
 
 
@@ -389,10 +386,11 @@ def fragment_key(kind: str, item_id: int, *parts) -> str | None:
     return f"shelfmade:fragment:{kind}:{item_id}:{version}:{get_locale()}:{get_timezone()}:{hashed}"
 
 
-def cached_fragment(key: str | None, caller) -> Markup:
+def cached_fragment(key: str | None, caller, seconds: int = FRAGMENT_SECONDS) -> Markup:
     """The HTML `caller()` renders, kept under `key` (from fragment_key); in Jinja:
     {% call cached_fragment(fragment_key("prototype", prototype.id, "comment", comment.id)) %}...{% endcall %}.
-    Never wrap anything a viewer has of their own (their name, cart, token, likes) inside it.
+    Never wrap anything a viewer has of their own (their name, cart, token, likes) inside it. `seconds` shortens
+    how long a fragment outlives a bump lost while Redis was unreachable, for one whose staleness would mislead.
 
     A fragment rendered here is stored in Redis once the response is ready, with the request's others, in one
     round trip; a list's fragments can be read in one too (prefetch_fragments)."""
@@ -403,8 +401,8 @@ def cached_fragment(key: str | None, caller) -> Markup:
         html = _fetched_fragments([key]).get(key)
     if html is None:
         html = str(caller())
-        _keep_fragment(key, html)
-        g.setdefault("fragments_to_store", {})[key] = html
+        _keep_fragment(key, html, seconds)
+        g.setdefault("fragments_to_store", {})[key] = (html, seconds)
     return Markup(html)
 
 
@@ -440,11 +438,11 @@ def _kept_fragment(key: str) -> str | None:
     return None
 
 
-def _keep_fragment(key: str, html: str) -> None:
+def _keep_fragment(key: str, html: str, seconds: int = FRAGMENT_SECONDS) -> None:
     with _fragments_lock:
         if (replaced := _fragments.pop(key, None)) is not None:
             _fragments.size -= _weight(key, replaced[1])
-        _fragments[key] = (time.monotonic() + FRAGMENT_SECONDS, html)
+        _fragments[key] = (time.monotonic() + seconds, html)
         _fragments.size += _weight(key, html)
         while _fragments.size > FRAGMENT_MEMORY_BYTES and len(_fragments) > 1:
             dropped, (_expires, dropped_html) = _fragments.popitem(last=False)
@@ -476,8 +474,8 @@ def store_rendered_fragments(response):
     if rendered and (shared := _redis()) is not None:
         try:
             with shared.client.pipeline(transaction=False) as pipe:
-                for key, html in rendered.items():
-                    pipe.set(key, html, ex=FRAGMENT_SECONDS)
+                for key, (html, seconds) in rendered.items():
+                    pipe.set(key, html, ex=seconds)
                 pipe.execute()
         except redis.RedisError as error:
             shared.failed(error)

@@ -283,11 +283,11 @@ def product_has(product: Product, name: str) -> bool:
 
 def product_for_page(slug: str, viewer: User) -> Product | None:
     """The product if the public may see it, or if the viewer acts for its supplier (a preview)."""
-    # One query: its pictures and variants are a handful of rows each, and the page names its category (the
-    # breadcrumb). Loaded apart, they were two more round trips on every first view.
+    # Its pictures and category (the breadcrumb) come with it, a round trip fewer each; its variants apart, as
+    # joining both collections would multiply rows (pictures × variants).
     row = db.session.execute(with_product_facts(
         select(Product).where(Product.slug == slug)
-        .options(joinedload(Product.images), joinedload(Product.variants), joinedload(Product.supplier),
+        .options(joinedload(Product.images), selectinload(Product.variants), joinedload(Product.supplier),
                  joinedload(Product.category)))).unique().one_or_none()
     if row is None:
         return None

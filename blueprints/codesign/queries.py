@@ -3,7 +3,7 @@ prototype's page, search, suggestions, share links) asks here rather than repeat
 rooms read co-design through these functions rather than joining on its tables."""
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, select
 
 from blueprints.codesign.models import Prototype, Stage
 from blueprints.columns import utcnow
@@ -24,10 +24,11 @@ def is_public_prototype(prototype: Prototype) -> bool:
             and prototype.supplier.status == SupplierStatus.VERIFIED)
 
 
-def open_conditions(now: datetime | None = None) -> tuple:
-    """Prototypes taking supports, votes, pledges and comments at `now`: open, and before their deadline
-    (`Prototype.stage_at(now) == Stage.OPEN` in SQL; past it they are in review, recorded or not)."""
-    return Prototype.stage == Stage.OPEN, Prototype.deadline > (utcnow() if now is None else now)  # or a bindparam
+def open_conditions(now: datetime | BindParameter | None = None) -> tuple:
+    """Prototypes taking supports, votes, pledges and comments at `now` (a time, or a bound parameter for a
+    statement built once): open, and before their deadline (`Prototype.stage_at(now) == Stage.OPEN` in SQL; past
+    it they are in review, recorded or not)."""
+    return Prototype.stage == Stage.OPEN, Prototype.deadline > (utcnow() if now is None else now)
 
 
 def visible_prototypes() -> Select:

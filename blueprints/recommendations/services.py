@@ -368,7 +368,7 @@ def _unwanted(user: User) -> set[ItemKey]:
     if not user.is_authenticated:
         return set()
     facts = facts_read_with_sign_in(user) if has_request_context() else None
-    if facts is not None and not facts["said_not_interested"]:
+    if facts is not None and not facts.get("said_not_interested", True):
         return set()  # as most people: their sign-in's statement said so, and the list needs no query of its own
     return {(kind, item_id) for kind, item_id in db.session.execute(
         select(NotInterested.kind, NotInterested.item_id).where(NotInterested.user_id == user.id))}

@@ -84,7 +84,7 @@ def subject_of_path(path: str, locale: str, titles_from_above: dict) -> Subject 
         if shop is None:
             return None
         if len(parts) == 2:
-            return of_shop(shop, storefront_cover_key(shop), locale)
+            return of_shop(shop, None if shop.logo_key else storefront_cover_key(shop), locale)
         listing = public_listing(shop, parts[3])
         return of_product(listing.product, listing.price, shop, locale) if listing else None
     title = titles_from_above[parts[0]](parts[1]) if parts[0] in titles_from_above else None

@@ -270,12 +270,12 @@ def shop_by_slug(slug: str) -> Shop | None:
 
 
 def public_listing(shop: Shop, product_slug: str) -> Listing | None:
-    """One listing and its product in one query (see product_for_page), its category too (the breadcrumb)."""
+    """One listing and its product, loaded as product_for_page loads it (its facts for the page too)."""
     row = db.session.execute(with_product_facts(
         public_listings(select(Listing))
         .options(joinedload(Listing.product).joinedload(Product.supplier),
                  joinedload(Listing.product).joinedload(Product.images),
-                 joinedload(Listing.product).joinedload(Product.variants),
+                 joinedload(Listing.product).selectinload(Product.variants),
                  joinedload(Listing.product).joinedload(Product.category))
         .where(Listing.shop_id == shop.id, Product.slug == product_slug))).unique().one_or_none()
     if row is None:

@@ -207,6 +207,11 @@ def _after_listing_change(message: str | None = None):
     return see_other(url_for("shops.my_shop"))
 
 
+# A storefront's grid outlives a version bump lost while Redis was unreachable at most this long (others' fragments
+# an hour): it shows prices and what is for sale.
+GRID_SECONDS = 300
+
+
 @bp.get("/shops/<slug>")
 @shared_page
 def storefront(slug: str):
@@ -221,7 +226,7 @@ def storefront(slug: str):
         listings = storefront_listings(shop)
         cover_key = next((listing.product.cover.key for listing in listings if listing.product.cover), None)
     return render("shops/storefront.html", shop=shop, listings=listings, cover_key=cover_key,
-                  grid=Markup(grid) if grid is not None else None, grid_key=grid_key,
+                  grid=Markup(grid) if grid is not None else None, grid_key=grid_key, grid_seconds=GRID_SECONDS,
                   featured=[listing for listing in listings if listing.featured], record=track_record("shop", shop.id))
 
 

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from flask import has_request_context
@@ -483,6 +484,9 @@ def test_a_storefronts_grid_is_kept_and_its_products_are_not_loaded_again(fragme
 
     first = html(client.get("/shops/tea-corner"))
     assert "Enamel flask" in _grid(first) and "Clay teapot" in _grid(first)
+    # Kept for at most GRID_SECONDS, should a bump go unseen: it shows prices and what is for sale.
+    [expires] = [expires for expires, kept in cache._fragments.values() if "Clay teapot" in kept]
+    assert expires - time.monotonic() <= shop_views.GRID_SECONDS < cache.FRAGMENT_SECONDS
     monkeypatch.setattr(shop_views, "storefront_listings", lambda shop: pytest.fail("a kept grid's listings loaded"))
     second = html(client.get("/shops/tea-corner"))
     assert _grid(second) == _grid(first)
@@ -559,12 +563,25 @@ def test_many_small_values_are_read_together_and_only_the_missing_worked_out(app
         app.extensions.pop("shared_cache", None)
 
 
-def test_many_small_values_without_redis_are_kept_in_the_process(app):
+def test_many_small_values_without_redis_are_worked_out_each_time_and_crowd_out_nothing(app):
     cache._memory.clear()
     asked = []
     with app.app_context():
         cache.remembered_each("test-each", [("product", 1)], 60, _counting(asked))
         assert cache.remembered_each("test-each", [("product", 1), ("product", 3)], 60, _counting(asked)) == {
             ("product", 1): 10, ("product", 3): None}
-    assert asked == [[("product", 1)], [("product", 3)]]
-    cache._memory.clear()
+    assert asked == [[("product", 1)], [("product", 1), ("product", 3)]]
+    assert not cache._memory  # this process's few values (page copies, counts) keep their room
+
+
+def test_many_small_values_are_worked_out_while_redis_is_unreachable(app):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    asked = []
+    try:
+        with app.app_context():
+            app.extensions.pop("shared_cache", None)
+            assert cache.remembered_each("test-each", [("product", 2)], 60, _counting(asked)) == {("product", 2): 20}
+            assert not cache._shared_redis().available()  # the next requests leave it alone for a while
+    finally:
+        app.extensions.pop("shared_cache", None)
+    assert asked == [[("product", 2)]]
