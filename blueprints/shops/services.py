@@ -242,8 +242,11 @@ def storefront_listings(shop: Shop) -> list[Listing]:
     return list(db.session.scalars(public_listings(_listing_query()).where(Listing.shop_id == shop.id)).unique())
 
 
-def storefront_cover_key(shop: Shop) -> str | None:
-    """The first picture the shop's visitors see (its link preview's), without loading its listings."""
+def storefront_cover_key(shop: Shop, listings: list[Listing] | None = None) -> str | None:
+    """The first picture the shop's visitors see (its link preview's): from its `listings` when they are loaded,
+    else without loading them."""
+    if listings is not None:
+        return next((listing.product.cover.key for listing in listings if listing.product.cover), None)
     return db.session.scalar(
         public_listings(select(ProductImage.key).select_from(Listing))
         .join(ProductImage, ProductImage.product_id == Listing.product_id).where(Listing.shop_id == shop.id)

@@ -220,11 +220,9 @@ def storefront(slug: str):
     # prices checked against the platform's rates.
     grid_key = fragment_key("catalog", 0, "storefront", shop.id, current_rates())
     grid = kept_fragments([grid_key]).get(grid_key) if grid_key is not None else None
-    if grid is not None:
-        listings, cover_key = [], None if shop.logo_key else storefront_cover_key(shop)  # its preview's picture
-    else:
-        listings = storefront_listings(shop)
-        cover_key = next((listing.product.cover.key for listing in listings if listing.product.cover), None)
+    listings = [] if grid is not None else storefront_listings(shop)
+    # Its preview shows the logo, else the first product picture (read apart when the grid is kept).
+    cover_key = None if shop.logo_key else storefront_cover_key(shop, listings if grid is None else None)
     return render("shops/storefront.html", shop=shop, listings=listings, cover_key=cover_key,
                   grid=Markup(grid) if grid is not None else None, grid_key=grid_key, grid_seconds=GRID_SECONDS,
                   featured=[listing for listing in listings if listing.featured], record=track_record("shop", shop.id))
