@@ -82,13 +82,15 @@ def _filled(body: str, stand_in: str, parts: list) -> str:
     return re.sub(rf"<!--{re.escape(stand_in)}-(\d+)-->", lambda found: rendered[int(found[1])], body)
 
 
-def _may_share(for_signed_in: bool) -> bool:
+def _may_share(for_signed_in: bool | Callable[..., bool], view_args: dict) -> bool:
     # A page reached through a share link names its sharer, in the page and in its link preview: never shared.
     if request.method != "GET" or "ref" in request.cookies:
         return False
     if current_user.is_authenticated:
         # Their parts are rendered fresh, but the copy's versions must be seen by every worker.
-        return for_signed_in and fragments_enabled()
+        if not fragments_enabled():
+            return False
+        return for_signed_in(**view_args) if callable(for_signed_in) else for_signed_in
     return _visitor_with_nothing_of_their_own()
 
 
@@ -115,7 +117,8 @@ def _with_own_token(body: str, stand_in: str) -> str:
 
 
 def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = ("catalog",),
-                item: Callable[..., tuple[str, str]] | None = None, for_signed_in: bool = True):
+                item: Callable[..., tuple[str, str]] | None = None,
+                for_signed_in: bool | Callable[..., bool] = True):
     """Serve the page from a copy shared by everyone for at most PAGE_CACHE_SECONDS, with each viewer's
     own parts rendered for them. Only for views whose GET has no side effect a viewer would miss.
 
@@ -130,7 +133,8 @@ def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = 
 
     Signed-in viewers share a copy of their own, with their personal parts left as stand-ins (visitors' copies
     have none, so serving them costs nothing more); `for_signed_in=False` leaves them out, for a page whose
-    own parts are not all named yet.
+    own parts are not all named yet, and `for_signed_in(**view arguments)` decides per viewer, for a page
+    that shows some viewers what a visitor's copy cannot hold (a moderator's tools, say).
 
     The copy is rendered with a random stand-in for the CSRF token, kept with it, and each viewer gets their
     own token in its place, so its forms work as on a fresh page. The stand-ins are made after the page's text
@@ -143,7 +147,7 @@ def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = 
     @wraps(view)
     def serve(*args, **kwargs):
         seconds = current_app.config["PAGE_CACHE_SECONDS"]
-        if seconds <= 0 or not set(request.args) <= reads or not _may_share(for_signed_in):
+        if seconds <= 0 or not set(request.args) <= reads or not _may_share(for_signed_in, kwargs):
             return view(*args, **kwargs)
         versions = [version_of(kind, 0) for kind in shows]
         if item is not None:

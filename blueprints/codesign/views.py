@@ -1,19 +1,23 @@
 """The co-design board and a prototype's page, where people support, vote, pledge and comment."""
-from flask import abort, flash, g, request, url_for
+from flask import abort, flash, g, get_template_attribute, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from blueprints.cache import fragment_key, prefetch_fragments, version_of
-from blueprints.shared_pages import shared_page
+from blueprints.shared_pages import renders_personal_part, shared_page, sharing_page
 from blueprints.catalog.models import Category
 from blueprints.catalog.services import categories
 from blueprints.codesign import bp
 from blueprints.codesign.forms import CommentForm, PledgeForm, ReportForm, SupportForm
-from blueprints.codesign.models import Comment, PollOption, Prototype, Stage
+from blueprints.codesign.models import Comment, Poll, PollOption, Prototype, Stage
 from blueprints.codesign.services.comments import (add_comment, can_edit, comments_for, delete_comment, edit_comment,
-                                                   liked_by, report, toggle_like)
+                                                   editable_among, has_hidden_comment, liked_among, liked_by, report,
+                                                   toggle_like)
 from blueprints.codesign.services.pledges import cancel_pledge, pledge
 from blueprints.codesign.services.prototypes import (SORTS, board as board_rows, is_member_of_supplier,
                                                      prototype_for_page)
@@ -32,6 +36,7 @@ from extensions import db, limiter
 
 STAGE_NAMES = {Stage.DRAFT: _l("Draft"), Stage.OPEN: _l("Open for feedback"), Stage.REVIEW: _l("In review"),
                Stage.ACCEPTED: _l("Accepted"), Stage.DECLINED: _l("Declined"), Stage.LAUNCHED: _l("Launched")}
+ALSO_HEADING = _l("People who supported this also supported")
 
 
 @bp.app_template_global()
@@ -56,6 +61,24 @@ def comment_fragment_keys(comment) -> tuple[str | None, str | None]:
             fragment_key("prototype", comment.prototype_id, "comment-head", comment.id, comment.author.display_name),
             fragment_key("prototype", comment.prototype_id, "comment-body", comment.id))
     return known[asked]
+
+
+@bp.app_template_global()
+def comment_actions(*args) -> Markup:
+    """templates/codesign/_comment_actions.html's macro, from its module loaded once: importing it in each
+    comment's template would load the module again for every comment."""
+    return get_template_attribute("codesign/_comment_actions.html", "comment_actions")(*args)
+
+
+@bp.app_template_global()
+def thread_links(slug: str, order: str) -> tuple[str, str]:
+    """The addresses every comment's reply and report forms post to, (without htmx, with htmx), worked out
+    once a request rather than twice for each comment."""
+    known = g.setdefault("thread_links", {})
+    if (slug, order) not in known:
+        known[slug, order] = (url_for("codesign.take_part", slug=slug, comments=order),
+                              url_for("codesign.post_comment", slug=slug))
+    return known[slug, order]
 
 
 @bp.app_template_global("can_edit_comment")
@@ -100,13 +123,15 @@ def render_prototype(prototype, *, block=None, status=200, support_form=None, pl
     def shown(*blocks: str) -> bool:
         return only is None or only in blocks
 
+    # A shared copy leaves the viewer's own counts, votes and suggestions to personal parts (below).
+    personal = not sharing_page()
     comments = comments_for(prototype, current_user, order) if shown("comments") else []
     # The thread's shared fragments in one round trip to Redis rather than two per comment.
     prefetch_fragments(key for comment, replies in comments for each in (comment, *replies)
                        for key in comment_fragment_keys(each))
     return render(
         "codesign/prototype.html", block=block, status=status, prototype=prototype,
-        tally=tally(prototype, current_user) if shown("participation", "polls") else None,
+        tally=tally(prototype, current_user) if personal and shown("participation", "polls") else None,
         comments=comments,
         comment_order=order, liked=liked_by(current_user, prototype) if shown("comments") else set(),
         asks=asks_for(prototype) if shown() else [], updates=updates_for(prototype) if shown() else [],
@@ -114,8 +139,7 @@ def render_prototype(prototype, *, block=None, status=200, support_form=None, pl
         support_form=support_form or SupportForm(formdata=None), pledge_form=pledge_form or PledgeForm(formdata=None),
         comment_form=comment_form or CommentForm(formdata=None), reply_forms=reply_forms or {},
         edit_forms=edit_forms or {}, report_form=ReportForm(formdata=None), now=utcnow(), problem=problem, done=done,
-        also=also_chosen_with(prototype, current_user) if shown() else [],
-        also_heading=_l("People who supported this also supported"),
+        also=also_chosen_with(prototype, current_user) if personal and shown() else [], also_heading=ALSO_HEADING,
         # A launched prototype's history links to what its buyers say of the product it became.
         product_reviews=review_counts([prototype.product_id]) if prototype.product_id and shown() else {})
 
@@ -126,10 +150,75 @@ def my_codesign():
     return render("codesign/my_codesign.html", backed=timeline(current_user))
 
 
+def _copy_is_theirs_too(slug: str) -> bool:
+    """A member's copy of a prototype page leaves out what a visitor cannot see: an admin's tools, and a
+    comment a moderator hid, which only its author (and an admin) still sees."""
+    return not current_user.is_admin and not has_hidden_comment(current_user)
+
+
 @bp.get("/codesign/<slug>")
-@shared_page(reads=("comments",), shows=("codesign",), for_signed_in=False)  # its own parts are not named yet
+@shared_page(reads=("comments",), shows=("codesign",), for_signed_in=_copy_is_theirs_too)
 def prototype(slug: str):
     return render_prototype(_prototype_or_404(slug), block="comments")
+
+
+# The prototype page's personal parts (blueprints/shared_pages.py): what the viewer supports, pledged, voted and
+# liked, what they may do with each comment, and what they have not yet taken part in.
+
+def _shown_prototype(prototype_id: int) -> Prototype:
+    """The prototype a page's personal parts show, loaded once for all of them."""
+    known = g.setdefault("prototype_for_parts", {})
+    if prototype_id not in known:
+        known[prototype_id] = db.session.get(Prototype, prototype_id,
+                                             options=[joinedload(Prototype.polls).joinedload(Poll.options)])
+    return known[prototype_id]
+
+
+def _own_tally(prototype: Prototype):
+    known = g.setdefault("tally_for_parts", {})
+    if prototype.id not in known:
+        known[prototype.id] = tally(prototype, current_user)
+    return known[prototype.id]
+
+
+@renders_personal_part("prototype_moderation")
+def moderation_part(prototype_id: int) -> str:
+    return render_block("codesign/prototype.html", "moderation", prototype=_shown_prototype(prototype_id))
+
+
+@renders_personal_part("participation")
+def participation_part(prototype_id: int) -> str:
+    prototype = _shown_prototype(prototype_id)
+    return render_block("codesign/prototype.html", "participation", prototype=prototype, tally=_own_tally(prototype),
+                        support_form=SupportForm(formdata=None), pledge_form=PledgeForm(formdata=None))
+
+
+@renders_personal_part("polls")
+def polls_part(prototype_id: int) -> str:
+    prototype = _shown_prototype(prototype_id)
+    return render_block("codesign/prototype.html", "polls", prototype=prototype, tally=_own_tally(prototype))
+
+
+@renders_personal_part("comment_actions", batch=True)
+def comment_actions_part(parts: list[dict]) -> list[str]:
+    """Every comment's buttons for the viewer, with one query for their likes and one for their supplier."""
+    ids = [part["comment_id"] for part in parts]
+    liked = liked_among(current_user, ids)
+    editable = editable_among(current_user, [part["comment_id"] for part in parts
+                                             if part["author_id"] == current_user.id])
+    supplier_ids = {part["supplier_id"] for part in parts}  # the page's prototype's supplier
+    answers_for = {supplier_id for supplier_id in supplier_ids if is_member_of_supplier(current_user, supplier_id)}
+    order = request.args.get("comments", "newest")
+    return [comment_actions(part["comment_id"], part["author_name"], part["like_count"], part["comment_id"] in liked,
+                    part["slug"], order, part["can_reply"], None, editable.get(part["comment_id"]), None,
+                    part["author_id"] == current_user.id, True,
+                    part["supplier_id"] in answers_for and not part["official"]) for part in parts]
+
+
+@renders_personal_part("also_supported")
+def also_supported_part(prototype_id: int) -> str:
+    return render_block("codesign/prototype.html", "also", also_heading=ALSO_HEADING,
+                        also=also_chosen_with(_shown_prototype(prototype_id), current_user))
 
 
 # Taking part: each action answers in the part of the page it changed (htmx), or back on the page.

@@ -251,3 +251,84 @@ def test_a_members_header_on_a_shared_page_is_read_with_their_sign_in(shared, ap
         assert "2 items" in html(mei.get("/my/orders"))
     [sign_in_statement] = [statement for statement in statements if "auth_sessions" in statement]
     assert "cart_items" not in sign_in_statement
+
+
+def test_a_prototype_page_from_a_shared_copy_is_the_page_rendered_for_each_member(shared, app, make_user,
+                                                                                  make_supplier, make_prototype):
+    """Their support, price, pledge, vote, likes, own comments (to edit or delete) and a supplier's "Track as an
+    ask" are each viewer's own; what they have not yet taken part in is the suggestions' business."""
+    from datetime import timedelta
+
+    from blueprints.codesign.models import Comment, Poll, Prototype
+    from blueprints.codesign.services.comments import add_comment, toggle_like
+    from blueprints.codesign.services.pledges import pledge
+    from blueprints.codesign.services.support import support_prototype, vote
+
+    supplier = make_supplier("Clay Co")
+    prototype_id, slug = make_prototype(supplier)
+    mei_user, lin_user = make_user("mei@example.com", display_name="Mei"), make_user("lin@example.com",
+                                                                                       display_name="Lin")
+    with app.app_context():
+        prototype = db.session.get(Prototype, prototype_id)
+        mei, lin = db.session.get(User, mei_user.id), db.session.get(User, lin_user.id)
+        older = add_comment(lin, prototype, "Could it come in blue?")
+        older.created_at -= timedelta(hours=1)  # past the time its author may edit it
+        add_comment(mei, prototype, "A lid that clicks, please.", parent=older)
+        recent = add_comment(mei, prototype, "And a strap.")
+        support_prototype(mei, prototype, 7500)
+        pledge(mei, prototype, 2)
+        vote(mei, db.session.scalar(db.select(Poll).where(Poll.prototype_id == prototype_id)).options[1])
+        toggle_like(mei, older)
+        db.session.commit()
+        recent_id, liked = recent.id, re.compile(rf'id="like-{older.id}"[^>]*aria-pressed="true"')
+    page = f"/codesign/{slug}"
+    member(app, make_user, "reader@example.com", "Reader").get(page)  # makes the copy
+    viewers = {}
+    for name, user in (("mei", mei_user), ("lin", lin_user), ("supplier", supplier.member)):
+        viewers[name] = app.test_client()
+        sign_in(viewers[name], user)
+        viewers[name].get("/cart")  # shows "Signed in", once
+    for name, client in viewers.items():
+        shared_copy = client.get(page)
+        assert shared_copy.headers["X-Page-Cache"] == "hit", name
+        app.config["PAGE_CACHE_SECONDS"] = 0
+        alone = client.get(page)
+        app.config["PAGE_CACHE_SECONDS"] = 60
+        assert "X-Page-Cache" not in alone.headers
+        assert as_shown(shared_copy) == as_shown(alone), name
+    mine = html(viewers["mei"].get(page))
+    assert "You support this." in mine and "You pledged 2" in mine and 'value="75.00"' in mine
+    assert f'id="edit-{recent_id}"' in mine and liked.search(mine)
+    theirs = html(viewers["lin"].get(page))
+    assert "You support this." not in theirs and f'id="edit-{recent_id}"' not in theirs
+    assert not liked.search(theirs) and "Track as an ask" not in theirs
+    assert "Track as an ask" in html(viewers["supplier"].get(page))
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Comment.id))) == 3
+
+
+def test_an_admin_and_the_author_of_a_hidden_comment_get_a_prototype_page_of_their_own(shared, app, make_user,
+                                                                                      admin, make_supplier,
+                                                                                      make_prototype):
+    from blueprints.codesign.models import Prototype
+    from blueprints.codesign.services.comments import add_comment, moderate
+
+    prototype_id, slug = make_prototype(make_supplier("Clay Co"))
+    lin_user = make_user("lin@example.com", display_name="Lin")
+    with app.app_context():
+        prototype = db.session.get(Prototype, prototype_id)
+        hidden = add_comment(db.session.get(User, lin_user.id), prototype, "Buy cheap watches at example.com")
+        moderate(db.session.get(User, admin.id), prototype=prototype, comment=hidden, hide=True, reason="Spam")
+        db.session.commit()
+    page = f"/codesign/{slug}"
+    reader = member(app, make_user, "reader@example.com", "Reader")
+    reader.get(page)
+    served = reader.get(page)
+    assert served.headers["X-Page-Cache"] == "hit" and "cheap watches" not in html(served)
+    author, moderator = app.test_client(), app.test_client()
+    sign_in(author, lin_user)
+    sign_in(moderator, admin)
+    for client in (author, moderator):
+        own = client.get(page)
+        assert "X-Page-Cache" not in own.headers and "cheap watches" in html(own) and "Spam" in html(own)
+    assert "Restore" in html(moderator.get(page)) and "Hide this prototype" in html(moderator.get(page))

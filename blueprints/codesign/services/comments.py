@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
+from blueprints.accounts.sessions import READ_WITH_SIGN_IN, facts_read_with_sign_in
 from blueprints.bilingual import bilingual
 from blueprints.codesign.models import Comment, CommentLike, Prototype, Report
 from blueprints.codesign.services import news
@@ -161,6 +162,39 @@ def comments_for(prototype: Prototype, viewer: User, order: str = "newest") -> l
     else:
         top.sort(key=lambda c: (c.created_at, c.id), reverse=True)
     return [(comment, replies.get(comment.id, [])) for comment in top]
+
+
+def liked_among(user: User, comment_ids: list[int]) -> set[int]:
+    """Which of these comments `user` liked."""
+    if not user.is_authenticated or not comment_ids:
+        return set()
+    return set(db.session.scalars(select(CommentLike.comment_id).where(CommentLike.user_id == user.id,
+                                                                      CommentLike.comment_id.in_(comment_ids))))
+
+
+def editable_among(user: User, comment_ids: list[int]) -> dict[int, str]:
+    """The text of each of these comments `user` may still edit (their own, in its first 15 minutes)."""
+    if not user.is_authenticated or not comment_ids:
+        return {}
+    own = db.session.scalars(select(Comment).where(Comment.id.in_(comment_ids), Comment.author_id == user.id))
+    return {comment.id: comment.body for comment in own if can_edit(user, comment)}
+
+
+def has_hidden_comment(user: User) -> bool:
+    """Whether a moderator hid a comment of `user`'s anywhere: they still see it, where others see nothing."""
+    facts = facts_read_with_sign_in(user)
+    if facts is not None:
+        return bool(facts["has_hidden_comment"])
+    return db.session.scalar(_hidden_comment_of(user.id).select())
+
+
+def _hidden_comment_of(user_id):
+    return select(Comment.id).where(Comment.author_id == user_id, Comment.hidden_reason.is_not(None)).exists()
+
+
+# Read with a member's sign-in on a shared page (accounts/sessions.py), so the prototype page can tell whether
+# its shared copy, which leaves hidden comments out, is theirs too without asking.
+READ_WITH_SIGN_IN["has_hidden_comment"] = _hidden_comment_of
 
 
 def liked_by(user: User, prototype: Prototype) -> set[int]:
