@@ -279,9 +279,11 @@ def require_open(prototype: Prototype) -> None:
 # Reading
 
 def prototype_for_page(slug: str, viewer: User) -> Prototype | None:
-    prototype = db.session.scalar(select(Prototype).where(Prototype.slug == slug).options(
-        selectinload(Prototype.images), selectinload(Prototype.polls).selectinload(Poll.options),
-        joinedload(Prototype.supplier), joinedload(Prototype.category)))
+    # Two round trips: the prototype with its pictures, supplier and category, then its polls with their options
+    # (joining both collections into the first would multiply rows, pictures × options).
+    prototype = db.session.scalars(select(Prototype).where(Prototype.slug == slug).options(
+        joinedload(Prototype.images), selectinload(Prototype.polls).joinedload(Poll.options),
+        joinedload(Prototype.supplier), joinedload(Prototype.category))).unique().one_or_none()
     if prototype is None:
         return None
     if is_public_prototype(prototype) or (viewer.is_authenticated and viewer.is_admin):
