@@ -141,9 +141,8 @@ def comments_for(prototype: Prototype, viewer: User, order: str = "newest") -> l
                               .outerjoin(likes, likes.c.comment_id == Comment.id)
                               .where(Comment.prototype_id == prototype.id)
                               # Authors by primary key in a second query: joining them in makes the
-                              # planner hash the whole users table. Only the name the thread shows.
-                              .options(selectinload(Comment.author).load_only(User.display_name))
-                              .order_by(Comment.created_at, Comment.id)).all()
+                              # planner hash the whole users table.
+                              .options(selectinload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
     viewer_id = viewer.id if viewer.is_authenticated else None
     counts = {}
     visible = []
