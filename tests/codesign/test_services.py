@@ -350,3 +350,34 @@ def test_prototype_text_and_poll_answers_render_escaped(client, make_supplier, m
     page = client.get(f"/codesign/{slug}").get_data(as_text=True)
     assert "<script>alert" not in page and "<img src=x" not in page and "<i>Red</i>" not in page
     assert "&lt;script&gt;" in page and "&lt;i&gt;Red&lt;/i&gt;" in page
+
+
+def test_a_tally_reads_the_counts_and_the_viewers_own_in_two_statements(ctx, app, make_supplier, make_prototype,
+                                                                        make_user):
+    from flask_login import AnonymousUserMixin
+
+    from tests.test_query_counts import counting
+
+    prototype = proto(make_prototype(make_supplier())[0])
+    mei, lin, kai = make_user(), make_user(), make_user()
+    support_prototype(user(mei), prototype, 7500)
+    support_prototype(user(lin), prototype)
+    pledge(user(mei), prototype, 2)
+    pledge(user(kai), prototype, 3)
+    sage, sand, _coral = prototype.polls[0].options
+    vote(user(mei), sand)
+    vote(user(lin), sand)
+    vote(user(kai), sage)
+    db.session.commit()
+    viewers = {"mei": user(mei), "lin": user(lin), "visitor": AnonymousUserMixin()}
+    poll_id, sage_id, sand_id = prototype.polls[0].id, sage.id, sand.id  # loaded again after the commit, first
+    with counting(app) as statements:
+        counted = {name: tally(prototype, viewer) for name, viewer in viewers.items()}
+    assert len(statements) == 2 * len(viewers)
+    for each in counted.values():
+        assert (each.supporters, each.pledged, each.votes) == (2, 5, {sand_id: 2, sage_id: 1})
+    assert (counted["mei"].supported_by_me, counted["mei"].my_would_buy_at, counted["mei"].my_pledge,
+            counted["mei"].my_votes) == (True, 7500, 2, {poll_id: sand_id})
+    assert (counted["lin"].supported_by_me, counted["lin"].my_would_buy_at, counted["lin"].my_pledge) == (True, None, 0)
+    assert (counted["visitor"].supported_by_me, counted["visitor"].my_pledge, counted["visitor"].my_votes) == (
+        False, 0, {})
