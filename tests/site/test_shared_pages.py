@@ -6,6 +6,7 @@ import re
 import pytest
 
 from blueprints import cache
+from blueprints.accounts.locale import LOCALE_COOKIE
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, ProductStatus
 from blueprints.notifications.models import Kind
@@ -296,6 +297,17 @@ def test_a_prototype_page_from_a_shared_copy_is_the_page_rendered_for_each_membe
         app.config["PAGE_CACHE_SECONDS"] = 60
         assert "X-Page-Cache" not in alone.headers
         assert as_shown(shared_copy) == as_shown(alone), name
+    # In Chinese too: the comments' buttons, rendered apart from the page, are in the viewer's language.
+    for client in (viewers["mei"], reader := member(app, make_user, "du@example.com", "Du")):
+        client.set_cookie(LOCALE_COOKIE, "zh_Hans")
+    reader.get(page)
+    shared_copy = viewers["mei"].get(page)
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    alone = viewers["mei"].get(page)
+    app.config["PAGE_CACHE_SECONDS"] = 60
+    assert shared_copy.headers["X-Page-Cache"] == "hit" and as_shown(shared_copy) == as_shown(alone)
+    assert "回复" in html(shared_copy)
+    viewers["mei"].set_cookie(LOCALE_COOKIE, "en")
     mine = html(viewers["mei"].get(page))
     assert "You support this." in mine and "You pledged 2" in mine and 'value="75.00"' in mine
     assert f'id="edit-{recent_id}"' in mine and liked.search(mine)
