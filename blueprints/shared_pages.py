@@ -45,6 +45,8 @@ _RENDERERS: dict[str, tuple[Callable, bool]] = {}
 def renders_personal_part(name: str, *, batch: bool = False):
     """Register the function that renders the part `personal_part(name, **args)` stands for."""
     def register(function):
+        if name in _RENDERERS:  # one registry for every page: a second part of the name would replace the first
+            raise ValueError(f"a personal part named {name!r} is registered already")
         _RENDERERS[name] = (function, batch)
         return function
     return register

@@ -289,14 +289,16 @@ def test_a_prototype_page_from_a_shared_copy_is_the_page_rendered_for_each_membe
         viewers[name] = app.test_client()
         sign_in(viewers[name], user)
         viewers[name].get("/cart")  # shows "Signed in", once
-    for name, client in viewers.items():
-        shared_copy = client.get(page)
-        assert shared_copy.headers["X-Page-Cache"] == "hit", name
-        app.config["PAGE_CACHE_SECONDS"] = 0
-        alone = client.get(page)
-        app.config["PAGE_CACHE_SECONDS"] = 60
-        assert "X-Page-Cache" not in alone.headers
-        assert as_shown(shared_copy) == as_shown(alone), name
+    member(app, make_user, "kai@example.com", "Kai").get(f"{page}?comments=liked")
+    for address in (page, f"{page}?comments=liked"):
+        for name, client in viewers.items():
+            shared_copy = client.get(address)
+            assert shared_copy.headers["X-Page-Cache"] == "hit", (address, name)
+            app.config["PAGE_CACHE_SECONDS"] = 0
+            alone = client.get(address)
+            app.config["PAGE_CACHE_SECONDS"] = 60
+            assert "X-Page-Cache" not in alone.headers
+            assert as_shown(shared_copy) == as_shown(alone), (address, name)
     # In Chinese too: the comments' buttons, rendered apart from the page, are in the viewer's language.
     for client in (viewers["mei"], reader := member(app, make_user, "du@example.com", "Du")):
         client.set_cookie(LOCALE_COOKIE, "zh_Hans")
@@ -344,3 +346,7 @@ def test_an_admin_and_the_author_of_a_hidden_comment_get_a_prototype_page_of_the
         own = client.get(page)
         assert "X-Page-Cache" not in own.headers and "cheap watches" in html(own) and "Spam" in html(own)
     assert "Restore" in html(moderator.get(page)) and "Hide this prototype" in html(moderator.get(page))
+    # Another prototype's page holds nothing of theirs that is hidden: the author shares its copy.
+    _other_id, other_slug = make_prototype(make_supplier("Tin Co"), "Tin kettle")
+    reader.get(f"/codesign/{other_slug}")
+    assert author.get(f"/codesign/{other_slug}").headers["X-Page-Cache"] == "hit"

@@ -164,28 +164,26 @@ def comments_for(prototype: Prototype, viewer: User, order: str = "newest") -> l
     return [(comment, replies.get(comment.id, [])) for comment in top]
 
 
-def liked_among(user: User, comment_ids: list[int]) -> set[int]:
-    """Which of these comments `user` liked."""
-    if not user.is_authenticated or not comment_ids:
-        return set()
-    return set(db.session.scalars(select(CommentLike.comment_id).where(CommentLike.user_id == user.id,
-                                                                      CommentLike.comment_id.in_(comment_ids))))
-
-
 def editable_among(user: User, comment_ids: list[int]) -> dict[int, str]:
     """The text of each of these comments `user` may still edit (their own, in its first 15 minutes)."""
     if not user.is_authenticated or not comment_ids:
         return {}
-    own = db.session.scalars(select(Comment).where(Comment.id.in_(comment_ids), Comment.author_id == user.id))
+    # Narrowed in SQL to what may still be editable; can_edit stays the rule.
+    own = db.session.scalars(select(Comment).where(Comment.id.in_(comment_ids), Comment.author_id == user.id,
+                                                   Comment.deleted_at.is_(None),
+                                                   Comment.created_at >= utcnow() - EDIT_WINDOW))
     return {comment.id: comment.body for comment in own if can_edit(user, comment)}
 
 
-def has_hidden_comment(user: User) -> bool:
-    """Whether a moderator hid a comment of `user`'s anywhere: they still see it, where others see nothing."""
+def has_hidden_comment(user: User, prototype_slug: str) -> bool:
+    """Whether a moderator hid a comment of `user`'s on this prototype: they still see it, where others see
+    nothing. Asked only of the few who have one hidden anywhere, which their sign-in tells."""
     facts = facts_read_with_sign_in(user)
-    if facts is not None:
-        return bool(facts["has_hidden_comment"])
-    return db.session.scalar(_hidden_comment_of(user.id).select())
+    if facts is not None and not facts["has_hidden_comment"]:
+        return False
+    return db.session.scalar(_hidden_comment_of(user.id).where(
+        Comment.prototype_id == select(Prototype.id).where(Prototype.slug == prototype_slug).scalar_subquery())
+        .select())
 
 
 def _hidden_comment_of(user_id):

@@ -246,18 +246,21 @@ class Tally:
 def tally(prototype: Prototype, user: User) -> Tally:
     """Counts for one prototype page, always summed from the rows (never a stored number that drifts): the
     counts with the viewer's own support and pledge in one statement, the polls' votes with theirs in another."""
-    here = prototype.id
-    viewer_id = user.id if user.is_authenticated else None
-    mine = (Support.prototype_id == here, Support.user_id == viewer_id)
+    prototype_id = prototype.id
+    viewer_id = user.id if user.is_authenticated else None  # matches no row: user_id is never NULL
+    mine = (Support.prototype_id == prototype_id, Support.user_id == viewer_id)
     counts = db.session.execute(select(
-        select(func.count(Support.id)).where(Support.prototype_id == here).scalar_subquery(),
-        select(func.coalesce(func.sum(Pledge.quantity), 0)).where(Pledge.prototype_id == here).scalar_subquery(),
-        select(Support.id).where(*mine).exists(),
-        select(Support.would_buy_at).where(*mine).scalar_subquery(),
-        select(Pledge.quantity).where(Pledge.prototype_id == here, Pledge.user_id == viewer_id).scalar_subquery(),
+        select(func.count(Support.id)).where(Support.prototype_id == prototype_id).scalar_subquery()
+        .label("supporters"),
+        select(func.coalesce(func.sum(Pledge.quantity), 0)).where(Pledge.prototype_id == prototype_id)
+        .scalar_subquery().label("pledged"),
+        select(Support.id).where(*mine).exists().label("supported_by_me"),
+        select(Support.would_buy_at).where(*mine).scalar_subquery().label("my_would_buy_at"),
+        select(Pledge.quantity).where(Pledge.prototype_id == prototype_id, Pledge.user_id == viewer_id)
+        .scalar_subquery().label("my_pledge"),
     )).one()
-    result = Tally(supporters=counts[0], pledged=counts[1], supported_by_me=bool(counts[2]),
-                   my_would_buy_at=counts[3], my_pledge=counts[4] or 0)
+    result = Tally(supporters=counts.supporters, pledged=counts.pledged, supported_by_me=bool(counts.supported_by_me),
+                   my_would_buy_at=counts.my_would_buy_at, my_pledge=counts.my_pledge or 0)
     if poll_ids := [poll.id for poll in prototype.polls]:
         for poll_id, option_id, votes, voted in db.session.execute(
                 select(PollVote.poll_id, PollVote.option_id, func.count(PollVote.id),
