@@ -15,11 +15,10 @@ from blueprints.money import current_rates, format_money, where_money_goes
 from blueprints.codesign.services.launch import co_design_story
 from blueprints.orders.early_bird import early_bird_offer
 from blueprints.orders.forms import AddToCartForm
-from blueprints.recommendations.services import also_chosen_with
+from blueprints.recommendations.services import also_chosen_for, also_chosen_with
 from blueprints.reviews.services import SORTS as REVIEW_SORTS
 from blueprints.reviews.track_records import track_record
 from blueprints.reviews.services import NO_REVIEWS, helpful_votes_of, reviews_of_product, summary
-from blueprints.shops.models import Shop
 from blueprints.shops.services import lowest_listing_prices, shops_selling
 from blueprints.teams.services import NO_TEAM_PANEL, team_panel
 from blueprints.web import query_int, render, wants_fragment
@@ -153,9 +152,8 @@ def early_bird_part(product_id: int) -> str:
 
 @renders_personal_part("also_chosen")
 def also_chosen_part(product_id: int, shop_id: int | None) -> str:
-    product, shop = db.session.get(Product, product_id), db.session.get(Shop, shop_id) if shop_id else None
-    return render_block("catalog/product.html", "also", also=also_chosen_with(product, current_user, shop=shop),
-                        also_heading=ALSO_HEADING)
+    return render_block("catalog/product.html", "also", also_heading=ALSO_HEADING,
+                        also=also_chosen_for(("product", product_id), current_user, shop_id=shop_id))
 
 
 @bp.get("/p/<slug>")

@@ -479,10 +479,15 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
     (STALE_FACTOR × TRENDING_SECONDS) is worked out in the site's one recount turn: reading its neighbours'
     activity costs more than the rest of the page, so while another recount holds the turn the page shows no
     list, and a later view works it out."""
-    kind, item_id = item_key(item)
+    return also_chosen_for(item_key(item), viewer, shop_id=shop.id if shop is not None else None, limit=limit)
+
+
+def also_chosen_for(key: ItemKey, viewer: User, *, shop_id: int | None = None, limit: int = 4) -> list[Shown]:
+    """`also_chosen_with` for an item known by its key, and a shop by its id: a page's personal part need not
+    load either (two round trips on every view of a shared product page)."""
+    kind, item_id = key
     seen = _seen_by(viewer) if viewer.is_authenticated and is_personalised(viewer) else set()
-    if shop is not None:
-        shop_id = shop.id
+    if shop_id is not None:
         rows = remembered(f"shop-also:{shop_id}:{kind}:{item_id}:{limit}", current_app.config["TRENDING_SECONDS"],
                           lambda: _also_rows((kind, item_id), shop_id, limit + ALSO_SPARE), when_busy=list)
         return _first_shown([row for row in rows if (row[0], row[1]) not in seen], limit,

@@ -350,3 +350,16 @@ def test_an_admin_and_the_author_of_a_hidden_comment_get_a_prototype_page_of_the
     _other_id, other_slug = make_prototype(make_supplier("Tin Co"), "Tin kettle")
     reader.get(f"/codesign/{other_slug}")
     assert author.get(f"/codesign/{other_slug}").headers["X-Page-Cache"] == "hit"
+
+
+def test_a_members_suggestions_on_a_shared_product_page_load_neither_product_nor_shop(shared, app, delivered,  # noqa: F811
+                                                                                     make_user):
+    reader = member(app, make_user, "reader@example.com", "Reader")
+    for page in (f"/p/{delivered.product.slug}", f"/shops/{delivered.shop_slug}/p/{delivered.product.slug}"):
+        reader.get(page)
+        with counting(app) as statements:
+            served = reader.get(page)
+        assert served.headers["X-Page-Cache"] == "hit"
+        loaded = [statement for statement in statements
+                  if statement.startswith(("SELECT products.id", "SELECT shops.id"))]
+        assert loaded == [], page
