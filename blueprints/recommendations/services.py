@@ -484,7 +484,7 @@ def also_chosen_with(item: Product | Prototype, viewer: User, *, shop: Shop | No
 
 def also_chosen_for(key: ItemKey, viewer: User, *, shop_id: int | None = None, limit: int = 4) -> list[Shown]:
     """`also_chosen_with` for an item known by its key, and a shop by its id: a page's personal part need not
-    load either (two round trips on every view of a shared product page)."""
+    load either (a round trip each, on every view of a shared product page)."""
     kind, item_id = key
     seen = _seen_by(viewer) if viewer.is_authenticated and is_personalised(viewer) else set()
     if shop_id is not None:
