@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.accounts.models import User
+from blueprints.accounts.sessions import READ_WITH_SIGN_IN, facts_read_with_sign_in
 from blueprints.bilingual import localized
 from blueprints.catalog.models import Product
 from blueprints.catalog.services import is_public
@@ -62,7 +63,13 @@ def page_title(path: str) -> str | None:
 def link_of(user: User, path: str) -> ShareLink | None:
     if not user.is_authenticated:
         return None
+    facts = facts_read_with_sign_in(user)
+    if facts is not None and not facts["has_share_links"]:
+        return None  # they have shared nothing yet, as their sign-in read: most members, on every shared page
     return db.session.scalar(select(ShareLink).where(ShareLink.user_id == user.id, ShareLink.path == path))
+
+
+READ_WITH_SIGN_IN["has_share_links"] = lambda user_id: select(ShareLink.id).where(ShareLink.user_id == user_id).exists()
 
 
 def get_or_create_link(user: User, path: str, locale: str | None = None) -> ShareLink:

@@ -363,3 +363,22 @@ def test_a_members_suggestions_on_a_shared_product_page_load_neither_product_nor
         loaded = [statement for statement in statements
                   if statement.startswith(("SELECT products.id", "SELECT shops.id"))]
         assert loaded == [], page
+
+
+def test_a_member_who_shared_nothing_and_acts_for_no_supplier_costs_a_shared_page_no_query_for_either(
+        shared, app, make_user, make_supplier, make_prototype):
+    _prototype_id, slug = make_prototype(make_supplier("Clay Co"))
+    page = f"/codesign/{slug}"
+    reader = member(app, make_user, "reader@example.com", "Reader")
+    reader.get(page)
+    with counting(app) as statements:
+        served = reader.get(page)
+    assert served.headers["X-Page-Cache"] == "hit" and "Get my share link" in html(served)
+    assert not [statement for statement in statements if statement.startswith("SELECT share_links")]
+    assert not [statement for statement in statements if statement.startswith("SELECT supplier_members")]
+    # Once they have a link, it is looked up and shown.
+    with app.app_context():
+        code = get_or_create_link(db.session.scalar(db.select(User).where(User.email == "reader@example.com")),
+                                  page).code
+        db.session.commit()
+    assert code in html(reader.get(page))

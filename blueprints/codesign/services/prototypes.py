@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
+from blueprints.accounts.sessions import READ_WITH_SIGN_IN, facts_read_with_sign_in
 from blueprints.catalog.models import Category
 from blueprints.catalog.services import in_category
 from blueprints.codesign.models import Pledge, Poll, Prototype, PrototypeImage, Stage, Support
@@ -61,8 +62,15 @@ def require_prototype_editor(user: User, prototype: Prototype) -> None:
 def is_member_of_supplier(user: User, supplier_id: int) -> bool:
     if not user.is_authenticated:
         return False
+    facts = facts_read_with_sign_in(user)
+    if facts is not None and not facts["acts_for_a_supplier"]:
+        return False  # as their sign-in read: a shared prototype page asks it of every member viewing it
     return db.session.scalar(select(SupplierMember.user_id).where(SupplierMember.user_id == user.id,
                                                                   SupplierMember.supplier_id == supplier_id)) is not None
+
+
+READ_WITH_SIGN_IN["acts_for_a_supplier"] = lambda user_id: select(SupplierMember.user_id).where(
+    SupplierMember.user_id == user_id).exists()
 
 
 def _check(details: PrototypeDetails) -> None:
