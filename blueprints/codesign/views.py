@@ -201,8 +201,8 @@ def polls_part(prototype_id: int) -> str:
 
 @renders_personal_part("prototype_comment_actions", batch=True)
 def comment_actions_part(parts: list[dict]) -> list[str]:
-    """Every comment's buttons for the viewer: one query for their likes on the thread, one for whether they act
-    for its supplier, and one for their own comments still editable, if they wrote any of these."""
+    """Every comment's buttons for the viewer: one query for their likes on the thread, one for whether they answer
+    for its supplier if they act for any, and one for their comments still editable if they wrote any of these."""
     prototype = _shown_prototype(parts[0]["prototype_id"])  # one page, one prototype
     liked = liked_by(current_user, prototype)
     is_supplier = is_member_of_supplier(current_user, prototype.supplier_id)
