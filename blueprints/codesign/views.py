@@ -16,7 +16,7 @@ from blueprints.codesign import bp
 from blueprints.codesign.forms import CommentForm, PledgeForm, ReportForm, SupportForm
 from blueprints.codesign.models import Comment, Poll, PollOption, Prototype, Stage
 from blueprints.codesign.services.comments import (add_comment, can_edit, comments_for, delete_comment, edit_comment,
-                                                   editable_among, has_hidden_comment, liked_by, report, toggle_like)
+                                                   editable_among, liked_by, report, sees_hidden_comments, toggle_like)
 from blueprints.codesign.services.pledges import cancel_pledge, pledge
 from blueprints.codesign.services.prototypes import (SORTS, board as board_rows, is_member_of_supplier,
                                                      prototype_for_page)
@@ -151,9 +151,9 @@ def my_codesign():
 
 
 def _copy_is_theirs_too(slug: str) -> bool:
-    """A member's copy of a prototype page leaves out what a visitor cannot see: an admin's tools, and a
-    comment a moderator hid, which only its author (and an admin) still sees."""
-    return not current_user.is_admin and not has_hidden_comment(current_user, slug)
+    """The members' copy is rendered as a visitor sees the page, without hidden comments; whoever sees some gets a
+    page of their own (a moderator's tools on the page are a personal part)."""
+    return not sees_hidden_comments(current_user, slug)
 
 
 @bp.get("/codesign/<slug>")

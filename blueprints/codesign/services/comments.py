@@ -175,6 +175,12 @@ def editable_among(user: User, comment_ids: list[int]) -> dict[int, str]:
     return {comment.id: comment.body for comment in own if can_edit(user, comment)}
 
 
+def sees_hidden_comments(viewer: User, prototype_slug: str) -> bool:
+    """Whether `viewer` sees comments on this prototype that a visitor does not (comments_for's rule): a moderator
+    sees every hidden comment, an author their own."""
+    return viewer.is_authenticated and (viewer.is_admin or has_hidden_comment(viewer, prototype_slug))
+
+
 def has_hidden_comment(user: User, prototype_slug: str) -> bool:
     """Whether a moderator hid a comment of `user`'s on this prototype: they still see it, where others see
     nothing. Asked only of the few who have one hidden anywhere, which their sign-in tells."""
