@@ -1,12 +1,13 @@
 """Shop rules: one shop per user; listings only of public products, priced inside the supplier's
 band and never below the floor that keeps the shop's earnings at or above zero."""
 from dataclasses import dataclass
+from functools import cache
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from blueprints.accounts.models import User
 from blueprints.catalog.models import Product, ProductImage
@@ -206,18 +207,28 @@ def _listing_query():
 def priced_within_limits(rates: Rates):
     """SQL: the listing's price is still inside the band and above the floor (a supplier may have
     changed its prices since the listing was made; until the owner re-prices, it is not for sale)."""
-    keep = BASIS_POINTS - rates.commission_bp - rates.referral_bp
+    return _priced_within(kept_share(rates))
+
+
+def kept_share(rates: Rates) -> int:
+    """Basis points of a listing's price left to the shop and the supplier once the platform and a sharer are paid."""
+    return BASIS_POINTS - rates.commission_bp - rates.referral_bp
+
+
+def _priced_within(kept_share_bp):
+    """priced_within_limits with the kept share as a number or a bound parameter."""
     return and_(Listing.price >= Product.min_price, Listing.price <= Product.max_price,
-                Listing.price * keep >= Product.supply_price * BASIS_POINTS)
+                Listing.price * kept_share_bp >= Product.supply_price * BASIS_POINTS)
 
 
 # A listing is for sale when its product is public and its price still fits the product's band: in SQL
 # (public_listings) and in Python (listing_problem is None). Every shop list and page uses one of the two.
 
-def public_listings(query):
-    """`query` (selecting from Listing) narrowed to the listings a shop's visitors may buy."""
-    return (query.join(Listing.product).join(Product.supplier)
-            .where(*public_product_conditions(), priced_within_limits(current_rates())))
+def public_listings(query, kept_share_bp=None):
+    """`query` (selecting from Listing) narrowed to the listings a shop's visitors may buy; `kept_share_bp`
+    (kept_share of the rates, or a bound parameter for a statement built once) defaults to today's rates'."""
+    priced = priced_within_limits(current_rates()) if kept_share_bp is None else _priced_within(kept_share_bp)
+    return query.join(Listing.product).join(Product.supplier).where(*public_product_conditions(), priced)
 
 
 def listing_problem(listing: Listing, rates: Rates) -> str | None:
@@ -274,17 +285,26 @@ def shop_by_slug(slug: str) -> Shop | None:
 
 def public_listing(shop: Shop, product_slug: str) -> Listing | None:
     """One listing and its product, loaded as product_for_page loads it (its facts for the page too)."""
-    row = db.session.execute(with_product_facts(
-        public_listings(select(Listing))
-        .options(joinedload(Listing.product).joinedload(Product.supplier),
-                 joinedload(Listing.product).joinedload(Product.images),
-                 joinedload(Listing.product).selectinload(Product.variants),
-                 joinedload(Listing.product).joinedload(Product.category))
-        .where(Listing.shop_id == shop.id, Product.slug == product_slug))).unique().one_or_none()
+    row = db.session.execute(_public_listing_statement(tuple(READ_WITH_PRODUCT)), {
+        "shop_id": shop.id, "product_slug": product_slug, "kept_share_bp": kept_share(current_rates())}
+    ).unique().one_or_none()
     if row is None:
         return None
     keep_product_facts(row[0].product, row)
     return row[0]
+
+
+@cache
+def _public_listing_statement(facts: tuple[str, ...]):
+    # Built once, as product_for_page's is, with what varies bound. The product and supplier public_listings joins
+    # are the ones loaded (contains_eager): joining them twice cost as much again.
+    return with_product_facts(
+        public_listings(select(Listing), kept_share_bp=bindparam("kept_share_bp"))
+        .where(Listing.shop_id == bindparam("shop_id"), Product.slug == bindparam("product_slug"))
+        .options(contains_eager(Listing.product).contains_eager(Product.supplier),
+                 contains_eager(Listing.product).joinedload(Product.images),
+                 contains_eager(Listing.product).joinedload(Product.variants),
+                 contains_eager(Listing.product).joinedload(Product.category)))
 
 
 # Its own listings, whatever the statement it is read in already joins (a shop's page joins listings).
