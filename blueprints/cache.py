@@ -346,20 +346,28 @@ def fragments_enabled() -> bool:
 
 def version_of(kind: str, item_id: int | str) -> int | None:
     """The item's fragment version, read once per request; None when it cannot be known (Redis down)."""
+    return versions_of([(kind, item_id)])[0]
+
+
+def versions_of(items: list[tuple[str, int | str]]) -> list[int | None]:
+    """version_of for several items, those not read yet in this request asked for in one round trip."""
     asked = g.setdefault("fragment_versions", {})
-    name = f"shelfmade:version:{kind}:{item_id}"
-    if name not in asked:
+    names = [f"shelfmade:version:{kind}:{item_id}" for kind, item_id in items]
+    if missing := [name for name in dict.fromkeys(names) if name not in asked]:
         if _shared_redis() is None:
-            asked[name] = _versions.get(name, 0)
+            asked.update((name, _versions.get(name, 0)) for name in missing)
         elif (shared := _redis()) is None:
-            asked[name] = None  # unreachable a moment ago: other workers' bumps cannot be seen
+            # Unreachable a moment ago: other workers' bumps cannot be seen.
+            asked.update((name, None) for name in missing)
         else:
             try:
-                asked[name] = int(shared.client.get(name) or 0)
+                values = shared.client.mget(missing)
             except redis.RedisError as error:
                 shared.failed(error)
-                asked[name] = None
-    return asked[name]
+                asked.update((name, None) for name in missing)
+            else:
+                asked.update((name, int(value or 0)) for name, value in zip(missing, values))
+    return [asked[name] for name in names]
 
 
 def bump_version(kind: str, item_id: int | str) -> None:

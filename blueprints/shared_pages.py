@@ -29,7 +29,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from blueprints.cache import _MISSING, _get, _put, fragments_enabled, version_of
+from blueprints.cache import _MISSING, _get, _put, fragments_enabled, versions_of
 from extensions import login_manager
 
 _UNSHARED_HEADERS = {"content-length", "set-cookie"}
@@ -151,9 +151,8 @@ def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = 
         seconds = current_app.config["PAGE_CACHE_SECONDS"]
         if seconds <= 0 or not set(request.args) <= reads or not _may_share(for_signed_in, kwargs):
             return view(*args, **kwargs)
-        versions = [version_of(kind, 0) for kind in shows]
-        if item is not None:
-            versions.append(version_of(*item(**kwargs)))
+        # In one round trip: a hit costs a few, and this one is on every view.
+        versions = versions_of([(kind, 0) for kind in shows] + ([item(**kwargs)] if item is not None else []))
         if None in versions:  # Redis is unreachable: another worker's write could not be seen
             return view(*args, **kwargs)
         key = _page_key(reads, versions, "member" if current_user.is_authenticated else "visitor")

@@ -279,15 +279,29 @@ def product_ids_sold_by(shop_id: int) -> set[int]:
 
 def shop_by_slug(slug: str) -> Shop | None:
     """An open shop: one whose owner deleted their account is closed."""
-    return db.session.scalar(select(Shop).join(User, User.id == Shop.owner_id)
-                             .where(Shop.slug == slug, User.deleted_at.is_(None)))
+    return db.session.scalar(_open_shops(select(Shop)).where(Shop.slug == slug))
+
+
+def _open_shops(query):
+    """`query` (joined to Shop) narrowed to open shops."""
+    return query.join(User, User.id == Shop.owner_id).where(User.deleted_at.is_(None))
 
 
 def public_listing(shop: Shop, product_slug: str) -> Listing | None:
     """One listing and its product, loaded as product_for_page loads it (its facts for the page too)."""
-    row = db.session.execute(_public_listing_statement(tuple(READ_WITH_PRODUCT)), {
-        "shop_id": shop.id, "product_slug": product_slug, "kept_share_bp": kept_share(current_rates())}
-    ).unique().one_or_none()
+    return _listing_for_page(_public_listing_statement(tuple(READ_WITH_PRODUCT), in_shop_by_slug=False),
+                             shop_id=shop.id, product_slug=product_slug)
+
+
+def public_listing_in_open_shop(shop_slug: str, product_slug: str) -> Listing | None:
+    """public_listing with its shop, found by their addresses' slugs, if the shop is open (shop_by_slug):
+    a shop's product page in one round trip."""
+    return _listing_for_page(_public_listing_statement(tuple(READ_WITH_PRODUCT), in_shop_by_slug=True),
+                             shop_slug=shop_slug, product_slug=product_slug)
+
+
+def _listing_for_page(statement, **bound) -> Listing | None:
+    row = db.session.execute(statement, {**bound, "kept_share_bp": kept_share(current_rates())}).unique().one_or_none()
     if row is None:
         return None
     keep_product_facts(row[0].product, row)
@@ -295,12 +309,17 @@ def public_listing(shop: Shop, product_slug: str) -> Listing | None:
 
 
 @cache
-def _public_listing_statement(facts: tuple[str, ...]):
+def _public_listing_statement(facts: tuple[str, ...], *, in_shop_by_slug: bool):
     # Built once, as product_for_page's is, with what varies bound. The product and supplier public_listings joins
     # are the ones loaded (contains_eager): joining them twice cost as much again.
+    query = public_listings(select(Listing), kept_share_bp=bindparam("kept_share_bp"))
+    if in_shop_by_slug:
+        query = (_open_shops(query.join(Listing.shop)).where(Shop.slug == bindparam("shop_slug"))
+                 .options(contains_eager(Listing.shop)))
+    else:
+        query = query.where(Listing.shop_id == bindparam("shop_id"))
     return with_product_facts(
-        public_listings(select(Listing), kept_share_bp=bindparam("kept_share_bp"))
-        .where(Listing.shop_id == bindparam("shop_id"), Product.slug == bindparam("product_slug"))
+        query.where(Product.slug == bindparam("product_slug"))
         .options(contains_eager(Listing.product).contains_eager(Product.supplier),
                  contains_eager(Listing.product).joinedload(Product.images),
                  contains_eager(Listing.product).joinedload(Product.variants),

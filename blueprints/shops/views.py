@@ -21,7 +21,7 @@ from blueprints.shops.forms import ListingForm, ListingPriceForm, ShopForm
 from blueprints.shops.models import Listing
 from blueprints.shops.services import (add_listing, allowed_prices, earnings, listing_problem, move_listing,
                                        open_shop,
-                                       owner_listings, public_listing, remove_listing, set_featured,
+                                       owner_listings, public_listing_in_open_shop, remove_listing, set_featured,
                                        set_listing_price, set_logo, shop_by_slug, shop_of, storefront_cover_key,
                                        storefront_listings,
                                        update_shop)
@@ -231,6 +231,5 @@ def storefront(slug: str):
 @bp.get("/shops/<slug>/p/<product_slug>")
 @shared_page(reads=PRODUCT_PAGE_PARAMETERS, item=lambda slug, product_slug: ("product-page", product_slug))
 def listing_page(slug: str, product_slug: str):
-    shop = shop_by_slug(slug) or abort(404)
-    listing = public_listing(shop, product_slug) or abort(404)
-    return render_product_page(listing.product, shop=shop, price=listing.price)
+    listing = public_listing_in_open_shop(slug, product_slug) or abort(404)
+    return render_product_page(listing.product, shop=listing.shop, price=listing.price)

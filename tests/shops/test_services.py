@@ -160,3 +160,37 @@ def test_a_listing_the_supplier_repriced_out_of_its_range_is_hidden_until_the_ow
     assert "¥70.00" in str(listing_problem(listing, RATES))
     set_listing_price(user(owner), listing, 8000, RATES)
     assert storefront_listings(shop) == [listing] and listing_problem(listing, RATES) is None
+
+
+@pytestmark_db
+def test_a_shops_product_page_finds_its_listing_and_open_shop_in_one_statement(ctx, make_user, make_supplier,
+                                                                               make_product):
+    from sqlalchemy import event
+
+    from blueprints.accounts.recovery import anonymise_account
+    from blueprints.shops.services import public_listing, public_listing_in_open_shop
+
+    supplier = make_supplier()
+    product = db.session.get(Product, make_product(supplier).id)
+    unlisted = db.session.get(Product, make_product(supplier, "Tea tin").id)
+    owner, other_owner = make_user(), make_user()
+    shop = open_shop(user(owner), name="Shop", slug="shop")
+    open_shop(user(other_owner), name="Other", slug="other")
+    listing_id, slug, unlisted_slug = add_listing(user(owner), shop, product, 6900, RATES).id, product.slug, unlisted.slug
+    db.session.commit()
+    db.session.expunge_all()
+
+    statements = []
+    event.listen(db.session.connection(), "before_cursor_execute", lambda *args: statements.append(args[2]))
+    found = public_listing_in_open_shop("shop", slug)
+    assert found.id == listing_id and found.shop.slug == "shop" and found.price == 6900
+    assert [variant.sku for variant in found.product.variants] and found.product.supplier.slug
+    assert len(statements) == 1
+    assert public_listing(found.shop, slug).id == listing_id
+
+    assert public_listing_in_open_shop("other", slug) is None  # another shop's address
+    assert public_listing_in_open_shop("shop", unlisted_slug) is None
+    assert public_listing_in_open_shop("shop", "no-such-product") is None
+    anonymise_account(user(owner), owner.password)  # a deleted account's shop is closed
+    db.session.commit()
+    assert public_listing_in_open_shop("shop", slug) is None

@@ -177,6 +177,37 @@ def test_fragment_keys_carry_the_item_version_and_the_language(fragments, app):
     assert len({english, chinese, bumped}) == 3
 
 
+def test_a_shared_page_reads_its_versions_in_one_round_trip_and_sees_every_workers_bumps(app, redis_client):  # noqa: F811
+    app.config["REDIS_URL"] = REDIS_URL
+    names = ["shelfmade:version:catalog:0", "shelfmade:version:product-page:flask"]
+    redis_client.delete(*names)
+    redis_client.incr(names[1])  # bumped by another worker
+    asked = []
+    try:
+        with app.test_request_context():
+            client = cache._shared_redis().client
+            original = client.execute_command
+            client.execute_command = lambda *args, **options: asked.append(args[0]) or original(*args, **options)
+            assert cache.versions_of([("catalog", 0), ("product-page", "flask")]) == [0, 1]
+            assert cache.version_of("product-page", "flask") == 1  # read once a request
+            assert asked == ["MGET"]
+        with app.test_request_context():
+            cache.bump_version("catalog", 0)
+            assert cache.versions_of([("product-page", "flask"), ("catalog", 0)]) == [1, 1]
+    finally:
+        redis_client.delete(*names)
+        app.extensions.pop("shared_cache", None)
+
+
+def test_while_redis_is_unreachable_no_version_is_known(app):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    try:
+        with app.test_request_context():
+            assert cache.versions_of([("catalog", 0), ("product-page", "flask")]) == [None, None]
+    finally:
+        app.extensions.pop("shared_cache", None)
+
+
 # Counts: single flight with the last value served meanwhile.
 
 def test_a_stale_count_is_served_while_another_worker_recomputes_it(app, redis_client):  # noqa: F811
