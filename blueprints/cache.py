@@ -90,6 +90,16 @@ _MISSING = object()
 
 
 def _get(key: str):
+    found = _get_text(key)
+    return found if found is _MISSING else json.loads(found)
+
+
+def _put(key: str, value, seconds: int) -> None:
+    _put_text(key, json.dumps(value), seconds)
+
+
+def _get_text(key: str):
+    """The text kept under `key` (in Redis, else in this process's memory), or _MISSING."""
     if (shared := _redis()) is not None:
         try:
             found = shared.client.get(key)
@@ -97,15 +107,15 @@ def _get(key: str):
             shared.failed(error)  # pages still work, only slower
         else:
             shared.answered()
-            return _MISSING if found is None else json.loads(found)
+            return _MISSING if found is None else found.decode()
     expires, value = _memory.get(key, (0.0, _MISSING))
     return value if expires > time.monotonic() else _MISSING
 
 
-def _put(key: str, value, seconds: int) -> None:
+def _put_text(key: str, text: str, seconds: int) -> None:
     if (shared := _redis()) is not None:
         try:
-            shared.client.set(key, json.dumps(value), ex=seconds)
+            shared.client.set(key, text, ex=seconds)
         except redis.RedisError as error:
             shared.failed(error)
         else:
@@ -115,7 +125,7 @@ def _put(key: str, value, seconds: int) -> None:
         expired = [name for name, (expires, _value) in _memory.items() if expires <= now]
         for name in expired or list(_memory)[:MEMORY_ENTRIES // 2]:  # else the oldest half
             _memory.pop(name, None)
-    _memory[key] = (time.monotonic() + seconds, value)
+    _memory[key] = (time.monotonic() + seconds, text)
 
 
 # A value outlives its freshness by this factor, so a worker can serve it while another recomputes it.

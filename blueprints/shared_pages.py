@@ -16,6 +16,7 @@ Copies are keyed by the versions of what the page shows ("catalog", "codesign", 
 every write to those models bumps after it commits (blueprints/cache.py; a stock move bumps its product page's,
 and the catalog's only when the variant goes in or out of stock, blueprints/catalog/stock.py): a change shows at
 once, for everyone. PAGE_CACHE_SECONDS bounds how old the rest (counts kept by `remembered`) can be."""
+import json
 import re
 import secrets
 from collections.abc import Callable, Iterable
@@ -29,7 +30,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from blueprints.cache import _MISSING, _get, _put, fragments_enabled, versions_of
+from blueprints.cache import _MISSING, _get_text, _put_text, fragments_enabled, versions_of
 from extensions import login_manager
 
 _UNSHARED_HEADERS = {"content-length", "set-cookie"}
@@ -110,7 +111,7 @@ def _page_key(reads: frozenset[str], versions: list[int], who: str) -> str:
                       ("HX-Request", "HX-Request-Type", "HX-History-Restore-Request", "HX-Target"))
     query = urlencode([(name, value) for name in sorted(reads) for value in request.args.getlist(name)])
     shown = ".".join(str(version) for version in versions)
-    return f"shelfmade:page:{who}:{get_locale()}:{get_timezone()}:{shown}:{asked}:{request.base_url}?{query}"
+    return f"shelfmade:page-copy:{who}:{get_locale()}:{get_timezone()}:{shown}:{asked}:{request.base_url}?{query}"
 
 
 def _with_own_token(body: str, stand_in: str) -> str:
@@ -156,8 +157,9 @@ def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = 
         if None in versions:  # Redis is unreachable: another worker's write could not be seen
             return view(*args, **kwargs)
         key = _page_key(reads, versions, "member" if current_user.is_authenticated else "visitor")
-        if (copy := _get(key)) is not _MISSING and "parts_stand_in" in copy:
-            body = _filled(_with_own_token(copy["body"], copy["stand_in"]), copy["parts_stand_in"], copy["parts"])
+        if (copy := _kept_copy(key)) is not None:
+            copy, body = copy
+            body = _filled(_with_own_token(body, copy["stand_in"]), copy["parts_stand_in"], copy["parts"])
             response = current_app.response_class(body, status=copy["status"], headers=copy["headers"])
             response.headers["X-Page-Cache"] = "hit"
             return response
@@ -165,6 +167,20 @@ def shared_page(view=None, *, reads: Iterable[str] = (), shows: Iterable[str] = 
     # Its GET changes nothing (see above): the sign-in reads what the header shows with it (accounts/signin.py).
     serve.changes_nothing_on_get = True
     return serve
+
+
+# A copy is kept as one text: what it needs to be served, as JSON, on the first line, then the page as it is. As one
+# JSON document the page's every quote and non-ASCII letter was escaped on the way in and unescaped on every view.
+
+def _kept_copy(key: str) -> tuple[dict, str] | None:
+    if (kept := _get_text(key)) is _MISSING:
+        return None
+    about, _newline, body = kept.partition("\n")  # JSON never holds a raw line break
+    return json.loads(about), body
+
+
+def _keep_copy(key: str, about: dict, body: str, seconds: int) -> None:
+    _put_text(key, f"{json.dumps(about)}\n{body}", seconds)
 
 
 def _render_and_share(view, args, kwargs, key: str, seconds: int):
@@ -202,8 +218,8 @@ def _render_and_share(view, args, kwargs, key: str, seconds: int):
     else:
         headers = [[name, value] for name, value in response.headers.items()
                    if name.lower() not in _UNSHARED_HEADERS]
-        _put(key, {"status": 200, "headers": headers, "body": body, "stand_in": stand_in,
-                   "parts_stand_in": parts_stand_in, "parts": parts}, seconds)
+        _keep_copy(key, {"status": 200, "headers": headers, "stand_in": stand_in, "parts_stand_in": parts_stand_in,
+                         "parts": parts}, body, seconds)
         response.headers["X-Page-Cache"] = "miss"
     response.set_data(_filled(_with_own_token(body, stand_in), parts_stand_in, parts))
     return response

@@ -108,7 +108,7 @@ def test_a_change_shows_to_the_next_visitor_at_once(shared, flask_page, app):
 
 
 def page_copies() -> list[str]:
-    return [key for key in cache._memory if key.startswith("shelfmade:page:")]
+    return [key for key in cache._memory if key.startswith("shelfmade:page-copy:")]
 
 
 def test_addresses_with_parameters_the_page_does_not_read_get_a_fresh_page_and_keep_no_copy(shared, flask_page, app):
@@ -154,11 +154,15 @@ def test_a_comment_holding_the_token_stand_in_or_a_token_is_shown_as_typed(share
     assert TOKEN.search(html(served)).group(1) != typed_token
 
 
-def test_a_copy_kept_before_stand_ins_were_random_is_rendered_again(shared, flask_page, app):
+def test_a_copy_kept_in_an_earlier_format_is_never_read(shared, flask_page, app):
+    """Copies kept as one JSON document (with a fixed CSRF stand-in, before that) were under `shelfmade:page:`; those
+    kept as JSON and page text are under `shelfmade:page-copy:`, so a worker never reads the other's format."""
     page = f"/p/{flask_page.slug}"
     app.test_client().get(page)
     [key] = page_copies()
-    cache._memory[key] = (cache._memory[key][0], {"status": 200, "headers": [], "body": "__shelfmade_csrf_token__"})
+    expires = cache._memory.pop(key)[0]
+    cache._memory[key.replace("shelfmade:page-copy:", "shelfmade:page:")] = (
+        expires, '{"status": 200, "headers": [], "body": "__shelfmade_csrf_token__"}')
     response = app.test_client().get(page)
     assert response.headers["X-Page-Cache"] == "miss" and "Enamel flask" in html(response)
 
@@ -183,10 +187,10 @@ def test_workers_share_copies_through_redis(database_url, redis_client, make_sup
         assert workers[0].test_client().get(page).headers["X-Page-Cache"] == "miss"
         served = workers[1].test_client().get(page)
         assert served.headers["X-Page-Cache"] == "hit" and "Enamel flask" in html(served)
-        [key] = redis_client.keys(f"shelfmade:page:*{run}*")
+        [key] = redis_client.keys(f"shelfmade:page-copy:*{run}*")
         assert 0 < redis_client.ttl(key) <= 60
     finally:
-        for key in redis_client.keys(f"shelfmade:page:*{run}*"):
+        for key in redis_client.keys(f"shelfmade:page-copy:*{run}*"):
             redis_client.delete(key)
         for worker in workers:
             with worker.app_context():
@@ -275,3 +279,14 @@ def test_a_helpful_vote_shows_on_its_product_page_at_once_and_other_copies_are_k
     after = app.test_client().get(pages[0])
     assert after.headers["X-Page-Cache"] == "miss" and "1 person found this helpful" in html(after)
     assert [app.test_client().get(page).headers["X-Page-Cache"] for page in pages[1:]] == ["hit", "hit"]
+
+
+def test_a_copy_keeps_the_page_as_it_is_beside_what_serving_it_needs(shared, app):
+    """The page is kept as its text, not escaped inside JSON: quotes, line breaks and Chinese come back unchanged."""
+    from blueprints.shared_pages import _keep_copy, _kept_copy
+
+    page = '<p class="x">第一行\n"引号" {"json": true}\n\\n</p>'
+    with app.test_request_context():
+        _keep_copy("shelfmade:page-copy:test", {"status": 200, "parts": [["bell", {}]]}, page, 60)
+        assert _kept_copy("shelfmade:page-copy:test") == ({"status": 200, "parts": [["bell", {}]]}, page)
+        assert _kept_copy("shelfmade:page-copy:nothing-here") is None

@@ -113,7 +113,7 @@ def test_a_supplier_sees_their_unpublished_product_and_no_one_gets_a_copy_of_it(
     assert own.status_code == 200 and "Secret flask" in html(own) and "X-Page-Cache" not in own.headers
     assert member(app, make_user, "lin@example.com", "Lin").get(page).status_code == 404
     assert app.test_client().get(page).status_code == 404
-    assert not [key for key in cache._memory if key.startswith("shelfmade:page:")]
+    assert not [key for key in cache._memory if key.startswith("shelfmade:page-copy:")]
 
 
 def test_review_actions_and_a_folded_review_are_each_viewers_own(shared, app, delivered, admin,  # noqa: F811
