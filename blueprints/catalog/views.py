@@ -4,8 +4,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 from sqlalchemy import select
 
+from blueprints.cache import fragment_key, kept_fragments
 from blueprints.shared_pages import renders_personal_part, shared_page, sharing_page
 from blueprints.catalog import bp
 from blueprints.catalog.models import Category, Product
@@ -134,12 +136,21 @@ def render_product_page(product: Product, *, shop=None, price: int, variant=None
                     **(team_panel(product, shop) if product_has(product, "team_offer") else NO_TEAM_PANEL),
                     reviews=None if fragment else reviews_context(product),
                     split=where_money_goes(price, product.supply_price, current_rates(), through_shop=shop is not None),
-                    supplier_record=None if fragment else track_record("supplier", product.supplier_id))
+                    **({} if fragment else supplier_line(product)))
     if fragment and request.method == "GET":
         # Choosing a variant may change the picture too, which sits outside the variant panel.
         response.set_data(response.get_data(as_text=True) + "\n" + render_block(
             "catalog/product.html", "gallery", oob=True, product=product, variant=variant, main_image=main_image))
     return response
+
+
+def supplier_line(product: Product) -> dict:
+    """The page's line of the supplier's track record: the same on all their products, so kept under the catalog's
+    version (the track-record job's run bumps it), and the record read only when the line is not."""
+    key = fragment_key("catalog", 0, "supplier-record-line", product.supplier_id)
+    kept = kept_fragments([key]).get(key) if key is not None else None
+    return {"supplier_line_key": key, "kept_supplier_line": Markup(kept) if kept is not None else None,
+            "supplier_record": track_record("supplier", product.supplier_id) if kept is None else None}
 
 
 # The product page's personal parts (blueprints/shared_pages.py).

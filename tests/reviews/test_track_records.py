@@ -63,3 +63,30 @@ def test_a_supplier_with_nothing_delivered_has_no_return_rate_yet(ctx, make_supp
     supplier = make_supplier("Fresh Co")
     refresh_track_records()
     assert track_record("supplier", supplier.id).return_rate_bp is None
+
+
+def test_a_product_page_keeps_its_suppliers_line_until_the_next_run_of_the_job(app, client, delivered, make_product):
+    """The line is the same on every product of a supplier: kept under the catalog's version, which the job's run
+    bumps, so the second product's page reads no record and a new run shows at once."""
+    from blueprints import cache
+    from tests.test_query_counts import counting
+
+    app.config["FRAGMENT_CACHE"] = True  # one process here: no Redis needed to see the bump
+    cache._fragments.clear()
+    other = make_product(delivered.supplier, "Tea tin")
+    try:
+        with app.app_context():
+            refresh_track_records()
+            db.session.commit()
+        assert "1 order shipped" in client.get(f"/p/{delivered.product.slug}").get_data(as_text=True)
+        with counting(app) as statements:
+            assert "1 order shipped" in client.get(f"/p/{other.slug}").get_data(as_text=True)
+        assert not [statement for statement in statements if "track_records" in statement]
+        with app.app_context():
+            record = track_record("supplier", delivered.supplier.id)
+            record.shipped = 7  # as the job's next run would find
+            db.session.commit()
+        assert "7 orders shipped" in client.get(f"/p/{other.slug}").get_data(as_text=True)
+    finally:
+        cache._fragments.clear()
+        cache._versions.clear()
