@@ -159,7 +159,11 @@ def _copy_is_theirs_too(slug: str) -> bool:
 @bp.get("/codesign/<slug>")
 @shared_page(reads=("comments",), shows=("codesign",), for_signed_in=_copy_is_theirs_too)
 def prototype(slug: str):
-    return render_prototype(_prototype_or_404(slug), block="comments")
+    prototype = _prototype_or_404(slug)
+    # Its personal parts show the same prototype: held here, as the session would let it go once the page is
+    # rendered (its identity map holds objects weakly) and load it again for them.
+    g.setdefault("prototype_for_parts", {})[prototype.id] = prototype
+    return render_prototype(prototype, block="comments")
 
 
 # The prototype page's personal parts (blueprints/shared_pages.py): what the viewer supports, pledged, voted and

@@ -382,3 +382,13 @@ def test_a_member_who_shared_nothing_and_acts_for_no_supplier_costs_a_shared_pag
                                   page).code
         db.session.commit()
     assert code in html(reader.get(page))
+
+
+def test_a_members_first_view_of_a_prototype_loads_it_once_for_the_copy_and_their_parts(shared, app, make_user,
+                                                                                        make_supplier, make_prototype):
+    _prototype_id, slug = make_prototype(make_supplier("Clay Co"))
+    reader = member(app, make_user, "reader@example.com", "Reader")
+    with counting(app) as statements:
+        served = reader.get(f"/codesign/{slug}")
+    assert served.headers["X-Page-Cache"] == "miss" and "Support this" in html(served)
+    assert len([statement for statement in statements if statement.startswith("SELECT prototypes.id")]) == 1

@@ -2,10 +2,11 @@
 board and its page show it. Also the checks every way of taking part shares."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.accounts.models import User
@@ -289,14 +290,20 @@ def require_open(prototype: Prototype) -> None:
 def prototype_for_page(slug: str, viewer: User) -> Prototype | None:
     # Two round trips: the prototype with its pictures, supplier and category, then its polls with their options
     # (joining both collections into the first would multiply rows, pictures × options).
-    prototype = db.session.scalars(select(Prototype).where(Prototype.slug == slug).options(
-        joinedload(Prototype.images), selectinload(Prototype.polls).joinedload(Poll.options),
-        joinedload(Prototype.supplier), joinedload(Prototype.category))).unique().one_or_none()
+    prototype = db.session.scalars(_prototype_page_statement(), {"slug": slug}).unique().one_or_none()
     if prototype is None:
         return None
     if is_public_prototype(prototype) or (viewer.is_authenticated and viewer.is_admin):
         return prototype
     return prototype if is_member_of_supplier(viewer, prototype.supplier_id) else None
+
+
+@cache
+def _prototype_page_statement():
+    # Built once, as the product page's is.
+    return select(Prototype).where(Prototype.slug == bindparam("slug")).options(
+        joinedload(Prototype.images), selectinload(Prototype.polls).joinedload(Poll.options),
+        joinedload(Prototype.supplier), joinedload(Prototype.category))
 
 
 SORTS = ("trending", "newest", "closing", "supported", "moq")
