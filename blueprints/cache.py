@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from config import redis_client_options
 
-_memory: dict[str, tuple[float, object]] = {}
+_memory: dict[str, tuple[float, str]] = {}  # key: (monotonic expiry, text)
 MEMORY_ENTRIES = 2000  # this process keeps at most this many values; Redis evicts by its own policy
 # While Redis is unreachable, this process leaves it alone for this long before trying again, so an outage
 # costs one request a timeout now and then rather than every request.
@@ -90,15 +90,15 @@ _MISSING = object()
 
 
 def _get(key: str):
-    found = _get_text(key)
+    found = kept_text(key)
     return found if found is _MISSING else json.loads(found)
 
 
 def _put(key: str, value, seconds: int) -> None:
-    _put_text(key, json.dumps(value), seconds)
+    keep_text(key, json.dumps(value), seconds)
 
 
-def _get_text(key: str):
+def kept_text(key: str):
     """The text kept under `key` (in Redis, else in this process's memory), or _MISSING."""
     if (shared := _redis()) is not None:
         try:
@@ -112,7 +112,7 @@ def _get_text(key: str):
     return value if expires > time.monotonic() else _MISSING
 
 
-def _put_text(key: str, text: str, seconds: int) -> None:
+def keep_text(key: str, text: str, seconds: int) -> None:
     if (shared := _redis()) is not None:
         try:
             shared.client.set(key, text, ex=seconds)

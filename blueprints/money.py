@@ -35,14 +35,18 @@ def shop_earnings_per_unit(price: int, supply_price: int, rates: Rates, *, refer
     return price - supply_price - commission - referral
 
 
+def kept_share(rates: Rates) -> int:
+    """Basis points of a price left to the shop and the supplier once the platform and a sharer are paid."""
+    return BASIS_POINTS - rates.commission_bp - rates.referral_bp
+
+
 def listing_price_floor(supply_price: int, rates: Rates) -> int:
     """The lowest price at which a shop never loses money, for any quantity and with a referral.
 
     p * (1 - commission - referral) >= supply_price, so rounding the parts down per line can
     only leave the shop more, never less.
     """
-    keep = BASIS_POINTS - rates.commission_bp - rates.referral_bp
-    return -(-supply_price * BASIS_POINTS // keep)
+    return -(-supply_price * BASIS_POINTS // kept_share(rates))
 
 
 @dataclass(frozen=True)

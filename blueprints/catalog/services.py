@@ -296,13 +296,14 @@ def product_for_page(slug: str, viewer: User) -> Product | None:
 
 
 @cache
-def _product_page_statement(facts: tuple[str, ...]):
+def _product_page_statement(registered_facts: tuple[str, ...]):
     # Built once, as the sign-in's is: with the facts and the eager loads, building it cost more than running it.
-    # Everything the page shows of the product comes in one round trip. Pictures and variants are joined both, so a
-    # product with 4 of each reads 16 rows: still cheaper than a second round trip for the variants.
+    # `registered_facts` only keys the cache: a fact a room registers later gets a statement of its own. Its pictures
+    # and category (the breadcrumb) come with it; its variants apart, as joining both collections would multiply
+    # rows (pictures × variants, with no bound on either).
     return with_product_facts(
         select(Product).where(Product.slug == bindparam("slug"))
-        .options(joinedload(Product.images), joinedload(Product.variants), joinedload(Product.supplier),
+        .options(joinedload(Product.images), selectinload(Product.variants), joinedload(Product.supplier),
                  joinedload(Product.category)))
 
 

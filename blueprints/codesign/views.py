@@ -160,9 +160,7 @@ def _copy_is_theirs_too(slug: str) -> bool:
 @shared_page(reads=("comments",), shows=("codesign",), for_signed_in=_copy_is_theirs_too)
 def prototype(slug: str):
     prototype = _prototype_or_404(slug)
-    # Its personal parts show the same prototype: held here, as the session would let it go once the page is
-    # rendered (its identity map holds objects weakly) and load it again for them.
-    g.setdefault("prototype_for_parts", {})[prototype.id] = prototype
+    _hold_for_parts(prototype)
     return render_prototype(prototype, block="comments")
 
 
@@ -176,6 +174,12 @@ def _shown_prototype(prototype_id: int) -> Prototype:
         known[prototype_id] = db.session.get(Prototype, prototype_id,
                                              options=[joinedload(Prototype.polls).joinedload(Poll.options)])
     return known[prototype_id]
+
+
+def _hold_for_parts(prototype: Prototype) -> None:
+    """The page's own prototype, for its parts: the session would let it go once the page is rendered (its identity
+    map holds objects weakly) and load it again for them."""
+    g.setdefault("prototype_for_parts", {})[prototype.id] = prototype
 
 
 def _own_tally(prototype: Prototype):

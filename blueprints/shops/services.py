@@ -5,7 +5,7 @@ from functools import cache
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import BigInteger, and_, bindparam, cast, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -15,7 +15,7 @@ from blueprints.catalog.services import (READ_WITH_PRODUCT, is_public, keep_prod
                                          with_product_facts)
 from blueprints.errors import AccessDenied, DomainError, InvalidFields
 from blueprints.media.images import delete_image, store_image
-from blueprints.money import (BASIS_POINTS, Rates, current_rates, format_money, listing_price_floor,
+from blueprints.money import (BASIS_POINTS, Rates, current_rates, format_money, kept_share, listing_price_floor,
                               shop_earnings_per_unit)
 from blueprints.slugs import is_valid_slug
 from blueprints.shops.models import Listing, Shop
@@ -210,15 +210,12 @@ def priced_within_limits(rates: Rates):
     return _priced_within(kept_share(rates))
 
 
-def kept_share(rates: Rates) -> int:
-    """Basis points of a listing's price left to the shop and the supplier once the platform and a sharer are paid."""
-    return BASIS_POINTS - rates.commission_bp - rates.referral_bp
-
-
 def _priced_within(kept_share_bp):
     """priced_within_limits with the kept share as a number or a bound parameter."""
+    # In 64 bits: a price in fen times basis points overflows PostgreSQL's integer from about ¥2,150 up.
     return and_(Listing.price >= Product.min_price, Listing.price <= Product.max_price,
-                Listing.price * kept_share_bp >= Product.supply_price * BASIS_POINTS)
+                cast(Listing.price, BigInteger) * kept_share_bp
+                >= cast(Product.supply_price, BigInteger) * BASIS_POINTS)
 
 
 # A listing is for sale when its product is public and its price still fits the product's band: in SQL
@@ -309,9 +306,10 @@ def _listing_for_page(statement, **bound) -> Listing | None:
 
 
 @cache
-def _public_listing_statement(facts: tuple[str, ...], *, in_shop_by_slug: bool):
-    # Built once, as product_for_page's is, with what varies bound. The product and supplier public_listings joins
-    # are the ones loaded (contains_eager): joining them twice cost as much again.
+def _public_listing_statement(registered_facts: tuple[str, ...], *, in_shop_by_slug: bool):
+    # Built once, as product_for_page's is (`registered_facts` keys the cache alike), with what varies bound: the rates
+    # too. The product and supplier public_listings joins are the ones loaded (contains_eager): joining them twice
+    # cost as much again.
     query = public_listings(select(Listing), kept_share_bp=bindparam("kept_share_bp"))
     if in_shop_by_slug:
         query = (_open_shops(query.join(Listing.shop)).where(Shop.slug == bindparam("shop_slug"))
@@ -322,7 +320,7 @@ def _public_listing_statement(facts: tuple[str, ...], *, in_shop_by_slug: bool):
         query.where(Product.slug == bindparam("product_slug"))
         .options(contains_eager(Listing.product).contains_eager(Product.supplier),
                  contains_eager(Listing.product).joinedload(Product.images),
-                 contains_eager(Listing.product).joinedload(Product.variants),
+                 contains_eager(Listing.product).selectinload(Product.variants),
                  contains_eager(Listing.product).joinedload(Product.category)))
 
 

@@ -163,7 +163,7 @@ def test_a_listing_the_supplier_repriced_out_of_its_range_is_hidden_until_the_ow
 
 
 @pytestmark_db
-def test_a_shops_product_page_finds_its_listing_and_open_shop_in_one_statement(ctx, make_user, make_supplier,
+def test_a_shops_product_page_reads_its_listing_and_open_shop_in_one_statement(ctx, make_user, make_supplier,
                                                                                make_product):
     from sqlalchemy import event
 
@@ -176,7 +176,8 @@ def test_a_shops_product_page_finds_its_listing_and_open_shop_in_one_statement(c
     owner, other_owner = make_user(), make_user()
     shop = open_shop(user(owner), name="Shop", slug="shop")
     open_shop(user(other_owner), name="Other", slug="other")
-    listing_id, slug, unlisted_slug = add_listing(user(owner), shop, product, 6900, RATES).id, product.slug, unlisted.slug
+    listing_id = add_listing(user(owner), shop, product, 6900, RATES).id
+    slug, unlisted_slug = product.slug, unlisted.slug
     db.session.commit()
     db.session.expunge_all()
 
@@ -185,7 +186,8 @@ def test_a_shops_product_page_finds_its_listing_and_open_shop_in_one_statement(c
     found = public_listing_in_open_shop("shop", slug)
     assert found.id == listing_id and found.shop.slug == "shop" and found.price == 6900
     assert [variant.sku for variant in found.product.variants] and found.product.supplier.slug
-    assert len(statements) == 1
+    # The listing with its product, supplier and open shop, then the product's variants.
+    assert len(statements) == 2 and "FROM variants" in statements[1]
     assert public_listing(found.shop, slug).id == listing_id
 
     assert public_listing_in_open_shop("other", slug) is None  # another shop's address
@@ -194,3 +196,28 @@ def test_a_shops_product_page_finds_its_listing_and_open_shop_in_one_statement(c
     anonymise_account(user(owner), owner.password)  # a deleted account's shop is closed
     db.session.commit()
     assert public_listing_in_open_shop("shop", slug) is None
+
+
+@pytestmark_db
+def test_a_listing_is_for_sale_by_the_rates_of_the_day_and_at_any_price(ctx, app, make_user, make_supplier,
+                                                                        make_product):
+    """The statements are built once: the rates are bound on each call, not kept with them. And a price in fen
+    times basis points is counted in 64 bits: in 32, PostgreSQL refused every product from about ¥2,150 up."""
+    from blueprints.shops.services import public_listing, public_listing_in_open_shop
+
+    supplier = make_supplier()
+    product = db.session.get(Product, make_product(supplier, supply_price=500_000, suggested_price=600_000,
+                                                   min_price=500_000, max_price=900_000).id)
+    shop = open_shop(user(make_user()), name="Shop", slug="shop")
+    rates = Rates(app.config["PLATFORM_COMMISSION_BP"], app.config["REFERRAL_REWARD_BP"])
+    add_listing(user(shop.owner), shop, product, listing_price_floor(500_000, rates), rates)  # the lowest allowed
+    db.session.commit()
+    assert public_listing(shop, product.slug) is not None
+    assert public_listing_in_open_shop("shop", product.slug) is not None
+    assert [listing.product_id for listing in storefront_listings(shop)] == [product.id]
+    app.config["PLATFORM_COMMISSION_BP"] += 100  # the floor rises above the listing's price
+    try:
+        assert public_listing(shop, product.slug) is None
+        assert public_listing_in_open_shop("shop", product.slug) is None
+    finally:
+        app.config["PLATFORM_COMMISSION_BP"] -= 100

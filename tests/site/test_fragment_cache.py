@@ -177,7 +177,7 @@ def test_fragment_keys_carry_the_item_version_and_the_language(fragments, app):
     assert len({english, chinese, bumped}) == 3
 
 
-def test_a_shared_page_reads_its_versions_in_one_round_trip_and_sees_every_workers_bumps(app, redis_client):  # noqa: F811
+def test_a_shared_page_reads_its_versions_in_one_round_trip_with_other_workers_bumps(app, redis_client):  # noqa: F811
     app.config["REDIS_URL"] = REDIS_URL
     names = ["shelfmade:version:catalog:0", "shelfmade:version:product-page:flask"]
     redis_client.delete(*names)

@@ -14,7 +14,7 @@ from blueprints.codesign.services.prototypes import move_to_stage, require_proto
 from blueprints.codesign.services.support import tally, variant_plan
 from blueprints.codesign.services.updates import asks_for, updates_for
 from blueprints.media.images import image_path, store_image
-from blueprints.money import BASIS_POINTS, current_rates, listing_price_floor
+from blueprints.money import BASIS_POINTS, current_rates, kept_share, listing_price_floor
 from blueprints.slugs import unique_slug
 from blueprints.suppliers.models import SupplierMember
 from extensions import db
@@ -27,8 +27,7 @@ def launch(user: User, prototype: Prototype) -> Product:
     rates = current_rates()
     # A first guess the supplier edits: a supply price that leaves the platform's fees inside the
     # early-bird price, so pledgers' orders never cost the platform money.
-    supply = max(1, prototype.early_bird_price * (BASIS_POINTS - rates.commission_bp - rates.referral_bp)
-                 // BASIS_POINTS)
+    supply = max(1, prototype.early_bird_price * kept_share(rates) // BASIS_POINTS)
     target = max(prototype.target_price, listing_price_floor(supply, rates))
     product = Product(supplier_id=prototype.supplier_id, category_id=prototype.category_id, title=prototype.title,
                       title_en=prototype.title_en, slug=unique_slug(Product.slug, prototype.title, fallback="product"),
